@@ -1,0 +1,21 @@
+//! ykprov provisions YubiKey OTP seeds into Okta in bulk and keeps them reconciled.
+//!
+//! # Layout
+//!
+//! - [`cli`] and [`app`]: the command line and the dispatch of each subcommand.
+//! - [`seed`]: reading and validating seed files into [`seed::Seed`] values that cannot be invalid.
+//! - [`okta`]: the HTTP contract with Okta (models, client, pacing, errors, auth).
+//! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
+//! - [`secret`]: the redacting wrapper every secret lives in.
+//! - [`telemetry`]: logging to stderr.
+
+pub mod app;
+pub mod cli;
+pub mod emulator;
+pub mod okta;
+pub mod secret;
+pub mod seed;
+pub mod telemetry;
+
+pub use app::{run, Outcome};
+pub use cli::Cli;

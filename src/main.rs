@@ -1,0 +1,16 @@
+use clap::Parser;
+use std::process::ExitCode;
+use ykprov::{app, cli::Cli, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.global);
+    match app::run(cli).await {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Logging: `tracing` to stderr, filtered by `RUST_LOG` or by `-v`/`-q`, as text or JSON lines.
+//! Operator messages (summaries) are printed by the commands themselves, not logged.
+
+use crate::cli::{GlobalArgs, LogFormat};
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber. Safe to call more than once (later calls do nothing).
+pub fn init(args: &GlobalArgs) {
+    let default = match (args.quiet, args.verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "ykprov=debug,info",
+        (false, _) => "ykprov=trace,debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match args.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,33 @@
+//! Shared test helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// A temporary directory that lives as long as the test.
+pub struct TestDir {
+    dir: tempfile::TempDir,
+}
+
+impl TestDir {
+    /// A fresh directory.
+    pub fn new() -> Self {
+        TestDir { dir: tempfile::tempdir().expect("create temp dir") }
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `name` inside the directory and returns its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write test file");
+        path
+    }
+}
+
+/// The real binary, for tests of exit codes and output.
+pub fn bin() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("ykprov").expect("binary built")
+}

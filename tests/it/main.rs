@@ -1,0 +1,6 @@
+//! One integration-test binary: the emulator on port 0, a temp dir per test, and the tool run
+//! in-process through `app::run` or as the real binary.
+
+mod emulator;
+mod helpers;
+mod validate;

@@ -1,0 +1,1 @@
+//! Integration tests of `ykprov validate` (issue 2).
