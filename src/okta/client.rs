@@ -356,7 +356,7 @@ impl OktaClient {
             }),
             _ => Err(ApiError::Rejected {
                 status: code,
-                body,
+                body: Box::new(body),
                 request_id,
             }),
         }

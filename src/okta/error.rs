@@ -51,7 +51,7 @@ pub enum ApiError {
         /// HTTP status.
         status: u16,
         /// Okta's error body (causes included).
-        body: ErrorBody,
+        body: Box<ErrorBody>,
         /// `X-Okta-Request-Id`.
         request_id: Option<String>,
     },
