@@ -12,6 +12,7 @@
 pub mod app;
 pub mod cli;
 pub mod emulator;
+pub mod journal;
 pub mod okta;
 pub mod secret;
 pub mod seed;

@@ -1,0 +1,494 @@
+//! The upload journal: append-only JSON Lines, one line per event, each written with a single
+//! `write` and flushed before the next step, so a crash at any moment leaves at most one torn last
+//! line. It records a header per run, an intent before each POST leaves, an outcome after, and a
+//! summary at the end. It holds serials, outcomes and Okta ids only, never a secret.
+//!
+//! Resuming replays it: rows with a final outcome are skipped, intents without an outcome are
+//! "in doubt" and must be checked against Okta before any re-send.
+
+use crate::okta::models::okta_time;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The first line of each run (a resumed run adds another).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Random id of this run.
+    pub run_id: String,
+    /// ykprov's version.
+    pub tool_version: String,
+    /// user@host that ran it.
+    pub operator: String,
+    /// The org URL.
+    pub org: String,
+    /// The seed file, as given.
+    pub input: String,
+    /// SHA-256 of the seed file.
+    pub input_sha256: String,
+    /// The options that shape the run (rate, share, concurrency …).
+    pub options: serde_json::Value,
+    /// When the run started.
+    #[serde(with = "okta_time_serde")]
+    pub started: DateTime<Utc>,
+    /// Whether this run resumed an earlier one.
+    #[serde(default)]
+    pub resumed: bool,
+}
+
+/// What happened to one row, finally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum RowResult {
+    /// Created in Okta by this tool.
+    Uploaded {
+        /// `ykk…`.
+        token_id: String,
+        /// `X-Okta-Request-Id` of the POST.
+        request_id: Option<String>,
+        /// True when the answer was lost and a lookup confirmed the upload.
+        #[serde(default)]
+        confirmed_by_lookup: bool,
+    },
+    /// Okta already had this serial; nothing was sent (or a duplicate 400 was resolved).
+    AlreadyPresent {
+        /// Its status in Okta.
+        status: String,
+        /// `ykk…`.
+        token_id: String,
+    },
+    /// Okta refused this row (400 etc.): final.
+    Rejected {
+        /// HTTP status.
+        http_status: u16,
+        /// `errorCode`.
+        error_code: String,
+        /// `errorSummary`.
+        error_summary: String,
+        /// `errorCauses[].errorSummary`.
+        error_causes: Vec<String>,
+        /// `X-Okta-Request-Id`.
+        request_id: Option<String>,
+    },
+    /// Gave up after retries; retried by the next run.
+    Failed {
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        reason: String,
+        /// `X-Okta-Request-Id` of the last attempt, if any.
+        request_id: Option<String>,
+    },
+    /// The row did not validate and was skipped (`--skip-invalid`).
+    Invalid {
+        /// Which field, if one.
+        field: Option<String>,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl RowResult {
+    /// A final outcome is never retried by a resumed run.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, RowResult::Failed { .. })
+    }
+
+    /// Short name for counts and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RowResult::Uploaded { .. } => "uploaded",
+            RowResult::AlreadyPresent { .. } => "already_present",
+            RowResult::Rejected { .. } => "rejected",
+            RowResult::Failed { .. } => "failed",
+            RowResult::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+/// Counts at the end of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Uploaded by this run.
+    pub uploaded: u64,
+    /// Already in Okta.
+    pub already_present: u64,
+    /// Refused by Okta.
+    pub rejected: u64,
+    /// Gave up after retries.
+    pub failed: u64,
+    /// Invalid rows skipped.
+    pub invalid: u64,
+    /// Finished by an earlier run of the same journal.
+    pub done_before: u64,
+    /// Rate 429s seen.
+    pub rate_limited: u64,
+    /// Concurrency 429s seen.
+    pub concurrency_limited: u64,
+    /// Retries of any kind.
+    pub retries: u64,
+    /// Lookups to settle an upload in doubt.
+    pub in_doubt_lookups: u64,
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Entry {
+    /// Start of a run.
+    Header(Header),
+    /// A POST is about to leave.
+    Intent {
+        /// 12-digit serial.
+        serial: String,
+        /// Line in the seed file.
+        line: u64,
+        /// 1-based attempt.
+        attempt: u32,
+        /// When.
+        #[serde(with = "okta_time_serde")]
+        at: DateTime<Utc>,
+    },
+    /// A row's final (or failed) outcome.
+    Outcome {
+        /// 12-digit serial, when the row had a readable one.
+        serial: Option<String>,
+        /// Line in the seed file.
+        line: u64,
+        /// What happened.
+        #[serde(flatten)]
+        result: RowResult,
+        /// When.
+        #[serde(with = "okta_time_serde")]
+        at: DateTime<Utc>,
+    },
+    /// End of a run.
+    Summary {
+        /// The run's counts.
+        counts: Counts,
+        /// Whether it was interrupted.
+        interrupted: bool,
+        /// Seconds from start to end.
+        elapsed_secs: f64,
+        /// The pace used, requests per minute.
+        pace_per_minute: f64,
+        /// When.
+        #[serde(with = "okta_time_serde")]
+        at: DateTime<Utc>,
+    },
+}
+
+mod okta_time_serde {
+    use super::*;
+    pub fn serialize<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&okta_time::format(t))
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let raw = String::deserialize(d)?;
+        okta_time::parse(&raw).ok_or_else(|| serde::de::Error::custom("bad timestamp"))
+    }
+}
+
+/// An open journal. Appends are serialised by a std `Mutex`: each is one short `write` with no
+/// `.await` inside, so a mutex is simpler than a writer task and keeps "flushed before the POST"
+/// a plain function call.
+pub struct Journal {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.append(true).read(true);
+    if create_new {
+        opts.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+impl Journal {
+    /// Creates a new journal (mode 0600) and writes its header.
+    pub fn create(path: &Path, header: Header) -> anyhow::Result<Self> {
+        let file =
+            open_private(path, true).with_context(|| format!("cannot create journal {}", path.display()))?;
+        let journal = Journal {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        };
+        journal.append(&Entry::Header(header))?;
+        Ok(journal)
+    }
+
+    /// Opens an existing journal to continue it, mending a torn last line first.
+    pub fn resume(path: &Path, header: Header) -> anyhow::Result<Self> {
+        let mut file =
+            open_private(path, false).with_context(|| format!("cannot open journal {}", path.display()))?;
+        let len = file.metadata()?.len();
+        if len > 0 {
+            file.seek(SeekFrom::Start(len - 1))?;
+            let mut last = [0u8; 1];
+            file.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                // A crash tore the last line; end it so the next entry starts on its own line.
+                file.write_all(b"\n")?;
+            }
+        }
+        let journal = Journal {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        };
+        journal.append(&Entry::Header(header))?;
+        Ok(journal)
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry and flushes it to the operating system.
+    pub fn append(&self, entry: &Entry) -> anyhow::Result<()> {
+        let mut line = serde_json::to_vec(entry).context("cannot encode journal entry")?;
+        line.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        file.write_all(&line)
+            .and_then(|_| file.flush())
+            .with_context(|| format!("cannot write journal {}", self.path.display()))
+    }
+}
+
+/// What a journal says about earlier runs.
+#[derive(Debug, Default)]
+pub struct Replay {
+    /// Every run's header, oldest first.
+    pub headers: Vec<Header>,
+    /// The last outcome per 12-digit serial.
+    pub outcomes: HashMap<String, RowResult>,
+    /// Serials with an intent after their last outcome: the POST may or may not have landed.
+    pub in_doubt: HashSet<String>,
+    /// Line numbers that could not be read (a torn last line is normal after a crash).
+    pub unreadable_lines: Vec<u64>,
+    /// Whether the unreadable line, if any, was only the last one.
+    pub only_last_line_torn: bool,
+}
+
+impl Replay {
+    /// Whether a serial already has a final outcome.
+    pub fn is_done(&self, serial: &str) -> bool {
+        self.outcomes.get(serial).is_some_and(RowResult::is_final) && !self.in_doubt.contains(serial)
+    }
+}
+
+/// Reads every entry; unreadable lines are reported, not fatal.
+pub fn read_entries(path: &Path) -> anyhow::Result<(Vec<Entry>, Vec<u64>)> {
+    let file = File::open(path).with_context(|| format!("cannot open journal {}", path.display()))?;
+    let mut entries = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
+        let line = line.with_context(|| format!("cannot read journal {}", path.display()))?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(e) => entries.push(e),
+            Err(_) => bad.push(i as u64 + 1),
+        }
+    }
+    Ok((entries, bad))
+}
+
+/// Replays a journal into what a resumed run needs.
+pub fn replay(path: &Path) -> anyhow::Result<Replay> {
+    let (entries, bad) = read_entries(path)?;
+    let total_lines = BufReader::new(File::open(path)?).split(b'\n').count() as u64;
+    let mut r = Replay {
+        only_last_line_torn: bad.len() == 1 && bad[0] == total_lines,
+        unreadable_lines: bad,
+        ..Replay::default()
+    };
+    for entry in entries {
+        match entry {
+            Entry::Header(h) => r.headers.push(h),
+            Entry::Intent { serial, .. } => {
+                r.in_doubt.insert(serial);
+            }
+            Entry::Outcome {
+                serial: Some(serial),
+                result,
+                ..
+            } => {
+                r.in_doubt.remove(&serial);
+                r.outcomes.insert(serial, result);
+            }
+            Entry::Outcome { serial: None, .. } | Entry::Summary { .. } => {}
+        }
+    }
+    Ok(r)
+}
+
+/// The default journal path: beside the seed file, `<name>.ykprov-journal.jsonl`.
+pub fn default_path(seed_file: &Path) -> PathBuf {
+    let name = seed_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "seeds".into());
+    seed_file.with_file_name(format!("{name}.ykprov-journal.jsonl"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            run_id: "r1".into(),
+            tool_version: "0.1.0".into(),
+            operator: "admin@host".into(),
+            org: "https://x.okta.com".into(),
+            input: "seeds.csv".into(),
+            input_sha256: "ab".into(),
+            options: serde_json::json!({"concurrency": 4}),
+            started: Utc::now(),
+            resumed: false,
+        }
+    }
+
+    fn outcome(serial: &str, result: RowResult) -> Entry {
+        Entry::Outcome {
+            serial: Some(serial.into()),
+            line: 1,
+            result,
+            at: Utc::now(),
+        }
+    }
+
+    fn intent(serial: &str) -> Entry {
+        Entry::Intent {
+            serial: serial.into(),
+            line: 1,
+            attempt: 1,
+            at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn replay_separates_done_failed_and_in_doubt_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let j = Journal::create(&path, header()).unwrap();
+        j.append(&intent("000000000001")).unwrap();
+        j.append(&outcome(
+            "000000000001",
+            RowResult::Uploaded {
+                token_id: "ykk1".into(),
+                request_id: None,
+                confirmed_by_lookup: false,
+            },
+        ))
+        .unwrap();
+        j.append(&intent("000000000002")).unwrap();
+        j.append(&outcome(
+            "000000000003",
+            RowResult::Failed {
+                attempts: 6,
+                reason: "x".into(),
+                request_id: None,
+            },
+        ))
+        .unwrap();
+        let r = replay(&path).unwrap();
+        assert!(r.is_done("000000000001"));
+        assert!(!r.is_done("000000000002"));
+        assert!(r.in_doubt.contains("000000000002"));
+        assert!(
+            !r.is_done("000000000003"),
+            "failed rows are retried by the next run"
+        );
+        assert!(r.unreadable_lines.is_empty());
+    }
+
+    #[test]
+    fn torn_last_line_is_tolerated_and_mended_on_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let j = Journal::create(&path, header()).unwrap();
+        j.append(&intent("000000000001")).unwrap();
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"type\":\"outcome\",\"ser").unwrap();
+        let r = replay(&path).unwrap();
+        assert_eq!(r.unreadable_lines, vec![3]);
+        assert!(r.only_last_line_torn);
+        assert!(r.in_doubt.contains("000000000001"));
+        let j = Journal::resume(&path, header()).unwrap();
+        j.append(&outcome(
+            "000000000001",
+            RowResult::AlreadyPresent {
+                status: "UNASSIGNED".into(),
+                token_id: "ykk1".into(),
+            },
+        ))
+        .unwrap();
+        let r = replay(&path).unwrap();
+        assert!(r.is_done("000000000001"));
+        assert_eq!(r.headers.len(), 2);
+        assert_eq!(
+            r.unreadable_lines,
+            vec![3],
+            "the torn line stays, on a line of its own"
+        );
+    }
+
+    #[test]
+    fn duplicate_outcomes_keep_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let j = Journal::create(&path, header()).unwrap();
+        j.append(&outcome(
+            "000000000001",
+            RowResult::Failed {
+                attempts: 6,
+                reason: "x".into(),
+                request_id: None,
+            },
+        ))
+        .unwrap();
+        j.append(&outcome(
+            "000000000001",
+            RowResult::Uploaded {
+                token_id: "ykk1".into(),
+                request_id: None,
+                confirmed_by_lookup: true,
+            },
+        ))
+        .unwrap();
+        assert!(replay(&path).unwrap().is_done("000000000001"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn journal_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        Journal::create(&path, header()).unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            Journal::create(&path, header()).is_err(),
+            "never overwrites an existing journal"
+        );
+    }
+}
