@@ -30,6 +30,7 @@ impl Outcome {
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => crate::seed::validate::run(&args, &cli.global),
+        Command::Upload(args) => crate::upload::command::run(&args, &cli.global).await,
         Command::Emulate(args) => crate::emulator::run_cli(args).await,
     }
 }

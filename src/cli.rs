@@ -47,8 +47,90 @@ pub enum LogFormat {
 pub enum Command {
     /// Check seed files row by row without contacting Okta.
     Validate(ValidateArgs),
+    /// Upload seeds to Okta: paced, bounded, journaled and resumable.
+    Upload(UploadArgs),
     /// Run a local Okta emulator of the YubiKey token API (for rehearsals and tests).
     Emulate(EmulateArgs),
+}
+
+/// A pace: `auto` (learn from Okta's headers) or `N/min`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateArg {
+    /// Learn the bucket's limit from `X-Rate-Limit-*` and use `--share` of it.
+    Auto,
+    /// At most this many requests per minute.
+    PerMinute(u32),
+}
+
+impl std::str::FromStr for RateArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(RateArg::Auto);
+        }
+        let n = s.strip_suffix("/min").unwrap_or(s);
+        match n.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Ok(RateArg::PerMinute(n)),
+            _ => Err(format!("expected `auto` or a number of requests per minute like `300/min`, got `{s}`")),
+        }
+    }
+}
+
+/// Connection options shared by the commands that talk to Okta.
+#[derive(Debug, Args, Clone)]
+pub struct OrgArgs {
+    /// The Okta org, e.g. https://acme.okta.com (default: OKTA_CLIENT_ORGURL, then okta.yaml).
+    /// The API token is read from OKTA_CLIENT_TOKEN or okta.yaml, never from a flag.
+    #[arg(long, value_name = "URL")]
+    pub org: Option<String>,
+    /// Seconds to wait for a connection.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub connect_timeout: u64,
+    /// Seconds to wait for a whole request.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// `ykprov upload`.
+#[derive(Debug, Args, Clone)]
+pub struct UploadArgs {
+    /// The seed file.
+    #[arg(value_name = "SEEDS.csv")]
+    pub file: PathBuf,
+    /// Connection.
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Pace: `auto` learns Okta's limit from its headers; `N/min` fixes it.
+    #[arg(long, default_value = "auto", value_name = "auto|N/min")]
+    pub rate: RateArg,
+    /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
+    #[arg(long, default_value_t = 0.5)]
+    pub share: f64,
+    /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// The journal (default: beside the seed file, SEEDS.csv.ykprov-journal.jsonl).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Continue the run recorded in the journal (a journal for the same file is continued anyway).
+    #[arg(long)]
+    pub resume: bool,
+    /// Validate, check Okta (reads only) and print the plan; upload nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Upload the valid rows even when some rows are invalid.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Attempts per row before it is marked failed (429s do not count).
+    #[arg(long, default_value_t = 6)]
+    pub max_attempts: u32,
+    /// Seed file layout.
+    #[arg(long, value_enum, default_value_t = SeedFormat::Auto)]
+    pub format: SeedFormat,
+    /// When a serial appears twice with different seeds, upload the later row.
+    #[arg(long)]
+    pub last_wins: bool,
 }
 
 /// Which seed file layout to expect.
@@ -109,6 +191,21 @@ mod tests {
         };
         assert_eq!(args.files.len(), 2);
         assert_eq!(args.format, SeedFormat::Yubico);
+    }
+
+    #[test]
+    fn rate_is_auto_or_per_minute() {
+        assert_eq!("auto".parse::<RateArg>(), Ok(RateArg::Auto));
+        assert_eq!("300/min".parse::<RateArg>(), Ok(RateArg::PerMinute(300)));
+        assert_eq!("120".parse::<RateArg>(), Ok(RateArg::PerMinute(120)));
+        assert!("0/min".parse::<RateArg>().is_err());
+        assert!("fast".parse::<RateArg>().is_err());
+    }
+
+    #[test]
+    fn upload_has_no_token_flag() {
+        let err = Cli::try_parse_from(["ykprov", "upload", "s.csv", "--token", "x"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
     }
 
     #[test]

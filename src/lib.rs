@@ -14,9 +14,11 @@ pub mod cli;
 pub mod emulator;
 pub mod journal;
 pub mod okta;
+pub mod progress;
 pub mod secret;
 pub mod seed;
 pub mod telemetry;
+pub mod upload;
 
 pub use app::{run, Outcome};
 pub use cli::Cli;
