@@ -1,7 +1,24 @@
-//! Reading and validating seed files. `record` holds the validated types; the reader turns a file
-//! into a stream of `Result<Seed, RowError>` with positions.
+//! Reading and validating seed files.
+//!
+//! - `record`: the validated [`Seed`] and its field newtypes.
+//! - `source` → `split` → `detect` → `reader`: bytes to lines (encoding, capped length), lines to
+//!   fields, the file's layout, and fields to a stream of [`RowOutcome`]s with positions.
+//! - `crosscheck` and `report`: whole-file checks (duplicates across rows) in [`validate_file`].
+//! - `validate`: the `ykprov validate` command.
 
+pub mod crosscheck;
+pub mod detect;
+pub mod error;
+pub mod reader;
 pub mod record;
-
-pub use record::{AccessCode, AesKey, Field, FieldProblem, PrivateId, PublicId, Seed, SerialNumber};
+pub mod report;
+pub mod source;
+pub mod split;
 pub mod validate;
+
+pub use detect::DetectedFormat;
+pub use error::{RowError, RowProblem, RowWarning, SkippedRow, WarningKind};
+pub use reader::{ReaderOptions, RowOutcome, SeedReader, ValidRow};
+pub use record::{AccessCode, AesKey, Field, FieldProblem, PrivateId, PublicId, Seed, SerialNumber};
+pub use report::{sha256_file, validate_file, FileReport, ValidationOptions};
+pub use source::TextEncoding;

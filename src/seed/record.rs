@@ -100,16 +100,18 @@ pub enum FieldProblem {
     },
 }
 
+/// Recognises values a spreadsheet reformatted as numbers. Runs on every field of every row, so it
+/// works on bytes and never allocates.
 fn looks_like_spreadsheet_number(s: &str) -> Option<&'static str> {
-    let upper = s.to_ascii_uppercase();
-    let num_like = |c: char| c.is_ascii_digit() || matches!(c, '.' | ',' | 'E' | '+' | '-');
-    if upper.contains("E+") && upper.chars().all(num_like) {
+    let b = s.as_bytes();
+    let num_like = |c: &u8| c.is_ascii_digit() || matches!(c, b'.' | b',' | b'E' | b'e' | b'+' | b'-');
+    if !b.iter().all(num_like) {
+        return None;
+    }
+    if b.windows(2).any(|w| w.eq_ignore_ascii_case(b"E+")) {
         return Some("scientific notation");
     }
-    if (s.contains('.') || s.contains(','))
-        && s.chars().all(num_like)
-        && s.chars().any(|c| c.is_ascii_digit())
-    {
+    if (b.contains(&b'.') || b.contains(&b',')) && b.iter().any(|c| c.is_ascii_digit()) {
         return Some("a decimal number");
     }
     None
@@ -222,6 +224,13 @@ fn parse_hex(raw: &str, len: usize, expected: &'static str) -> Result<String, Fi
     }
     if let Some(i) = s.bytes().position(|b| !b.is_ascii_hexdigit()) {
         return Err(FieldProblem::NonHex { position: i + 1 });
+    }
+    // A spreadsheet that took an all-digit hex value for a number dropped its leading zeros.
+    // Only for short fields: Excel keeps 15 significant digits, so a 12-digit id survives intact.
+    if len <= 15 && s.len() < len && s.bytes().all(|b| b.is_ascii_digit()) && len - s.len() <= 3 {
+        return Err(FieldProblem::SpreadsheetDamage {
+            hint: "all digits and too short, as if leading zeros were dropped",
+        });
     }
     if s.len() != len {
         return Err(FieldProblem::WrongLength {

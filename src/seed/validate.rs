@@ -1,4 +1,4 @@
-//! `ykprov validate`: placeholder until the reader lands (issue 2).
+//! `ykprov validate`: placeholder until the command lands.
 
 use crate::app::Outcome;
 use crate::cli::{GlobalArgs, ValidateArgs};

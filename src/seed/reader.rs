@@ -1,0 +1,382 @@
+//! The streaming seed-file reader: one [`RowOutcome`] per data row, in file order, holding one
+//! line in memory at a time. Upload and reconcile read files through this; `validate_file` adds
+//! the whole-file checks (duplicates across rows) on top.
+
+use super::detect::{self, Columns, DetectedFormat};
+use super::error::{RowError, RowProblem, RowWarning, SkippedRow, WarningKind};
+use super::record::{AccessCode, AesKey, Field, FieldProblem, PrivateId, PublicId, Seed, SerialNumber};
+use super::source::{Lines, TextEncoding, MAX_LINE};
+use super::split::{trim, Fields, MAX_FIELDS};
+use crate::cli::SeedFormat;
+use std::path::{Path, PathBuf};
+
+/// How to read a seed file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReaderOptions {
+    /// The layout to expect; `Auto` detects it from the first lines.
+    pub format: SeedFormat,
+}
+
+/// What became of one data row (blank lines, comments and the header are not rows).
+#[derive(Debug)]
+pub enum RowOutcome {
+    /// A Yubico OTP credential that passed every per-row rule.
+    Valid(ValidRow),
+    /// A row that breaks a rule. After `RowProblem::Unreadable` the iterator ends.
+    Invalid(RowError),
+    /// A non-OTP row (OATH-HOTP, challenge-response, static password).
+    Skipped(SkippedRow),
+}
+
+/// A valid row. `Seed`'s `Debug` redacts its secrets, so this may be logged.
+#[derive(Debug)]
+pub struct ValidRow {
+    /// 1-based physical line number.
+    pub line: u64,
+    /// The credential.
+    pub seed: Seed,
+    /// Things worth telling the operator (e.g. a public id that is not 12 characters).
+    pub warnings: Vec<RowWarning>,
+}
+
+/// Streams the rows of one seed file. Never holds more than one line (capped) in memory.
+pub struct SeedReader {
+    lines: Lines,
+    parser: RowParser,
+    /// The first data line, read while detecting the format.
+    pending: Option<(u64, Vec<u8>, bool)>,
+    done: bool,
+}
+
+impl SeedReader {
+    /// Opens a seed file and detects its layout.
+    ///
+    /// Fails (fatally, for the whole file) when the file cannot be read, is binary or BOM-less
+    /// UTF-16, is XML (PSKC), is in the Personalization Tool's Traditional format, or has a header
+    /// row that lacks a required column.
+    pub fn open(path: &Path, opts: &ReaderOptions) -> anyhow::Result<SeedReader> {
+        let (mut lines, encoding) = Lines::open(path)?;
+        let read_err =
+            |e: std::io::Error| anyhow::Error::new(e).context(format!("cannot read {}", path.display()));
+        let mut ykksm = false;
+        let mut first = None;
+        while lines.next_line().map_err(read_err)? {
+            let t = trim(lines.line());
+            if t.is_empty() {
+                continue;
+            }
+            if t[0] == b'#' {
+                ykksm |= detect::is_ykksm_marker(t);
+                continue;
+            }
+            first = Some((lines.number(), lines.line().to_vec(), lines.too_long()));
+            break;
+        }
+        let mut parser = RowParser {
+            path: path.to_path_buf(),
+            format: if ykksm {
+                DetectedFormat::Ykksm
+            } else {
+                DetectedFormat::Yubico
+            },
+            encoding,
+            separator: b',',
+            columns: Columns::YUBICO,
+            fields: Fields::default(),
+        };
+        let mut pending = None;
+        if let Some((number, line, too_long)) = first {
+            parser.separator = detect::separator_of(&line);
+            if detect::looks_like_xml(&line) {
+                anyhow::bail!(
+                    "{} looks like XML (a PSKC export?); ykprov reads CSV seed files: log the keys in \
+                     \"Yubico format\" instead",
+                    path.display()
+                );
+            }
+            parser.fields.split(&line, parser.separator);
+            if detect::is_traditional_row(parser.fields.get(&line, 0), parser.fields.len()) {
+                anyhow::bail!(
+                    "{} is in the Personalization Tool's \"Traditional format\", which has no serial \
+                     numbers, so Okta cannot use it; select \"Yubico format\" in the tool's logging \
+                     settings (or use `ykman otp yubiotp -O FILE`) and program the keys again, since a \
+                     key's seed cannot be read back",
+                    path.display()
+                );
+            }
+            let header = match opts.format {
+                SeedFormat::Yubico => None,
+                SeedFormat::Auto | SeedFormat::Headered => detect::header_columns(&line, &parser.fields)
+                    .map_err(|e| anyhow::anyhow!("{}:{number}: {e}", path.display()))?,
+            };
+            match header {
+                Some(columns) => {
+                    parser.format = DetectedFormat::Headered;
+                    parser.columns = columns;
+                }
+                None if opts.format == SeedFormat::Headered => anyhow::bail!(
+                    "{}:{number}: expected a header row naming the columns (serialNumber, publicId, \
+                     privateId, aesKey)",
+                    path.display()
+                ),
+                None => pending = Some((number, line, too_long)),
+            }
+        }
+        Ok(SeedReader {
+            lines,
+            parser,
+            pending,
+            done: false,
+        })
+    }
+
+    /// The layout detected (or forced).
+    pub fn format(&self) -> DetectedFormat {
+        self.parser.format
+    }
+
+    /// The text encoding, from the byte-order mark.
+    pub fn encoding(&self) -> TextEncoding {
+        self.parser.encoding
+    }
+
+    /// The field separator: `,`, or `;` for files re-saved by a comma-decimal spreadsheet.
+    pub fn separator(&self) -> char {
+        char::from(self.parser.separator)
+    }
+
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.parser.path
+    }
+
+    /// Reads whatever is left and returns the SHA-256 (hex) of the file's raw bytes.
+    pub fn finish(self) -> anyhow::Result<String> {
+        let path = self.parser.path.clone();
+        self.lines
+            .finish()
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {}", path.display())))
+    }
+}
+
+impl Iterator for SeedReader {
+    type Item = RowOutcome;
+
+    fn next(&mut self) -> Option<RowOutcome> {
+        if let Some((number, line, too_long)) = self.pending.take() {
+            if let Some(outcome) = self.parser.parse(number, &line, too_long) {
+                return Some(outcome);
+            }
+        }
+        while !self.done {
+            match self.lines.next_line() {
+                Ok(true) => {}
+                Ok(false) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    let problem = RowProblem::Unreadable {
+                        message: e.to_string(),
+                    };
+                    return Some(RowOutcome::Invalid(self.parser.error(
+                        self.lines.number() + 1,
+                        None,
+                        None,
+                        problem,
+                    )));
+                }
+            }
+            if self.done {
+                break;
+            }
+            let outcome = self
+                .parser
+                .parse(self.lines.number(), self.lines.line(), self.lines.too_long());
+            if outcome.is_some() {
+                return outcome;
+            }
+        }
+        None
+    }
+}
+
+/// Turns one line into a row outcome. Separate from `SeedReader` so the line can be borrowed from
+/// the line buffer while the parser's own buffers are mutated.
+struct RowParser {
+    path: PathBuf,
+    format: DetectedFormat,
+    encoding: TextEncoding,
+    separator: u8,
+    columns: Columns,
+    fields: Fields,
+}
+
+/// Why a field's bytes are not even text, or the text itself.
+fn as_text(bytes: &[u8]) -> Result<&str, RowProblem> {
+    std::str::from_utf8(bytes).map_err(|_| RowProblem::NotText)
+}
+
+fn is_hex_of_len(b: &[u8], len: usize) -> bool {
+    b.len() == len && b.iter().all(u8::is_ascii_hexdigit)
+}
+
+impl RowParser {
+    fn error(
+        &self,
+        line: u64,
+        field: Option<Field>,
+        serial: Option<String>,
+        problem: RowProblem,
+    ) -> RowError {
+        RowError {
+            file: self.path.clone(),
+            line,
+            field,
+            serial,
+            problem,
+        }
+    }
+
+    /// `None` for lines that are not rows: blank, or a `#` comment.
+    fn parse(&mut self, line_no: u64, raw: &[u8], too_long: bool) -> Option<RowOutcome> {
+        let mut line = trim(raw);
+        if line.is_empty() || line[0] == b'#' {
+            return None;
+        }
+        if too_long {
+            let problem = RowProblem::LineTooLong { limit: MAX_LINE };
+            return Some(RowOutcome::Invalid(self.error(line_no, None, None, problem)));
+        }
+        if memchr::memchr(0, line).is_some() {
+            return Some(RowOutcome::Invalid(self.error(
+                line_no,
+                None,
+                None,
+                RowProblem::NulBytes,
+            )));
+        }
+        if self.format == DetectedFormat::Ykksm {
+            // ykksm: "Everything after `#` is a comment"; `#` is in no field's alphabet.
+            if let Some(i) = memchr::memchr(b'#', line) {
+                line = trim(&line[..i]);
+            }
+        }
+        self.fields.split(line, self.separator);
+        Some(self.row(line_no, line))
+    }
+
+    fn row(&self, line_no: u64, line: &[u8]) -> RowOutcome {
+        let f = &self.fields;
+        let positional = self.format != DetectedFormat::Headered;
+        if positional {
+            if detect::is_traditional_row(f.get(line, 0), f.len()) {
+                return RowOutcome::Invalid(self.error(line_no, None, None, RowProblem::TraditionalRow));
+            }
+            // Spreadsheets pad short rows with empty columns; only non-empty ones count.
+            let width = (0..f.len().min(MAX_FIELDS))
+                .rev()
+                .find(|&i| !f.get(line, i).is_empty())
+                .map_or(0, |i| i + 1);
+            let got = if f.len() > MAX_FIELDS {
+                f.len()
+            } else {
+                width.max(f.len().min(8))
+            };
+            if !(4..=8).contains(&got) {
+                let expected = "4 to 8 (serial,publicId,privateId,aesKey[,accessCode,timestamp,…])";
+                return RowOutcome::Invalid(self.error(
+                    line_no,
+                    None,
+                    None,
+                    RowProblem::FieldCount { got, expected },
+                ));
+            }
+        } else if f.len() > MAX_FIELDS {
+            let problem = RowProblem::FieldCount {
+                got: f.len(),
+                expected: "at most 64",
+            };
+            return RowOutcome::Invalid(self.error(line_no, None, None, problem));
+        }
+        let c = &self.columns;
+        let raw_serial = f.get(line, c.serial);
+        let serial = std::str::from_utf8(raw_serial)
+            .ok()
+            .and_then(|s| SerialNumber::parse(s).ok());
+        let serial_text = serial.map(|s| s.to_string());
+        let (public, private, key) = (
+            f.get(line, c.public_id),
+            f.get(line, c.private_id),
+            f.get(line, c.aes_key),
+        );
+        if positional {
+            if let Some(reason) = non_otp_reason(public, private, key) {
+                return RowOutcome::Skipped(SkippedRow {
+                    line: line_no,
+                    serial: serial_text,
+                    reason: reason.to_string(),
+                });
+            }
+        }
+        let access = c.access_code.map_or(&[][..], |i| f.get(line, i));
+        match build_seed(raw_serial, public, private, key, access) {
+            Ok(seed) => {
+                let mut warnings = Vec::new();
+                if !seed.public_id.is_typical_length() {
+                    warnings.push(RowWarning {
+                        file: self.path.clone(),
+                        line: line_no,
+                        serial: serial_text,
+                        kind: WarningKind::UnusualPublicIdLength {
+                            len: seed.public_id.as_str().len(),
+                        },
+                    });
+                }
+                RowOutcome::Valid(ValidRow {
+                    line: line_no,
+                    seed,
+                    warnings,
+                })
+            }
+            Err((field, problem)) => {
+                RowOutcome::Invalid(self.error(line_no, Some(field), serial_text, problem))
+            }
+        }
+    }
+}
+
+/// Rows the Personalization Tool logs for modes other than Yubico OTP (`yubikeylogger.cpp`):
+/// OATH-HOTP and HMAC challenge-response put a moving factor (`0`) in column 3 and a 40-hex key in
+/// column 4; static password and the rest leave both id columns empty.
+fn non_otp_reason(public: &[u8], private: &[u8], key: &[u8]) -> Option<&'static str> {
+    if is_hex_of_len(key, 40) || (private == b"0" && !is_hex_of_len(key, 32)) {
+        Some("OATH-HOTP or challenge-response row (40-hex key), not Yubico OTP")
+    } else if public.is_empty() && private.is_empty() {
+        Some("static password or other non-OTP row (no public or private id)")
+    } else {
+        None
+    }
+}
+
+fn build_seed(
+    serial: &[u8],
+    public: &[u8],
+    private: &[u8],
+    key: &[u8],
+    access: &[u8],
+) -> Result<Seed, (Field, RowProblem)> {
+    fn field<T>(
+        field: Field,
+        raw: &[u8],
+        parse: impl Fn(&str) -> Result<T, FieldProblem>,
+    ) -> Result<T, (Field, RowProblem)> {
+        let text = as_text(raw).map_err(|p| (field, p))?;
+        parse(text).map_err(|p| (field, RowProblem::Field(p)))
+    }
+    Ok(Seed {
+        serial: field(Field::SerialNumber, serial, SerialNumber::parse)?,
+        public_id: field(Field::PublicId, public, PublicId::parse)?,
+        private_id: field(Field::PrivateId, private, PrivateId::parse)?,
+        aes_key: field(Field::AesKey, key, AesKey::parse)?,
+        access_code: field(Field::AccessCode, access, AccessCode::parse)?,
+    })
+}
