@@ -72,7 +72,9 @@ impl std::str::FromStr for RateArg {
         let n = s.strip_suffix("/min").unwrap_or(s);
         match n.trim().parse::<u32>() {
             Ok(n) if n > 0 => Ok(RateArg::PerMinute(n)),
-            _ => Err(format!("expected `auto` or a number of requests per minute like `300/min`, got `{s}`")),
+            _ => Err(format!(
+                "expected `auto` or a number of requests per minute like `300/min`, got `{s}`"
+            )),
         }
     }
 }

@@ -30,7 +30,11 @@ impl Progress {
         } else {
             ProgressBar::hidden()
         };
-        Progress { bar, visible, last_log: std::sync::Mutex::new(Instant::now()) }
+        Progress {
+            bar,
+            visible,
+            last_log: std::sync::Mutex::new(Instant::now()),
+        }
     }
 
     /// One more item done; `msg` is the running tally.
@@ -43,7 +47,12 @@ impl Progress {
         let mut last = self.last_log.lock().unwrap_or_else(|e| e.into_inner());
         if last.elapsed() >= LOG_EVERY {
             *last = Instant::now();
-            tracing::info!("progress {}/{}: {}", self.bar.position(), self.bar.length().unwrap_or(0), msg());
+            tracing::info!(
+                "progress {}/{}: {}",
+                self.bar.position(),
+                self.bar.length().unwrap_or(0),
+                msg()
+            );
         }
     }
 

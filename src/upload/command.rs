@@ -15,10 +15,16 @@ pub const MAX_CONCURRENCY: usize = 75;
 pub fn options(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<UploadOptions> {
     let mut problems = Vec::new();
     if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
-        problems.push(format!("--concurrency must be 1 to {MAX_CONCURRENCY} (Okta's org-wide limit), got {}", args.concurrency));
+        problems.push(format!(
+            "--concurrency must be 1 to {MAX_CONCURRENCY} (Okta's org-wide limit), got {}",
+            args.concurrency
+        ));
     }
     if !(args.share > 0.0 && args.share <= 1.0) {
-        problems.push(format!("--share must be more than 0 and at most 1, got {}", args.share));
+        problems.push(format!(
+            "--share must be more than 0 and at most 1, got {}",
+            args.share
+        ));
     }
     if args.max_attempts == 0 {
         problems.push("--max-attempts must be at least 1".to_string());
@@ -111,7 +117,10 @@ pub fn summary_text(s: &UploadSummary) -> String {
         out.push_str(&format!("invalid: {e}\n"));
     }
     if v.error_count > v.errors.len() as u64 {
-        out.push_str(&format!("invalid: … and {} more\n", v.error_count - v.errors.len() as u64));
+        out.push_str(&format!(
+            "invalid: … and {} more\n",
+            v.error_count - v.errors.len() as u64
+        ));
     }
     if s.stopped_for_invalid {
         out.push_str(&format!(
@@ -125,7 +134,11 @@ pub fn summary_text(s: &UploadSummary) -> String {
     let p = &s.plan;
     if s.dry_run {
         let eta = if s.pace_per_minute > 0.0 && p.to_upload > 0 {
-            format!("about {:.0} min at {:.0}/min", (p.to_upload as f64 / s.pace_per_minute).ceil(), s.pace_per_minute)
+            format!(
+                "about {:.0} min at {:.0}/min",
+                (p.to_upload as f64 / s.pace_per_minute).ceil(),
+                s.pace_per_minute
+            )
         } else {
             "learned from Okta's headers on the first upload".to_string()
         };
@@ -137,7 +150,11 @@ pub fn summary_text(s: &UploadSummary) -> String {
     }
     let c = &s.counts;
     let secs = s.elapsed.as_secs_f64();
-    let achieved = if secs > 0.0 { c.uploaded as f64 * 60.0 / secs } else { 0.0 };
+    let achieved = if secs > 0.0 {
+        c.uploaded as f64 * 60.0 / secs
+    } else {
+        0.0
+    };
     out.push_str(&format!(
         "{} in {:.1}s: {} uploaded, {} already present, {} rejected, {} failed, {} invalid skipped, {} done before\n",
         if s.interrupted { "upload interrupted" } else { "upload finished" },

@@ -51,15 +51,26 @@ impl AdaptiveLimit {
         Arc::new(AdaptiveLimit {
             semaphore: Arc::new(Semaphore::new(max)),
             max,
-            state: Mutex::new(State { current: max, to_forget: 0, successes: 0, last_halved: None }),
+            state: Mutex::new(State {
+                current: max,
+                to_forget: 0,
+                successes: 0,
+                last_halved: None,
+            }),
         })
     }
 
     /// Waits for a free slot.
     pub async fn acquire(self: &Arc<Self>) -> Slot {
         // Cannot fail: the semaphore is never closed.
-        let permit = Arc::clone(&self.semaphore).acquire_owned().await.expect("semaphore never closed");
-        Slot { permit: Some(permit), limit: Arc::clone(self) }
+        let permit = Arc::clone(&self.semaphore)
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
+        Slot {
+            permit: Some(permit),
+            limit: Arc::clone(self),
+        }
     }
 
     /// The number of requests allowed in flight now.
@@ -78,7 +89,10 @@ impl AdaptiveLimit {
         s.current = new;
         s.successes = 0;
         s.last_halved = Some(Instant::now());
-        tracing::info!(concurrency = new, "Okta's concurrency limit reached; lowering requests in flight");
+        tracing::info!(
+            concurrency = new,
+            "Okta's concurrency limit reached; lowering requests in flight"
+        );
     }
 
     /// A request succeeded: after enough of them, allow one more in flight.

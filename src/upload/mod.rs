@@ -108,7 +108,9 @@ impl UploadSummary {
 }
 
 fn operator() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .ok()
@@ -140,7 +142,10 @@ fn open_journal(o: &UploadOptions, path: &Path, header: Header) -> anyhow::Resul
         let replay = journal::replay(path)?;
         if !replay.unreadable_lines.is_empty() {
             if replay.only_last_line_torn {
-                tracing::warn!("journal {}: the last line was torn by a crash; ignoring it", path.display());
+                tracing::warn!(
+                    "journal {}: the last line was torn by a crash; ignoring it",
+                    path.display()
+                );
             } else {
                 anyhow::bail!(
                     "journal {} has unreadable lines {:?}; it may be damaged. Move it aside and re-run (the preflight will find what is already in Okta)",
@@ -159,7 +164,10 @@ fn open_journal(o: &UploadOptions, path: &Path, header: Header) -> anyhow::Resul
             }
         }
         tracing::info!(journal = %path.display(), done = replay.outcomes.len(), in_doubt = replay.in_doubt.len(), "resuming from journal");
-        let header = Header { resumed: true, ..header };
+        let header = Header {
+            resumed: true,
+            ..header
+        };
         Ok((Arc::new(Journal::resume(path, header)?), replay))
     } else {
         if o.resume {
@@ -171,13 +179,23 @@ fn open_journal(o: &UploadOptions, path: &Path, header: Header) -> anyhow::Resul
 
 /// Runs an upload. Returns `Err` only for problems before anything was sent; problems after that
 /// (bad credential mid-run) end the run cleanly with `fatal` set, so the summary is never lost.
-pub async fn upload(o: &UploadOptions, client: OktaClient, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<UploadSummary> {
+pub async fn upload(
+    o: &UploadOptions,
+    client: OktaClient,
+    mut shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<UploadSummary> {
     let started = Instant::now();
     let file = o.file.clone();
-    let vopts = ValidationOptions { format: o.format, last_wins: o.last_wins };
+    let vopts = ValidationOptions {
+        format: o.format,
+        last_wins: o.last_wins,
+    };
     let validation = tokio::task::spawn_blocking(move || seed::validate_file(&file, &vopts)).await??;
     let mut summary = UploadSummary {
-        plan: Plan { invalid: validation.error_count, ..Plan::default() },
+        plan: Plan {
+            invalid: validation.error_count,
+            ..Plan::default()
+        },
         validation,
         counts: Counts::default(),
         journal: None,
@@ -193,15 +211,27 @@ pub async fn upload(o: &UploadOptions, client: OktaClient, mut shutdown: watch::
         return Ok(summary);
     }
 
-    let existing = preflight::existing_serials(&client).await.context("cannot list the tokens already in Okta")?;
+    let existing = preflight::existing_serials(&client)
+        .await
+        .context("cannot list the tokens already in Okta")?;
     tracing::info!(tokens = existing.len(), "preflight: tokens already in Okta");
 
     let (journal, replay) = if o.dry_run {
-        let path = o.journal.clone().unwrap_or_else(|| journal::default_path(&o.file));
-        let replay = if path.exists() { journal::replay(&path)? } else { Replay::default() };
+        let path = o
+            .journal
+            .clone()
+            .unwrap_or_else(|| journal::default_path(&o.file));
+        let replay = if path.exists() {
+            journal::replay(&path)?
+        } else {
+            Replay::default()
+        };
         (None, replay)
     } else {
-        let path = o.journal.clone().unwrap_or_else(|| journal::default_path(&o.file));
+        let path = o
+            .journal
+            .clone()
+            .unwrap_or_else(|| journal::default_path(&o.file));
         let header = Header {
             run_id: run_id(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -220,14 +250,32 @@ pub async fn upload(o: &UploadOptions, client: OktaClient, mut shutdown: watch::
 
     let now_sha = seed::sha256_file(&o.file)?;
     if now_sha != summary.validation.sha256 {
-        anyhow::bail!("{} changed after it was validated; re-run when it is no longer being written", o.file.display());
+        anyhow::bail!(
+            "{} changed after it was validated; re-run when it is no longer being written",
+            o.file.display()
+        );
     }
 
-    let result = stream_rows(o, &client, &mut summary, &existing, &replay, journal.clone(), &mut shutdown).await;
+    let result = stream_rows(
+        o,
+        &client,
+        &mut summary,
+        &existing,
+        &replay,
+        journal.clone(),
+        &mut shutdown,
+    )
+    .await;
     summary.elapsed = started.elapsed();
     summary.pace_per_minute = client.pacer(Bucket::Write).per_minute();
-    summary.counts.rate_limited = client.stats().rate_limited.load(std::sync::atomic::Ordering::Relaxed);
-    summary.counts.concurrency_limited = client.stats().concurrency_limited.load(std::sync::atomic::Ordering::Relaxed);
+    summary.counts.rate_limited = client
+        .stats()
+        .rate_limited
+        .load(std::sync::atomic::Ordering::Relaxed);
+    summary.counts.concurrency_limited = client
+        .stats()
+        .concurrency_limited
+        .load(std::sync::atomic::Ordering::Relaxed);
     if let Err(e) = result {
         summary.fatal = Some(format!("{e:#}"));
     }
@@ -295,18 +343,40 @@ async fn stream_rows(
 
     let limit = AdaptiveLimit::new(o.concurrency);
     let ctx = journal.as_ref().map(|j| {
-        Arc::new(Ctx { client: client.clone(), journal: Arc::clone(j), limit: Arc::clone(&limit), max_attempts: o.max_attempts })
+        Arc::new(Ctx {
+            client: client.clone(),
+            journal: Arc::clone(j),
+            limit: Arc::clone(&limit),
+            max_attempts: o.max_attempts,
+        })
     });
     let total = summary.validation.uploadable();
     let progress = Progress::new(total, o.quiet || o.dry_run);
     let mut tasks: JoinSet<Result<Done, Fatal>> = JoinSet::new();
     let mut fatal: Option<anyhow::Error> = None;
 
-    let mut record = |summary: &mut UploadSummary, serial: Option<String>, line: u64, result: RowResult| -> anyhow::Result<()> {
+    let record = |summary: &mut UploadSummary,
+                  serial: Option<String>,
+                  line: u64,
+                  result: RowResult|
+     -> anyhow::Result<()> {
         if let Some(j) = &journal {
-            j.append(&Entry::Outcome { serial, line, result: result.clone(), at: Utc::now() })?;
+            j.append(&Entry::Outcome {
+                serial,
+                line,
+                result: result.clone(),
+                at: Utc::now(),
+            })?;
         }
-        count(&mut summary.counts, &Done { serial: String::new(), result, retries: 0, lookups: 0 });
+        count(
+            &mut summary.counts,
+            &Done {
+                serial: String::new(),
+                result,
+                retries: 0,
+                lookups: 0,
+            },
+        );
         Ok(())
     };
 
@@ -320,8 +390,20 @@ async fn stream_rows(
             RowOutcome::Invalid(e) => {
                 if !o.dry_run {
                     let field = e.field.map(|f| f.name().to_string());
-                    let serial = e.serial.as_deref().and_then(|s| seed::SerialNumber::parse(s).ok()).map(|s| s.padded());
-                    record(summary, serial, e.line, RowResult::Invalid { field, reason: e.problem.to_string() })?;
+                    let serial = e
+                        .serial
+                        .as_deref()
+                        .and_then(|s| seed::SerialNumber::parse(s).ok())
+                        .map(|s| s.padded());
+                    record(
+                        summary,
+                        serial,
+                        e.line,
+                        RowResult::Invalid {
+                            field,
+                            reason: e.problem.to_string(),
+                        },
+                    )?;
                 }
                 continue;
             }
@@ -343,9 +425,16 @@ async fn stream_rows(
             if !o.dry_run {
                 tracing::info!(serial = %valid.seed.serial, status = %p.status, "already present in Okta; skipping");
                 let result = if replay.in_doubt.contains(&serial) {
-                    RowResult::Uploaded { token_id: p.id.clone(), request_id: None, confirmed_by_lookup: true }
+                    RowResult::Uploaded {
+                        token_id: p.id.clone(),
+                        request_id: None,
+                        confirmed_by_lookup: true,
+                    }
                 } else {
-                    RowResult::AlreadyPresent { status: p.status.to_string(), token_id: p.id.clone() }
+                    RowResult::AlreadyPresent {
+                        status: p.status.to_string(),
+                        token_id: p.id.clone(),
+                    }
                 };
                 record(summary, Some(serial), valid.line, result)?;
                 progress.advance(|| tally(&summary.counts));
@@ -365,7 +454,11 @@ async fn stream_rows(
                 break 'rows;
             }
         }
-        let work = Work { line: valid.line, seed: valid.seed, was_in_doubt: replay.in_doubt.contains(&serial) };
+        let work = Work {
+            line: valid.line,
+            seed: valid.seed,
+            was_in_doubt: replay.in_doubt.contains(&serial),
+        };
         tasks.spawn(worker::upload_one(Arc::clone(ctx), work, slot));
     }
     drop(rx);
@@ -383,16 +476,27 @@ async fn stream_rows(
     if !summary.interrupted {
         reader.await.context("seed reader stopped unexpectedly")??;
         if seed::sha256_file(&o.file)? != summary.validation.sha256 {
-            anyhow::bail!("{} changed during the upload; re-run to upload any rows added since", o.file.display());
+            anyhow::bail!(
+                "{} changed during the upload; re-run to upload any rows added since",
+                o.file.display()
+            );
         }
     }
     Ok(())
 }
 
-fn settle(joined: Result<Result<Done, Fatal>, tokio::task::JoinError>, summary: &mut UploadSummary, progress: &Progress) -> Option<anyhow::Error> {
+fn settle(
+    joined: Result<Result<Done, Fatal>, tokio::task::JoinError>,
+    summary: &mut UploadSummary,
+    progress: &Progress,
+) -> Option<anyhow::Error> {
     match joined {
         Ok(Ok(done)) => {
-            if let RowResult::Rejected { error_code, .. } | RowResult::Failed { reason: error_code, .. } = &done.result {
+            if let RowResult::Rejected { error_code, .. }
+            | RowResult::Failed {
+                reason: error_code, ..
+            } = &done.result
+            {
                 tracing::warn!(serial = %done.serial, outcome = done.result.kind(), detail = %error_code, "row not uploaded");
             }
             count(&mut summary.counts, &done);

@@ -19,14 +19,24 @@ pub async fn existing_serials(client: &OktaClient) -> anyhow::Result<HashMap<Str
     let mut map = HashMap::new();
     let first = client.list_url(200, None, false);
     client
-        .walk(first, |url| client.list_page(url), |tokens: Vec<YubikeyToken>| {
-            for t in tokens {
-                if let Some(serial) = t.serial_padded() {
-                    map.insert(serial, Present { id: t.id, status: t.status });
+        .walk(
+            first,
+            |url| client.list_page(url),
+            |tokens: Vec<YubikeyToken>| {
+                for t in tokens {
+                    if let Some(serial) = t.serial_padded() {
+                        map.insert(
+                            serial,
+                            Present {
+                                id: t.id,
+                                status: t.status,
+                            },
+                        );
+                    }
                 }
-            }
-            Ok(())
-        })
+                Ok(())
+            },
+        )
         .await?;
     Ok(map)
 }

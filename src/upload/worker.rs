@@ -66,7 +66,11 @@ enum Lookup {
 }
 
 async fn lookup(ctx: &Ctx, seed: &Seed) -> Result<Lookup, Fatal> {
-    match ctx.client.read_with_retries(|| ctx.client.find_by_serial(seed.serial)).await {
+    match ctx
+        .client
+        .read_with_retries(|| ctx.client.find_by_serial(seed.serial))
+        .await
+    {
         Ok(Some(t)) => Ok(Lookup::Present(t)),
         Ok(None) => Ok(Lookup::Absent),
         Err(e @ ApiError::Unauthorized { .. }) => Err(Fatal::Unauthorized(e)),
@@ -78,7 +82,16 @@ async fn lookup(ctx: &Ctx, seed: &Seed) -> Result<Lookup, Fatal> {
 #[tracing::instrument(skip_all, fields(serial = %work.seed.serial, line = work.line))]
 pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, Fatal> {
     let serial = work.seed.serial.padded();
-    let mut done = Done { serial: serial.clone(), result: RowResult::Failed { attempts: 0, reason: String::new(), request_id: None }, retries: 0, lookups: 0 };
+    let mut done = Done {
+        serial: serial.clone(),
+        result: RowResult::Failed {
+            attempts: 0,
+            reason: String::new(),
+            request_id: None,
+        },
+        retries: 0,
+        lookups: 0,
+    };
     let mut attempts = 0u32;
     let mut rate_limited = 0u32;
     let mut last_error = String::new();
@@ -89,28 +102,49 @@ pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, F
             done.lookups += 1;
             match lookup(&ctx, &work.seed).await? {
                 Lookup::Present(t) => {
-                    break RowResult::Uploaded { token_id: t.id, request_id: last_request, confirmed_by_lookup: true };
+                    break RowResult::Uploaded {
+                        token_id: t.id,
+                        request_id: last_request,
+                        confirmed_by_lookup: true,
+                    };
                 }
                 Lookup::Absent => in_doubt = false,
                 Lookup::Unknown(reason) => {
                     last_error = format!("{last_error}; lookup failed: {reason}");
-                    break RowResult::Failed { attempts, reason: last_error, request_id: last_request };
+                    break RowResult::Failed {
+                        attempts,
+                        reason: last_error,
+                        request_id: last_request,
+                    };
                 }
             }
         }
         if attempts >= ctx.max_attempts || rate_limited >= MAX_RATE_LIMITED {
-            break RowResult::Failed { attempts, reason: last_error, request_id: last_request };
+            break RowResult::Failed {
+                attempts,
+                reason: last_error,
+                request_id: last_request,
+            };
         }
         if attempts + rate_limited > 0 {
             done.retries += 1;
         }
         ctx.journal
-            .append(&Entry::Intent { serial: serial.clone(), line: work.line, attempt: attempts + rate_limited + 1, at: Utc::now() })
+            .append(&Entry::Intent {
+                serial: serial.clone(),
+                line: work.line,
+                attempt: attempts + rate_limited + 1,
+                at: Utc::now(),
+            })
             .map_err(Fatal::Journal)?;
         match ctx.client.upload(&work.seed).await {
             Ok(answer) => {
                 ctx.limit.on_success();
-                break RowResult::Uploaded { token_id: answer.value.id, request_id: answer.request_id, confirmed_by_lookup: false };
+                break RowResult::Uploaded {
+                    token_id: answer.value.id,
+                    request_id: answer.request_id,
+                    confirmed_by_lookup: false,
+                };
             }
             Err(ApiError::RateLimited { concurrency, .. }) => {
                 // Not processed; the pacer already holds every worker until the window resets.
@@ -135,14 +169,20 @@ pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, F
                 tokio::time::sleep(crate::okta::client::backoff(attempts)).await;
             }
             Err(e @ ApiError::Unauthorized { .. }) => return Err(Fatal::Unauthorized(e)),
-            Err(ApiError::Rejected { status, body, request_id }) => {
-                attempts += 1;
+            Err(ApiError::Rejected {
+                status,
+                body,
+                request_id,
+            }) => {
                 tracing::warn!(status, code = %body.error_code, request_id = ?request_id, "upload rejected");
                 if status == 400 {
                     // A duplicate serial is reported as a validation error; only a lookup tells.
                     done.lookups += 1;
                     if let Lookup::Present(t) = lookup(&ctx, &work.seed).await? {
-                        break RowResult::AlreadyPresent { status: t.status.to_string(), token_id: t.id };
+                        break RowResult::AlreadyPresent {
+                            status: t.status.to_string(),
+                            token_id: t.id,
+                        };
                     }
                 }
                 break RowResult::Rejected {
@@ -156,7 +196,12 @@ pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, F
         }
     };
     ctx.journal
-        .append(&Entry::Outcome { serial: Some(serial), line: work.line, result: result.clone(), at: Utc::now() })
+        .append(&Entry::Outcome {
+            serial: Some(serial),
+            line: work.line,
+            result: result.clone(),
+            at: Utc::now(),
+        })
         .map_err(Fatal::Journal)?;
     drop(slot);
     done.result = result;
