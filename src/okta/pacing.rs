@@ -127,25 +127,25 @@ struct Learned {
 /// Paces one Okta bucket. Shared by all workers through an `Arc`.
 pub struct Pacer {
     setting: RateSetting,
-    limiter: RwLock<Arc<Limiter>>,
+    // None until a limit is known in auto mode: a server that sends no rate headers is not
+    // throttled at all (the concurrency bound still applies).
+    limiter: RwLock<Option<Arc<Limiter>>>,
     learned: Mutex<Learned>,
     // std Mutex: held only to read or set an Instant, never across an await.
     blocked_until: Mutex<Option<Instant>>,
 }
 
-/// Requests per second before anything is learned in auto mode: a cautious start.
-const AUTO_START_PER_SECOND: f64 = 1.0;
-
 impl Pacer {
     /// A pacer for one bucket.
     pub fn new(setting: RateSetting) -> Self {
         let per_second = match setting {
-            RateSetting::Auto { .. } => AUTO_START_PER_SECOND,
+            RateSetting::Auto { .. } => 0.0,
             RateSetting::PerMinute(n) => f64::from(n.max(1)) / 60.0,
         };
+        let limiter = (per_second > 0.0).then(|| Arc::new(RateLimiter::direct(quota(per_second))));
         Pacer {
             setting,
-            limiter: RwLock::new(Arc::new(RateLimiter::direct(quota(per_second)))),
+            limiter: RwLock::new(limiter),
             learned: Mutex::new(Learned {
                 limit: None,
                 window: None,
@@ -180,11 +180,13 @@ impl Pacer {
         let limiter = self
             .limiter
             .read()
-            .map(|l| Arc::clone(&l))
-            .unwrap_or_else(|e| Arc::clone(&e.into_inner()));
-        limiter
-            .until_ready_with_jitter(Jitter::up_to(Duration::from_millis(2)))
-            .await;
+            .map(|l| l.clone())
+            .unwrap_or_else(|e| e.into_inner().clone());
+        if let Some(limiter) = limiter {
+            limiter
+                .until_ready_with_jitter(Jitter::up_to(Duration::from_millis(2)))
+                .await;
+        }
     }
 
     fn gate_wait(&self) -> Duration {
@@ -223,7 +225,7 @@ impl Pacer {
         };
         if let Some(per_second) = new_rate {
             if let Ok(mut limiter) = self.limiter.write() {
-                *limiter = Arc::new(RateLimiter::direct(quota(per_second)));
+                *limiter = Some(Arc::new(RateLimiter::direct(quota(per_second))));
             }
         }
     }
@@ -256,7 +258,7 @@ fn learn(l: &mut Learned, h: &RateHeaders, share: f64) -> Option<f64> {
     }
     let window = l.window.unwrap_or(Duration::from_secs(60)).as_secs_f64();
     let per_second = limit as f64 * share / window;
-    let changed = (per_second - l.per_second).abs() > l.per_second * 0.01;
+    let changed = l.per_second == 0.0 || (per_second - l.per_second).abs() > l.per_second * 0.01;
     l.per_second = per_second;
     changed.then_some(per_second)
 }
@@ -336,7 +338,7 @@ mod tests {
             window: None,
             window_estimated: false,
             last_reset: None,
-            per_second: 1.0,
+            per_second: 0.0,
         };
         let h = |reset, date| RateHeaders {
             limit: Some(600),
