@@ -31,6 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => crate::seed::validate::run(&args, &cli.global),
         Command::Upload(args) => crate::upload::command::run(&args, &cli.global).await,
+        Command::Reconcile(args) => crate::reconcile::run(&args, &cli.global).await,
+        Command::Export(args) => crate::reconcile::run_export(&args, &cli.global).await,
         Command::Emulate(args) => crate::emulator::run_cli(args).await,
     }
 }

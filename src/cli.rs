@@ -4,6 +4,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub use crate::reconcile::diff::{Category, Scope};
+pub use crate::reconcile::inventory::Via;
+pub use crate::reconcile::output::Format as ReconcileFormat;
+
 /// Provision YubiKey OTP seeds into Okta in bulk, and keep them reconciled.
 ///
 /// Seeds are secrets: ykprov never prints, logs or journals an AES key, private id or access
@@ -49,6 +53,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Upload seeds to Okta: paced, bounded, journaled and resumable.
     Upload(UploadArgs),
+    /// Compare seed files with what Okta holds: missing, in use, blocked, revoked, stale.
+    Reconcile(ReconcileArgs),
+    /// Download Okta's YubiKey token inventory as CSV.
+    Export(ExportArgs),
     /// Run a local Okta emulator of the YubiKey token API (for rehearsals and tests).
     Emulate(EmulateArgs),
 }
@@ -164,6 +172,66 @@ pub struct ValidateArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `ykprov reconcile`.
+#[derive(Debug, Args, Clone)]
+pub struct ReconcileArgs {
+    /// Seed files to check against Okta.
+    #[arg(required = true, value_name = "SEEDS.csv")]
+    pub files: Vec<PathBuf>,
+    /// Connection.
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// How to fetch Okta's inventory.
+    #[arg(long, value_enum, default_value_t = Via::Download)]
+    pub via: Via,
+    /// `file`: only serials in the files; `org`: also tokens no file accounts for.
+    #[arg(long, value_enum, default_value_t = Scope::File)]
+    pub scope: Scope,
+    /// ACTIVE tokens unused for longer than this are stale (e.g. 90d, 12w).
+    #[arg(long, default_value = "90d", value_parser = crate::reconcile::parse_age)]
+    pub stale_after: chrono::Duration,
+    /// Output format.
+    #[arg(long = "format", value_enum, default_value_t = ReconcileFormat::Text)]
+    pub output: ReconcileFormat,
+    /// Write the output here (atomically, mode 0600) instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Categories that make the exit code 1.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "missing,blocked,invalid"
+    )]
+    pub fail_on: Vec<Category>,
+    /// Ask Okta to embed each token's user, to show logins.
+    #[arg(long)]
+    pub expand_user: bool,
+    /// Seed file layout.
+    #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
+    pub format: SeedFormat,
+}
+
+/// `ykprov export`.
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Where to write the CSV (atomically, mode 0600); `-` for stdout.
+    #[arg(long, value_name = "PATH", default_value = "-")]
+    pub out: Option<PathBuf>,
+    /// An Okta filter expression, e.g. 'status eq "BLOCKED"'.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Ask Okta to embed each token's user, to show logins.
+    #[arg(long)]
+    pub expand_user: bool,
+    /// How to fetch Okta's inventory.
+    #[arg(long, value_enum, default_value_t = Via::Download)]
+    pub via: Via,
 }
 
 /// `ykprov emulate`.

@@ -10,11 +10,13 @@
 //! - [`telemetry`]: logging to stderr.
 
 pub mod app;
+pub mod atomic;
 pub mod cli;
 pub mod emulator;
 pub mod journal;
 pub mod okta;
 pub mod progress;
+pub mod reconcile;
 pub mod secret;
 pub mod seed;
 pub mod telemetry;

@@ -1,0 +1,372 @@
+//! The reconciliation itself: a pure function from what the seed files say and what Okta holds
+//! to categories. No I/O, so every rule is unit-tested directly.
+
+use super::inventory::RemoteToken;
+use crate::okta::models::TokenStatus;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// A valid row of a seed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalRow {
+    /// 12-digit serial.
+    pub serial: String,
+    /// Seed file.
+    pub file: String,
+    /// Line in it.
+    pub line: u64,
+}
+
+/// An invalid row of a seed file (from the validator).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvalidRow {
+    /// Seed file.
+    pub file: String,
+    /// Line.
+    pub line: u64,
+    /// Serial, if readable.
+    pub serial: Option<String>,
+    /// Field at fault.
+    pub field: Option<String>,
+    /// Why (never a secret).
+    pub reason: String,
+}
+
+/// Which tokens to account for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Only serials in the files.
+    #[default]
+    File,
+    /// Also tokens in Okta that no file accounts for.
+    Org,
+}
+
+/// Where a serial stands.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Uploaded, not enrolled.
+    Unassigned,
+    /// Enrolled and in use.
+    Active,
+    /// Assigned to a user who is no longer active.
+    Blocked,
+    /// REVOKED, DELETED or INACTIVE: needs a re-upload to be used again.
+    Revoked,
+    /// A status this version does not know; shown as-is.
+    Other,
+    /// In a file, not in Okta: needs upload.
+    Missing,
+    /// In Okta, in no file (`--scope org`).
+    Unexpected,
+    /// ACTIVE but not used for longer than `--stale-after`.
+    Stale,
+    /// An invalid row in a file.
+    Invalid,
+}
+
+impl Category {
+    /// Name used in output.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Category::Unassigned => "unassigned",
+            Category::Active => "active",
+            Category::Blocked => "blocked",
+            Category::Revoked => "revoked",
+            Category::Other => "other",
+            Category::Missing => "missing",
+            Category::Unexpected => "unexpected",
+            Category::Stale => "stale",
+            Category::Invalid => "invalid",
+        }
+    }
+
+    /// Every category, in report order.
+    pub const ALL: [Category; 9] = [
+        Category::Missing,
+        Category::Blocked,
+        Category::Revoked,
+        Category::Stale,
+        Category::Unexpected,
+        Category::Other,
+        Category::Invalid,
+        Category::Active,
+        Category::Unassigned,
+    ];
+}
+
+/// One serial's line in the reconciliation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    /// 12-digit serial.
+    pub serial: String,
+    /// Where it stands.
+    pub category: Category,
+    /// Okta's status, as Okta spells it.
+    pub status: Option<String>,
+    /// Token id.
+    pub token_id: Option<String>,
+    /// Assigned user id.
+    pub user_id: Option<String>,
+    /// Assigned user's login.
+    pub login: Option<String>,
+    /// Last use.
+    pub last_verified: Option<String>,
+    /// Seed file and line, when in a file.
+    pub file: Option<String>,
+    /// Line in the file.
+    pub line: Option<u64>,
+}
+
+/// Knobs of the diff.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// File or org scope.
+    pub scope: Scope,
+    /// ACTIVE tokens unused for longer than this are stale.
+    pub stale_after: Duration,
+    /// "Now", for staleness (a parameter so tests are deterministic).
+    pub now: DateTime<Utc>,
+}
+
+/// The result: items sorted by serial, plus counts per category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reconciliation {
+    /// Counts per category name (every category present, zero or not).
+    pub counts: BTreeMap<String, u64>,
+    /// Every serial, sorted.
+    pub items: Vec<Item>,
+    /// Invalid rows.
+    pub invalid: Vec<InvalidRow>,
+}
+
+impl Reconciliation {
+    /// Items of one category.
+    pub fn of(&self, c: &Category) -> impl Iterator<Item = &Item> + '_ {
+        let c = c.clone();
+        self.items.iter().filter(move |i| i.category == c)
+    }
+
+    /// The count of one category.
+    pub fn count(&self, c: &Category) -> u64 {
+        self.counts.get(c.name()).copied().unwrap_or(0)
+    }
+}
+
+fn category_of(t: &RemoteToken, opts: &DiffOptions) -> Category {
+    match &t.status {
+        TokenStatus::Unassigned => Category::Unassigned,
+        TokenStatus::Active => {
+            let used = t.last_verified.or(t.activated).or(t.created);
+            match used {
+                Some(at) if opts.now - at > opts.stale_after => Category::Stale,
+                _ => Category::Active,
+            }
+        }
+        TokenStatus::Blocked => Category::Blocked,
+        TokenStatus::Revoked | TokenStatus::Deleted | TokenStatus::Inactive => Category::Revoked,
+        TokenStatus::Other(_) => Category::Other,
+    }
+}
+
+/// Joins the files' rows with Okta's tokens on the 12-digit serial.
+pub fn diff(
+    local: &[LocalRow],
+    remote: &[RemoteToken],
+    invalid: Vec<InvalidRow>,
+    opts: &DiffOptions,
+) -> Reconciliation {
+    let mut by_serial: HashMap<&str, &RemoteToken> = HashMap::with_capacity(remote.len());
+    for t in remote {
+        // Okta keeps one token per serial; if a list repeats one, the first wins.
+        by_serial.entry(t.serial.as_str()).or_insert(t);
+    }
+    let mut items = Vec::with_capacity(local.len());
+    let mut seen = std::collections::HashSet::with_capacity(local.len());
+    for row in local {
+        if !seen.insert(row.serial.as_str()) {
+            continue;
+        }
+        let remote = by_serial.get(row.serial.as_str()).copied();
+        let mut item = item_for(&row.serial, remote, opts);
+        item.file = Some(row.file.clone());
+        item.line = Some(row.line);
+        items.push(item);
+    }
+    if opts.scope == Scope::Org {
+        for t in remote {
+            if !seen.contains(t.serial.as_str()) && seen.insert(t.serial.as_str()) {
+                let mut item = item_for(&t.serial, Some(t), opts);
+                item.category = Category::Unexpected;
+                items.push(item);
+            }
+        }
+    }
+    items.sort_by(|a, b| a.serial.cmp(&b.serial));
+    let mut counts: BTreeMap<String, u64> = Category::ALL.iter().map(|c| (c.name().to_string(), 0)).collect();
+    for i in &items {
+        *counts.entry(i.category.name().to_string()).or_default() += 1;
+    }
+    counts.insert(Category::Invalid.name().into(), invalid.len() as u64);
+    Reconciliation {
+        counts,
+        items,
+        invalid,
+    }
+}
+
+fn item_for(serial: &str, remote: Option<&RemoteToken>, opts: &DiffOptions) -> Item {
+    match remote {
+        None => Item {
+            serial: serial.to_string(),
+            category: Category::Missing,
+            status: None,
+            token_id: None,
+            user_id: None,
+            login: None,
+            last_verified: None,
+            file: None,
+            line: None,
+        },
+        Some(t) => Item {
+            serial: serial.to_string(),
+            category: category_of(t, opts),
+            status: Some(t.status.to_string()),
+            token_id: Some(t.id.clone()),
+            user_id: t.user_id.clone(),
+            login: t.login.clone(),
+            last_verified: t
+                .last_verified
+                .as_ref()
+                .map(crate::okta::models::okta_time::format),
+            file: None,
+            line: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-28T00:00:00Z".parse().unwrap()
+    }
+
+    fn opts(scope: Scope) -> DiffOptions {
+        DiffOptions {
+            scope,
+            stale_after: Duration::days(90),
+            now: now(),
+        }
+    }
+
+    fn local(serial: u32) -> LocalRow {
+        LocalRow {
+            serial: format!("{serial:012}"),
+            file: "s.csv".into(),
+            line: u64::from(serial),
+        }
+    }
+
+    fn remote(serial: u32, status: &str, days_since_use: Option<i64>) -> RemoteToken {
+        RemoteToken {
+            serial: format!("{serial:012}"),
+            id: format!("ykk{serial}"),
+            status: TokenStatus::parse(status),
+            created: Some(now() - Duration::days(400)),
+            activated: None,
+            last_verified: days_since_use.map(|d| now() - Duration::days(d)),
+            user_id: None,
+            login: None,
+        }
+    }
+
+    #[test]
+    fn every_status_lands_in_its_category() {
+        let l: Vec<_> = (1..=8).map(local).collect();
+        let r = vec![
+            remote(1, "UNASSIGNED", None),
+            remote(2, "ACTIVE", Some(3)),
+            remote(3, "BLOCKED", None),
+            remote(4, "REVOKED", None),
+            remote(5, "DELETED", None),
+            remote(6, "QUARANTINED", None),
+            remote(7, "ACTIVE", Some(91)),
+        ];
+        let rec = diff(&l, &r, vec![], &opts(Scope::File));
+        let cat = |s: u32| {
+            rec.items
+                .iter()
+                .find(|i| i.serial == format!("{s:012}"))
+                .unwrap()
+                .category
+                .clone()
+        };
+        assert_eq!(cat(1), Category::Unassigned);
+        assert_eq!(cat(2), Category::Active);
+        assert_eq!(cat(3), Category::Blocked);
+        assert_eq!(cat(4), Category::Revoked);
+        assert_eq!(cat(5), Category::Revoked);
+        assert_eq!(cat(6), Category::Other);
+        assert_eq!(cat(7), Category::Stale);
+        assert_eq!(cat(8), Category::Missing);
+        assert_eq!(
+            rec.items
+                .iter()
+                .find(|i| i.serial.ends_with("06"))
+                .unwrap()
+                .status
+                .as_deref(),
+            Some("QUARANTINED")
+        );
+    }
+
+    #[test]
+    fn tokens_in_no_file_appear_only_with_org_scope() {
+        let r = vec![remote(1, "UNASSIGNED", None), remote(9, "ACTIVE", Some(1))];
+        let file = diff(&[local(1)], &r, vec![], &opts(Scope::File));
+        assert_eq!(file.count(&Category::Unexpected), 0);
+        assert_eq!(file.items.len(), 1);
+        let org = diff(&[local(1)], &r, vec![], &opts(Scope::Org));
+        assert_eq!(org.count(&Category::Unexpected), 1);
+        assert_eq!(
+            org.of(&Category::Unexpected).next().unwrap().serial,
+            "000000000009"
+        );
+    }
+
+    #[test]
+    fn output_is_sorted_by_serial_and_each_serial_appears_once() {
+        let l = vec![local(30), local(2), local(30), local(10)];
+        let rec = diff(&l, &[], vec![], &opts(Scope::File));
+        let serials: Vec<_> = rec.items.iter().map(|i| i.serial.as_str()).collect();
+        assert_eq!(serials, ["000000000002", "000000000010", "000000000030"]);
+        assert_eq!(rec.count(&Category::Missing), 3);
+    }
+
+    #[test]
+    fn staleness_falls_back_to_activation_then_creation() {
+        let mut t = remote(1, "ACTIVE", None);
+        t.activated = Some(now() - Duration::days(10));
+        let rec = diff(&[local(1)], &[t], vec![], &opts(Scope::File));
+        assert_eq!(rec.items[0].category, Category::Active);
+    }
+
+    #[test]
+    fn invalid_rows_are_counted() {
+        let bad = InvalidRow {
+            file: "s.csv".into(),
+            line: 3,
+            serial: None,
+            field: Some("AES key".into()),
+            reason: "x".into(),
+        };
+        let rec = diff(&[], &[], vec![bad], &opts(Scope::File));
+        assert_eq!(rec.count(&Category::Invalid), 1);
+    }
+}
