@@ -11,7 +11,9 @@ pub struct TestDir {
 impl TestDir {
     /// A fresh directory.
     pub fn new() -> Self {
-        TestDir { dir: tempfile::tempdir().expect("create temp dir") }
+        TestDir {
+            dir: tempfile::tempdir().expect("create temp dir"),
+        }
     }
 
     /// The directory's path.
