@@ -1,8 +1,10 @@
 //! The command line, as clap derive types. Kept dumb: checks that need more than one flag live in
 //! each command's config builder, so errors can name every offending flag at once.
 
+use crate::emulator::config::{parse_duration, RateLimit};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use crate::reconcile::diff::{Category, Scope};
 pub use crate::reconcile::inventory::Via;
@@ -235,11 +237,56 @@ pub struct ExportArgs {
 }
 
 /// `ykprov emulate`.
+///
+/// The API token is generated and printed at start, unless --token-file or the environment
+/// variable YKPROV_EMULATOR_TOKEN gives one (never a flag, so it does not show in `ps`).
 #[derive(Debug, Args, Clone)]
 pub struct EmulateArgs {
     /// Address to listen on. Only loopback unless --allow-remote.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
+    /// Allow a non-loopback --bind address.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Read the API token to accept from this file (first line, trimmed).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Load this JSON state at start (if it exists) and save it atomically at shutdown.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Users to generate when the state has none.
+    #[arg(long, default_value_t = 5)]
+    pub users: u32,
+    /// Fixed-window limit applied to each bucket (token GETs, token POSTs, everything else).
+    #[arg(long, default_value = "600/60s", value_name = "N/WINDOW")]
+    pub rate_limit: RateLimit,
+    /// Overrides --rate-limit for GETs on the token API.
+    #[arg(long, value_name = "N/WINDOW")]
+    pub get_rate_limit: Option<RateLimit>,
+    /// Overrides --rate-limit for token uploads.
+    #[arg(long, value_name = "N/WINDOW")]
+    pub post_rate_limit: Option<RateLimit>,
+    /// No rate limits at all (benchmarks); overrides are ignored.
+    #[arg(long, conflicts_with_all = ["get_rate_limit", "post_rate_limit"])]
+    pub no_rate_limit: bool,
+    /// Requests in flight beyond this get 429 with X-Rate-Limit-Limit 0 (0 = no limit).
+    #[arg(long, default_value_t = 75)]
+    pub concurrency_limit: u32,
+    /// Fixed delay added to every authenticated request (e.g. 5ms).
+    #[arg(long, default_value = "0", value_parser = parse_duration)]
+    pub latency: Duration,
+    /// Random extra delay, uniform in 0..=this.
+    #[arg(long, default_value = "0", value_parser = parse_duration)]
+    pub latency_jitter: Duration,
+    /// Probability (0..1) of a 500/503 before anything is stored.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Probability (0..1) that an upload is stored and its connection closed with no response.
+    #[arg(long, default_value_t = 0.0)]
+    pub drop_after_commit_rate: f64,
+    /// Seed for the fault generator, so a run's faults repeat.
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
 }
 
 #[cfg(test)]
@@ -276,6 +323,33 @@ mod tests {
     fn upload_has_no_token_flag() {
         let err = Cli::try_parse_from(["ykprov", "upload", "s.csv", "--token", "x"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn emulate_parses_limits_durations_and_faults() {
+        let cli = Cli::try_parse_from([
+            "ykprov",
+            "emulate",
+            "--bind",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "100/1s",
+            "--latency",
+            "5ms",
+            "--fail-rate",
+            "0.1",
+            "--concurrency-limit",
+            "0",
+        ])
+        .unwrap();
+        let Command::Emulate(args) = cli.command else {
+            panic!("not emulate")
+        };
+        assert_eq!(args.rate_limit, RateLimit::new(100, Duration::from_secs(1)));
+        assert_eq!(args.latency, Duration::from_millis(5));
+        assert_eq!(args.concurrency_limit, 0);
+        assert!(Cli::try_parse_from(["ykprov", "emulate", "--rate-limit", "lots"]).is_err());
+        assert!(Cli::try_parse_from(["ykprov", "emulate", "--token", "x"]).is_err());
     }
 
     #[test]

@@ -1,9 +1,184 @@
-//! The Okta emulator: placeholder until issue 3 lands.
+//! A local emulator of Okta's YubiKey token API, faithful enough for the official SDKs and
+//! hostile enough (rate limits, concurrency limit, latency, 5xx, dropped connections) to prove a
+//! client. It backs `ykprov emulate`, the integration tests and `ykprov demo`.
+//!
+//! # Layout
+//!
+//! - [`config`]: [`EmulatorConfig`] and [`RateLimit`].
+//! - [`server`]: the accept loop (`serve(listener, router, shutdown)`), able to drop a connection.
+//! - [`layers`]: request log, concurrency, rate limits, auth, faults: the path every request takes.
+//! - [`routes`]: the endpoints; [`views`] renders stored objects; [`error`] renders Okta errors.
+//! - [`state`]: tokens, users and enrollments with their indexes, and the `--state` snapshot.
+//! - [`filter`], [`pagination`]: the list's `filter`, cursors and `Link` headers.
+//! - [`rate_limit`], [`faults`], [`log`], [`auth`], [`otp`], [`users`]: one concept each.
+//!
+//! It does not emulate anything else of Okta (groups, apps, OAuth, sessions).
 
-use crate::app::Outcome;
-use crate::cli::EmulateArgs;
+pub mod auth;
+mod command;
+pub mod config;
+pub mod error;
+pub mod faults;
+pub mod filter;
+mod layers;
+pub mod log;
+pub mod otp;
+pub mod pagination;
+pub mod rate_limit;
+mod routes;
+pub mod server;
+pub mod state;
+pub mod users;
+pub mod views;
 
-/// Runs `ykprov emulate` until Ctrl-C.
-pub async fn run_cli(_args: EmulateArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("emulate is not implemented yet")
+pub use command::run_cli;
+pub use config::{EmulatorConfig, RateLimit};
+pub use log::{Endpoint, LogEntry, RequestLog};
+pub use users::{User, UserStatus};
+
+use crate::okta::models::YubikeyToken;
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What every handler and layer shares.
+pub(crate) struct Shared {
+    base_url: String,
+    auth: auth::Auth,
+    store: Mutex<state::Store>,
+    limits: rate_limit::Limits,
+    concurrency_limit: Option<u32>,
+    faults: faults::Faults,
+    recorder: log::Recorder,
+    max_page_size: u32,
+}
+
+/// A running emulator. Dropping it stops the server without saving; call
+/// [`EmulatorHandle::shutdown`] to stop gracefully and save `--state`.
+pub struct EmulatorHandle {
+    url: String,
+    shared: Arc<Shared>,
+    state_file: Option<PathBuf>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// A fresh API token in Okta's shape (`00` and 40 base-62 characters).
+fn generate_token() -> String {
+    format!("00{}", users::random_chars(40))
+}
+
+/// Starts an emulator on `config.bind` (port 0 picks one) and returns once it accepts connections.
+pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
+    config.validate()?;
+    let mut store = match &config.state_file {
+        Some(path) if path.exists() => state::Store::load(path)?,
+        _ => state::Store::default(),
+    };
+    if store.users().is_empty() {
+        store.add_users(users::generate(config.users, state::now()));
+    }
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("failed to listen on {}", config.bind))?;
+    let addr = listener
+        .local_addr()
+        .context("failed to read the bound address")?;
+    let url = format!("http://{addr}");
+    let shared = Arc::new(Shared {
+        base_url: url.clone(),
+        auth: auth::Auth::new(config.token.clone().unwrap_or_else(generate_token)),
+        store: Mutex::new(store),
+        limits: rate_limit::Limits::new(config.get_limit, config.post_limit, config.other_limit),
+        concurrency_limit: config.concurrency_limit,
+        faults: faults::Faults::new(
+            config.latency,
+            config.latency_jitter,
+            config.fail_rate,
+            config.drop_after_commit_rate,
+            config.fault_seed,
+        ),
+        recorder: log::Recorder::default(),
+        max_page_size: config.max_page_size,
+    });
+    let router = routes::router(shared.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server::serve(listener, router, async {
+        // A dropped sender (handle dropped) also stops the server.
+        let _ = stopped.await;
+    }));
+    Ok(EmulatorHandle {
+        url,
+        shared,
+        state_file: config.state_file,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+impl EmulatorHandle {
+    /// The base URL, `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The SSWS token it accepts.
+    pub fn token(&self) -> String {
+        self.shared.auth.token()
+    }
+
+    /// Replaces the accepted token; the old one gets 401 from now on.
+    pub fn set_token(&self, token: &str) {
+        self.shared.auth.set_token(token);
+    }
+
+    /// Changes the injected failure rates (clamped to 0..=1) while running.
+    pub fn set_faults(&self, fail_rate: f64, drop_after_commit_rate: f64) {
+        self.shared.faults.set_rates(fail_rate, drop_after_commit_rate);
+    }
+
+    /// A snapshot of the request log.
+    pub fn log(&self) -> RequestLog {
+        self.shared.recorder.snapshot()
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, state::Store> {
+        self.shared.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A snapshot of the stored tokens as the API shows them, in upload order.
+    pub fn tokens(&self) -> Vec<YubikeyToken> {
+        let store = self.store();
+        store.all().map(|t| views::token(&self.url, t, None)).collect()
+    }
+
+    /// The users, in creation order.
+    pub fn users(&self) -> Vec<User> {
+        self.store().users()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (bounded), and saves the state file.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.context("the emulator's server task failed")?;
+        }
+        if let Some(path) = &self.state_file {
+            self.store().save(path)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }

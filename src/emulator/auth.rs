@@ -1,0 +1,107 @@
+//! Who may call the API. Today only Okta API tokens (`SSWS`); the [`Credential`] enum is the seam
+//! where OAuth bearer and DPoP access tokens will be checked later (they are refused for now).
+
+use axum::http::HeaderMap;
+use std::sync::{Mutex, PoisonError};
+
+/// What the `Authorization` header carried.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// `SSWS <token>` (or `SSWS<token>`, as the Python SDK can send it).
+    Ssws(&'a str),
+    /// `Bearer <token>`: OAuth, not supported yet.
+    Bearer(&'a str),
+}
+
+impl<'a> Credential<'a> {
+    /// Reads the `Authorization` header; `None` when absent or unrecognised.
+    pub fn from_headers(headers: &'a HeaderMap) -> Option<Credential<'a>> {
+        let value = headers
+            .get(axum::http::header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .trim();
+        let (scheme, rest) = value.split_at(value.find(' ').unwrap_or(value.len()));
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return Some(Credential::Bearer(rest.trim()));
+        }
+        let prefix = value.get(..4)?;
+        if prefix.eq_ignore_ascii_case("ssws") {
+            let token = value.get(4..)?.trim();
+            return (!token.is_empty()).then_some(Credential::Ssws(token));
+        }
+        None
+    }
+}
+
+/// The accepted API token, which tests may rotate.
+pub struct Auth {
+    token: Mutex<String>,
+}
+
+impl Auth {
+    /// Accepts `token`.
+    pub fn new(token: String) -> Self {
+        Auth {
+            token: Mutex::new(token),
+        }
+    }
+
+    /// The current token.
+    pub fn token(&self) -> String {
+        self.token.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Replaces the token; the old one gets 401 from now on.
+    pub fn set_token(&self, token: &str) {
+        *self.token.lock().unwrap_or_else(PoisonError::into_inner) = token.to_string();
+    }
+
+    /// Whether the request may proceed.
+    pub fn allows(&self, headers: &HeaderMap) -> bool {
+        match Credential::from_headers(headers) {
+            Some(Credential::Ssws(given)) => {
+                let expected = self.token.lock().unwrap_or_else(PoisonError::into_inner);
+                constant_time_eq(given.as_bytes(), expected.as_bytes())
+            }
+            // OAuth: the place to validate access tokens and scopes when that issue lands.
+            Some(Credential::Bearer(_)) | None => false,
+        }
+    }
+}
+
+/// Compares without an early exit, so response timing does not reveal a token prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(axum::http::header::AUTHORIZATION, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn ssws_with_or_without_space_is_accepted() {
+        let auth = Auth::new("00abc".into());
+        assert!(auth.allows(&headers("SSWS 00abc")));
+        assert!(auth.allows(&headers("SSWS00abc")));
+        assert!(auth.allows(&headers("ssws  00abc ")));
+        assert!(!auth.allows(&headers("SSWS 00abd")));
+        assert!(!auth.allows(&headers("SSWS")));
+        assert!(!auth.allows(&headers("Bearer 00abc")));
+        assert!(!auth.allows(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn rotation_revokes_the_old_token() {
+        let auth = Auth::new("old".into());
+        auth.set_token("new");
+        assert!(!auth.allows(&headers("SSWS old")));
+        assert!(auth.allows(&headers("SSWS new")));
+    }
+}

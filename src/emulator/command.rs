@@ -1,0 +1,141 @@
+//! `ykprov emulate`: flags to [`EmulatorConfig`], then serve until Ctrl-C and save the state.
+
+use super::config::EmulatorConfig;
+use crate::app::Outcome;
+use crate::cli::EmulateArgs;
+use anyhow::Context;
+
+/// Environment variable that may hold the token (never a flag: secrets stay out of `ps`).
+pub const TOKEN_ENV: &str = "YKPROV_EMULATOR_TOKEN";
+
+/// Builds the config; `env_token` is the value of [`TOKEN_ENV`], if set.
+pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Result<EmulatorConfig> {
+    let mut problems = Vec::new();
+    if !args.bind.ip().is_loopback() && !args.allow_remote {
+        problems.push(format!(
+            "--bind {} is not a loopback address; add --allow-remote to expose the emulator",
+            args.bind
+        ));
+    }
+    let token = match &args.token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read --token-file {}", path.display()))?;
+            Some(text.trim().to_string())
+        }
+        None => env_token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+    };
+    let base = if args.no_rate_limit {
+        None
+    } else {
+        Some(args.rate_limit)
+    };
+    let config = EmulatorConfig {
+        bind: args.bind,
+        token,
+        get_limit: args.get_rate_limit.or(base),
+        post_limit: args.post_rate_limit.or(base),
+        other_limit: base,
+        concurrency_limit: Some(args.concurrency_limit).filter(|&n| n > 0),
+        latency: args.latency,
+        latency_jitter: args.latency_jitter,
+        fail_rate: args.fail_rate,
+        drop_after_commit_rate: args.drop_after_commit_rate,
+        fault_seed: args.fault_seed,
+        users: args.users,
+        state_file: args.state.clone(),
+        ..EmulatorConfig::default()
+    };
+    if let Err(e) = config.validate() {
+        problems.push(format!("{e:#}"));
+    }
+    if !problems.is_empty() {
+        anyhow::bail!("{}", problems.join("; "));
+    }
+    Ok(config)
+}
+
+/// Runs `ykprov emulate` until Ctrl-C.
+pub async fn run_cli(args: EmulateArgs) -> anyhow::Result<Outcome> {
+    let config = config_from_args(&args, std::env::var(TOKEN_ENV).ok())?;
+    let users = config.users;
+    let handle = super::spawn(config).await?;
+    // The emulator's own test token is the one secret it may print: clients need it to connect.
+    println!("Okta emulator listening on {}", handle.url());
+    println!("API token: {}", handle.token());
+    println!(
+        "{} users; stop with Ctrl-C{}",
+        handle.users().len().max(users as usize),
+        args.state
+            .as_ref()
+            .map(|p| format!(" (state saved to {})", p.display()))
+            .unwrap_or_default()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("failed to listen for Ctrl-C")?;
+    eprintln!("stopping the emulator");
+    handle.shutdown().await?;
+    Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> EmulateArgs {
+        let mut argv = vec!["ykprov", "emulate"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Emulate(a) => a,
+            _ => panic!("not emulate"),
+        }
+    }
+
+    #[test]
+    fn non_loopback_bind_needs_allow_remote() {
+        let err = config_from_args(&args(&["--bind", "0.0.0.0:8080"]), None).unwrap_err();
+        assert!(err.to_string().contains("--allow-remote"), "{err}");
+        assert!(config_from_args(&args(&["--bind", "0.0.0.0:8080", "--allow-remote"]), None).is_ok());
+    }
+
+    #[test]
+    fn token_comes_from_file_then_environment_then_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "00fromfile\n").unwrap();
+        let a = args(&["--token-file", file.to_str().unwrap()]);
+        assert_eq!(
+            config_from_args(&a, Some("00env".into()))
+                .unwrap()
+                .token
+                .as_deref(),
+            Some("00fromfile")
+        );
+        assert_eq!(
+            config_from_args(&args(&[]), Some("00env".into()))
+                .unwrap()
+                .token
+                .as_deref(),
+            Some("00env")
+        );
+        assert_eq!(config_from_args(&args(&[]), None).unwrap().token, None);
+    }
+
+    #[test]
+    fn rate_limit_applies_to_each_bucket_with_overrides() {
+        let c = config_from_args(
+            &args(&["--rate-limit", "10/1s", "--post-rate-limit", "5/1s"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.get_limit.map(|l| l.limit), Some(10));
+        assert_eq!(c.post_limit.map(|l| l.limit), Some(5));
+        assert_eq!(c.other_limit.map(|l| l.limit), Some(10));
+        let c = config_from_args(&args(&["--no-rate-limit", "--concurrency-limit", "0"]), None).unwrap();
+        assert!(c.get_limit.is_none() && c.post_limit.is_none() && c.concurrency_limit.is_none());
+        assert!(config_from_args(&args(&["--fail-rate", "1.5"]), None).is_err());
+    }
+}

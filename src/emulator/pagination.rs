@@ -1,0 +1,374 @@
+//! The token list's query: `limit`, opaque `after` cursors, `sortBy`/`sortOrder`, `filter`,
+//! `expand`, `forDownload`; choosing one page from the store; and the `Link` headers.
+//!
+//! A cursor names the last item of the previous page by its sort key and insertion sequence, so
+//! pages stay stable while tokens are added or deleted between requests.
+
+use super::error::ApiError;
+use super::filter::Expr;
+use super::state::{Store, StoredToken};
+use crate::okta::models::okta_time;
+use std::cmp::Ordering;
+
+/// JSON pages default to 20 items (Okta).
+pub const DEFAULT_LIMIT: u32 = 20;
+/// CSV pages default to 1000 items (Okta) and may go that high.
+pub const DOWNLOAD_LIMIT: u32 = 1000;
+
+/// Attributes the list can be sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortBy {
+    /// `profile.serial`.
+    Serial,
+    /// `status`.
+    Status,
+    /// `user.id`.
+    UserId,
+    /// `created`.
+    Created,
+    /// `activated`.
+    Activated,
+    /// `lastVerified`.
+    LastVerified,
+}
+
+impl SortBy {
+    fn parse(s: &str) -> Option<SortBy> {
+        Some(match s {
+            "profile.serial" => SortBy::Serial,
+            "status" => SortBy::Status,
+            "user.id" => SortBy::UserId,
+            "created" => SortBy::Created,
+            "activated" => SortBy::Activated,
+            "lastVerified" => SortBy::LastVerified,
+            _ => return None,
+        })
+    }
+
+    /// A string that sorts like the attribute (timestamps are fixed-width ISO 8601; absent = "").
+    fn key(self, t: &StoredToken) -> String {
+        let time =
+            |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| okta_time::format(&d)).unwrap_or_default();
+        match self {
+            SortBy::Serial => t.serial.clone(),
+            SortBy::Status => t.status.as_str().to_string(),
+            SortBy::UserId => t.user_id.clone().unwrap_or_default(),
+            SortBy::Created => time(Some(t.created)),
+            SortBy::Activated => time(t.activated),
+            SortBy::LastVerified => time(Some(t.last_verified)),
+        }
+    }
+}
+
+/// Where the previous page ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    key: String,
+    seq: u64,
+}
+
+impl Cursor {
+    /// Opaque text: hex of `seq:key`, so clients are not tempted to build their own.
+    pub fn encode(&self) -> String {
+        hex::encode(format!("{}:{}", self.seq, self.key))
+    }
+
+    fn decode(s: &str) -> Option<Cursor> {
+        let raw = String::from_utf8(hex::decode(s).ok()?).ok()?;
+        let (seq, key) = raw.split_once(':')?;
+        Some(Cursor {
+            key: key.to_string(),
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
+/// The parsed query of `GET .../tokens`.
+#[derive(Debug)]
+pub struct ListParams {
+    /// Page size after defaults and clamping.
+    pub limit: usize,
+    /// Start after this item.
+    pub after: Option<Cursor>,
+    /// Filter, if any.
+    pub filter: Option<Expr>,
+    /// Sort attribute; `None` = upload order.
+    pub sort_by: Option<SortBy>,
+    /// `sortOrder=DESC`.
+    pub descending: bool,
+    /// `expand=user`.
+    pub expand_user: bool,
+    /// `forDownload=true`.
+    pub for_download: bool,
+    /// The query pairs as received, to rebuild `next`.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl ListParams {
+    /// Parses the query string; `max_page` caps JSON pages (Okta: 200).
+    pub fn parse(query: Option<&str>, max_page: u32) -> Result<ListParams, ApiError> {
+        let pairs = parse_query(query.unwrap_or(""))
+            .ok_or_else(|| ApiError::validation(vec!["query: the query string is not valid".into()]))?;
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let mut causes = Vec::new();
+        let for_download = match get("forDownload").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                causes.push("forDownload: must be true or false".to_string());
+                false
+            }
+        };
+        let (default, max) = if for_download {
+            (DOWNLOAD_LIMIT, DOWNLOAD_LIMIT.max(max_page))
+        } else {
+            (DEFAULT_LIMIT, max_page)
+        };
+        let limit = match get("limit").map(|l| l.trim().parse::<u32>()) {
+            None => default,
+            // Okta clamps over-large limits rather than refusing them.
+            Some(Ok(n)) if n > 0 => n.min(max),
+            Some(_) => {
+                causes.push("limit: must be a positive integer".to_string());
+                default
+            }
+        };
+        let after = match get("after") {
+            None | Some("") => None,
+            Some(a) => {
+                let c = Cursor::decode(a);
+                if c.is_none() {
+                    causes.push("after: not a cursor this server issued".to_string());
+                }
+                c
+            }
+        };
+        let sort_by = match get("sortBy") {
+            None | Some("") => None,
+            Some(s) => {
+                let parsed = SortBy::parse(s);
+                if parsed.is_none() {
+                    causes.push(format!("sortBy: unsupported attribute {s}"));
+                }
+                parsed
+            }
+        };
+        let descending = match get("sortOrder").map(str::to_ascii_uppercase).as_deref() {
+            None | Some("") | Some("ASC") => false,
+            Some("DESC") => true,
+            Some(_) => {
+                causes.push("sortOrder: must be ASC or DESC".to_string());
+                false
+            }
+        };
+        if !causes.is_empty() {
+            return Err(ApiError::validation(causes));
+        }
+        let filter = match get("filter") {
+            None => None,
+            Some(f) => Some(Expr::parse(f).map_err(|e| ApiError::bad_filter(format!("filter: {e}")))?),
+        };
+        Ok(ListParams {
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            after,
+            filter,
+            sort_by,
+            descending,
+            expand_user: get("expand").is_some_and(|e| e.split(',').any(|x| x.trim() == "user")),
+            for_download,
+            pairs,
+        })
+    }
+
+    fn matches(&self, t: &StoredToken) -> bool {
+        self.filter.as_ref().map_or(true, |f| f.matches(t))
+    }
+
+    /// One page and the cursor for the next one (`None` at the end).
+    pub fn page<'s>(&self, store: &'s Store) -> (Vec<&'s StoredToken>, Option<Cursor>) {
+        // O(1) path: a filter that pins the serial needs one index lookup, whatever the size.
+        if let Some(serial) = self.filter.as_ref().and_then(|f| f.required_serial()) {
+            let hit = store.by_serial(serial).filter(|t| self.matches(t));
+            let items: Vec<_> = hit.into_iter().filter(|t| self.after_cursor(t)).collect();
+            return (items, None);
+        }
+        let mut items: Vec<&StoredToken> = match self.sort_by {
+            None => {
+                let after = self.after.as_ref().map(|c| c.seq);
+                let take = self.limit.saturating_add(1);
+                if self.descending {
+                    store
+                        .iter_before(after)
+                        .filter(|t| self.matches(t))
+                        .take(take)
+                        .collect()
+                } else {
+                    store
+                        .iter_after(after)
+                        .filter(|t| self.matches(t))
+                        .take(take)
+                        .collect()
+                }
+            }
+            Some(by) => {
+                let mut all: Vec<(String, &StoredToken)> = store
+                    .all()
+                    .filter(|t| self.matches(t))
+                    .map(|t| (by.key(t), t))
+                    .collect();
+                all.sort_by(|a, b| self.order(&a.0, a.1.seq, &b.0, b.1.seq));
+                let start = match &self.after {
+                    None => 0,
+                    Some(c) => {
+                        all.partition_point(|(k, t)| self.order(k, t.seq, &c.key, c.seq) != Ordering::Greater)
+                    }
+                };
+                all.into_iter()
+                    .skip(start)
+                    .take(self.limit.saturating_add(1))
+                    .map(|(_, t)| t)
+                    .collect()
+            }
+        };
+        let next = if items.len() > self.limit {
+            items.truncate(self.limit);
+            items.last().map(|t| Cursor {
+                key: self.sort_by.map(|by| by.key(t)).unwrap_or_default(),
+                seq: t.seq,
+            })
+        } else {
+            None
+        };
+        (items, next)
+    }
+
+    fn after_cursor(&self, t: &StoredToken) -> bool {
+        match (&self.after, self.sort_by) {
+            (None, _) => true,
+            (Some(c), Some(by)) => self.order(&by.key(t), t.seq, &c.key, c.seq) == Ordering::Greater,
+            (Some(c), None) => self.order("", t.seq, "", c.seq) == Ordering::Greater,
+        }
+    }
+
+    fn order(&self, ka: &str, sa: u64, kb: &str, sb: u64) -> Ordering {
+        let o = ka.cmp(kb).then(sa.cmp(&sb));
+        if self.descending {
+            o.reverse()
+        } else {
+            o
+        }
+    }
+
+    /// The query string for the next page: the same parameters with `after` replaced.
+    pub fn next_query(&self, cursor: &Cursor) -> String {
+        let mut out: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "after")
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        out.push(format!("after={}", cursor.encode()));
+        out.join("&")
+    }
+}
+
+/// Splits `a=b&c=d`, percent-decoding (and `+` as space); `None` on invalid UTF-8.
+fn parse_query(q: &str) -> Option<Vec<(String, String)>> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Some((decode(k)?, decode(v)?))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_clamping_follow_okta() {
+        let p = ListParams::parse(None, 200).unwrap();
+        assert_eq!(p.limit, 20);
+        assert_eq!(ListParams::parse(Some("limit=5000"), 200).unwrap().limit, 200);
+        assert_eq!(
+            ListParams::parse(Some("forDownload=true"), 200).unwrap().limit,
+            1000
+        );
+        assert!(ListParams::parse(Some("limit=0"), 200).is_err());
+        assert!(ListParams::parse(Some("limit=-3"), 200).is_err());
+        assert!(ListParams::parse(Some("sortOrder=UP"), 200).is_err());
+        assert!(ListParams::parse(Some("after=zz"), 200).is_err());
+        assert!(ListParams::parse(Some("sortBy=profile.email"), 200).is_err());
+    }
+
+    #[test]
+    fn filter_is_percent_decoded_and_bad_filters_are_e0000031() {
+        let p = ListParams::parse(Some("filter=status%20eq%20%22ACTIVE%22"), 200).unwrap();
+        assert!(p.filter.is_some());
+        let p = ListParams::parse(Some("filter=status+eq+%22ACTIVE%22"), 200).unwrap();
+        assert!(p.filter.is_some());
+        let e = ListParams::parse(Some("filter=status%20eq"), 200).unwrap_err();
+        assert_eq!(e.code, "E0000031");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_next_query_keeps_other_parameters() {
+        let c = Cursor {
+            key: "000000000001".into(),
+            seq: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
+        let p = ListParams::parse(Some("limit=2&filter=status%20eq%20%22ACTIVE%22&after=old"), 200);
+        assert!(p.is_err(), "a foreign cursor is refused");
+        let p = ListParams::parse(Some("limit=2&filter=status%20eq%20%22ACTIVE%22"), 200).unwrap();
+        assert_eq!(
+            p.next_query(&c),
+            format!("limit=2&filter=status%20eq%20%22ACTIVE%22&after={}", c.encode())
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! `/api/v1/org/factors/yubikey_token/tokens`: upload, list (JSON or CSV), get, delete.
+
+use super::{json_body, path_or_404, store};
+use crate::emulator::error::ApiError;
+use crate::emulator::pagination::ListParams;
+use crate::emulator::server::ConnControl;
+use crate::emulator::state::{self, NewToken, StoreError};
+use crate::emulator::{views, Shared};
+use crate::okta::models::{okta_time, YubikeyToken, TOKENS_PATH};
+use crate::seed::{AesKey, FieldProblem, PrivateId, PublicId, SerialNumber};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Reads one string field; absent or null counts as empty, so the parser reports "is empty".
+fn text<'a>(obj: &'a serde_json::Map<String, Value>, name: &str, causes: &mut Vec<String>) -> &'a str {
+    match obj.get(name) {
+        None | Some(Value::Null) => "",
+        Some(Value::String(s)) => s,
+        Some(_) => {
+            causes.push(format!("{name}: must be a string"));
+            ""
+        }
+    }
+}
+
+fn field<T>(name: &str, parsed: Result<T, FieldProblem>, causes: &mut Vec<String>) -> Option<T> {
+    parsed.map_err(|e| causes.push(format!("{name}: {e}"))).ok()
+}
+
+/// `POST .../tokens`.
+pub async fn upload(
+    State(shared): State<Arc<Shared>>,
+    control: Option<Extension<ConnControl>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<YubikeyToken>, ApiError> {
+    let value = json_body(body)?;
+    let obj = value.as_object().ok_or_else(ApiError::malformed_body)?;
+    let mut causes = Vec::new();
+    let raw = [
+        text(obj, "serialNumber", &mut causes),
+        text(obj, "publicId", &mut causes),
+        text(obj, "privateId", &mut causes),
+        text(obj, "aesKey", &mut causes),
+    ];
+    let fields = (
+        field("serialNumber", SerialNumber::parse(raw[0]), &mut causes),
+        field("publicId", PublicId::parse(raw[1]), &mut causes),
+        field("privateId", PrivateId::parse(raw[2]), &mut causes),
+        field("aesKey", AesKey::parse(raw[3]), &mut causes),
+    );
+    let (Some(serial), Some(public_id), Some(private_id), Some(aes_key)) = fields else {
+        if let Ok(serial) = SerialNumber::parse(raw[0]) {
+            shared.recorder.upload(&serial.padded(), false);
+        }
+        return Err(ApiError::validation(causes));
+    };
+    let padded = serial.padded();
+    let new = NewToken {
+        serial,
+        public_id,
+        private_id,
+        aes_key,
+    };
+    let result = store(&shared)
+        .insert(new, state::now())
+        .map(|t| views::token(&shared.base_url, t, None));
+    shared.recorder.upload(&padded, result.is_ok());
+    let token = result.map_err(|e| match e {
+        StoreError::Duplicate(causes) => ApiError::validation(causes),
+        _ => ApiError::internal(),
+    })?;
+    if shared.faults.roll_drop() {
+        if let Some(Extension(control)) = control {
+            // Committed; now vanish without a word, as a crashed proxy or a cut link would.
+            control.kill();
+            std::future::pending::<()>().await;
+        }
+    }
+    Ok(Json(token))
+}
+
+/// `GET .../tokens` (JSON, or CSV with `forDownload=true`).
+pub async fn list(State(shared): State<Arc<Shared>>, uri: Uri) -> Result<Response, ApiError> {
+    let params = ListParams::parse(uri.query(), shared.max_page_size)?;
+    let (body, next) = {
+        let store = store(&shared);
+        let (items, next) = params.page(&store);
+        let body = if params.for_download {
+            Body::Csv(csv_page(&store, &items)?)
+        } else {
+            Body::Json(
+                items
+                    .iter()
+                    .map(|t| {
+                        let user = t
+                            .user_id
+                            .as_deref()
+                            .filter(|_| params.expand_user)
+                            .and_then(|u| store.user(u));
+                        views::token(&shared.base_url, t, user)
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        (body, next)
+    };
+    let mut headers = HeaderMap::new();
+    let self_url = match uri.query() {
+        Some(q) => format!("{}{TOKENS_PATH}?{q}", shared.base_url),
+        None => format!("{}{TOKENS_PATH}", shared.base_url),
+    };
+    add_link(&mut headers, &self_url, "self");
+    if let Some(cursor) = next {
+        let next_url = format!("{}{TOKENS_PATH}?{}", shared.base_url, params.next_query(&cursor));
+        add_link(&mut headers, &next_url, "next");
+    }
+    Ok(match body {
+        Body::Json(items) => (headers, Json(items)).into_response(),
+        Body::Csv(text) => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"yubikey_tokens.csv\""),
+            );
+            (headers, text).into_response()
+        }
+    })
+}
+
+enum Body {
+    Json(Vec<YubikeyToken>),
+    Csv(String),
+}
+
+/// The CSV columns, documented in docs/emulator.md.
+pub const CSV_HEADER: [&str; 9] = [
+    "id",
+    "serial",
+    "status",
+    "created",
+    "activated",
+    "lastVerified",
+    "lastUpdated",
+    "userId",
+    "login",
+];
+
+fn csv_page(
+    store: &crate::emulator::state::Store,
+    items: &[&state::StoredToken],
+) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| okta_time::format(&d)).unwrap_or_default();
+    w.write_record(CSV_HEADER).map_err(|_| ApiError::internal())?;
+    for t in items {
+        let login = t
+            .user_id
+            .as_deref()
+            .and_then(|u| store.user(u))
+            .map(|u| u.login.clone())
+            .unwrap_or_default();
+        w.write_record([
+            t.id.clone(),
+            t.serial.clone(),
+            t.status.to_string(),
+            fmt(Some(t.created)),
+            fmt(t.activated),
+            fmt(Some(t.last_verified)),
+            fmt(Some(t.last_updated)),
+            t.user_id.clone().unwrap_or_default(),
+            login,
+        ])
+        .map_err(|_| ApiError::internal())?;
+    }
+    let bytes = w.into_inner().map_err(|_| ApiError::internal())?;
+    String::from_utf8(bytes).map_err(|_| ApiError::internal())
+}
+
+fn add_link(headers: &mut HeaderMap, url: &str, rel: &str) {
+    if let Ok(v) = HeaderValue::from_str(&format!("<{url}>; rel=\"{rel}\"")) {
+        headers.append(header::LINK, v);
+    }
+}
+
+/// `GET .../tokens/{id}` (`expand=user` honoured too).
+pub async fn get_one(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    uri: Uri,
+) -> Result<Json<YubikeyToken>, ApiError> {
+    let id = path_or_404(path)?;
+    let expand = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p == "expand=user"));
+    let store = store(&shared);
+    let t = store
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(&format!("{id} (YubikeyToken)")))?;
+    let user = t
+        .user_id
+        .as_deref()
+        .filter(|_| expand)
+        .and_then(|u| store.user(u));
+    Ok(Json(views::token(&shared.base_url, t, user)))
+}
+
+/// `DELETE .../tokens/{id}`: 204, or 403 `E0000102` while assigned.
+pub async fn delete_one(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_or_404(path)?;
+    match store(&shared).delete(&id) {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::TokenAssigned) => Err(ApiError::yubikey_assigned()),
+        Err(_) => Err(ApiError::not_found(&format!("{id} (YubikeyToken)"))),
+    }
+}

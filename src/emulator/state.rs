@@ -1,0 +1,566 @@
+//! The emulator's data: tokens, users and enrollments, with the indexes that keep lookups O(1)
+//! and pagination stable, and the JSON snapshot behind `--state`.
+//!
+//! Tokens live in a `BTreeMap` keyed by an insertion sequence number, so a cursor (`after`) is
+//! just a sequence number and stays valid while tokens are added or deleted. Hash indexes map
+//! id, serial, public id and factor id to that sequence number. The store knows nothing about
+//! HTTP; `routes` turns its errors into Okta error bodies.
+
+use super::filter::{Attr, Filterable};
+use super::otp::{self, OtpError};
+use super::users::{self, User, UserStatus};
+use crate::okta::models::TokenStatus;
+use crate::seed::{AesKey, PrivateId, PublicId, SerialNumber};
+use anyhow::Context;
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::ops::Bound;
+use std::path::Path;
+
+/// The current time at Okta's precision (milliseconds), so filters on `eq` behave.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
+/// One uploaded YubiKey and, once enrolled, its factor.
+#[derive(Clone, Debug)]
+pub struct StoredToken {
+    /// Insertion order; the pagination key.
+    pub seq: u64,
+    /// `ykk…`.
+    pub id: String,
+    /// 12-digit serial.
+    pub serial: String,
+    /// Public id.
+    pub public_id: PublicId,
+    /// Private id (secret; only for OTP checks).
+    pub private_id: PrivateId,
+    /// AES key (secret; only for OTP checks).
+    pub aes_key: AesKey,
+    /// Upload time.
+    pub created: DateTime<Utc>,
+    /// Enrollment time.
+    pub activated: Option<DateTime<Utc>>,
+    /// Last successful OTP (upload time before that).
+    pub last_verified: DateTime<Utc>,
+    /// Last change.
+    pub last_updated: DateTime<Utc>,
+    /// Status.
+    pub status: TokenStatus,
+    /// The enrolled user.
+    pub user_id: Option<String>,
+    /// The user's factor id (`ykf…`).
+    pub factor_id: Option<String>,
+    /// When the factor was enrolled.
+    pub factor_created: Option<DateTime<Utc>>,
+    /// (counter, session) of the last accepted OTP; kept across unenroll so replays stay refused.
+    pub last_counters: Option<(u16, u8)>,
+}
+
+impl Filterable for StoredToken {
+    fn serial(&self) -> &str {
+        &self.serial
+    }
+    fn status(&self) -> &TokenStatus {
+        &self.status
+    }
+    fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+    fn time(&self, attr: Attr) -> Option<DateTime<Utc>> {
+        match attr {
+            Attr::Created => Some(self.created),
+            Attr::Activated => self.activated,
+            Attr::LastVerified => Some(self.last_verified),
+            Attr::Serial | Attr::Status | Attr::UserId => None,
+        }
+    }
+}
+
+/// A validated upload.
+pub struct NewToken {
+    /// Serial.
+    pub serial: SerialNumber,
+    /// Public id.
+    pub public_id: PublicId,
+    /// Private id.
+    pub private_id: PrivateId,
+    /// AES key.
+    pub aes_key: AesKey,
+}
+
+/// Why the store refused an operation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Uniqueness violations, one cause per field.
+    #[error("duplicate: {0:?}")]
+    Duplicate(Vec<String>),
+    /// No such token, user or factor.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// DELETE of an assigned token.
+    #[error("token is assigned")]
+    TokenAssigned,
+    /// The request cannot apply to the resource in its current state.
+    #[error("invalid state: {0}")]
+    Invalid(String),
+    /// The OTP did not verify.
+    #[error("{0}")]
+    Otp(OtpError),
+}
+
+/// All tokens, users and enrollments.
+#[derive(Default)]
+pub struct Store {
+    tokens: BTreeMap<u64, StoredToken>,
+    by_id: HashMap<String, u64>,
+    by_serial: HashMap<String, u64>,
+    by_public_id: HashMap<String, u64>,
+    by_factor: HashMap<String, u64>,
+    users: BTreeMap<String, User>,
+    user_order: Vec<String>,
+    next_seq: u64,
+}
+
+impl Store {
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether there are no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// Adds users (generated or loaded).
+    pub fn add_users(&mut self, users: Vec<User>) {
+        for u in users {
+            self.user_order.push(u.id.clone());
+            self.users.insert(u.id.clone(), u);
+        }
+    }
+
+    /// Users in creation order.
+    pub fn users(&self) -> Vec<User> {
+        self.user_order
+            .iter()
+            .filter_map(|id| self.users.get(id).cloned())
+            .collect()
+    }
+
+    /// One user.
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.get(id)
+    }
+
+    /// Stores an upload, refusing a serial or public id that is already present.
+    pub fn insert(&mut self, new: NewToken, at: DateTime<Utc>) -> Result<&StoredToken, StoreError> {
+        let serial = new.serial.padded();
+        let mut causes = Vec::new();
+        if self.by_serial.contains_key(&serial) {
+            causes.push("serialNumber: A YubiKey token with this serial number already exists".to_string());
+        }
+        if self.by_public_id.contains_key(new.public_id.as_str()) {
+            causes.push("publicId: A YubiKey token with this public id already exists".to_string());
+        }
+        if !causes.is_empty() {
+            return Err(StoreError::Duplicate(causes));
+        }
+        let mut id = users::new_id("ykk");
+        while self.by_id.contains_key(&id) {
+            id = users::new_id("ykk");
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let token = StoredToken {
+            seq,
+            id: id.clone(),
+            serial: serial.clone(),
+            public_id: new.public_id,
+            private_id: new.private_id,
+            aes_key: new.aes_key,
+            created: at,
+            activated: None,
+            last_verified: at,
+            last_updated: at,
+            status: TokenStatus::Unassigned,
+            user_id: None,
+            factor_id: None,
+            factor_created: None,
+            last_counters: None,
+        };
+        Ok(self.index_and_insert(token))
+    }
+
+    fn index_and_insert(&mut self, token: StoredToken) -> &StoredToken {
+        let seq = token.seq;
+        self.by_id.insert(token.id.clone(), seq);
+        self.by_serial.insert(token.serial.clone(), seq);
+        self.by_public_id
+            .insert(token.public_id.as_str().to_string(), seq);
+        if let Some(f) = &token.factor_id {
+            self.by_factor.insert(f.clone(), seq);
+        }
+        self.next_seq = self.next_seq.max(seq + 1);
+        self.tokens.entry(seq).or_insert(token)
+    }
+
+    /// A token by id.
+    pub fn get(&self, id: &str) -> Option<&StoredToken> {
+        self.by_id.get(id).and_then(|seq| self.tokens.get(seq))
+    }
+
+    /// A token by 12-digit serial, O(1).
+    pub fn by_serial(&self, serial: &str) -> Option<&StoredToken> {
+        self.by_serial.get(serial).and_then(|seq| self.tokens.get(seq))
+    }
+
+    /// Tokens after sequence number `after` (exclusive), in insertion order.
+    pub fn iter_after(&self, after: Option<u64>) -> impl DoubleEndedIterator<Item = &StoredToken> {
+        let lower = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.tokens.range((lower, Bound::Unbounded)).map(|(_, t)| t)
+    }
+
+    /// Tokens before sequence number `before` (exclusive), newest first.
+    pub fn iter_before(&self, before: Option<u64>) -> impl Iterator<Item = &StoredToken> {
+        let upper = before.map_or(Bound::Unbounded, Bound::Excluded);
+        self.tokens.range((Bound::Unbounded, upper)).rev().map(|(_, t)| t)
+    }
+
+    /// All tokens in insertion order.
+    pub fn all(&self) -> impl Iterator<Item = &StoredToken> {
+        self.tokens.values()
+    }
+
+    /// Deletes an unassigned, blocked or otherwise unenrolled token.
+    pub fn delete(&mut self, id: &str) -> Result<(), StoreError> {
+        let seq = *self
+            .by_id
+            .get(id)
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let token = self
+            .tokens
+            .get(&seq)
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        if token.status == TokenStatus::Active {
+            return Err(StoreError::TokenAssigned);
+        }
+        if let Some(token) = self.tokens.remove(&seq) {
+            self.by_id.remove(&token.id);
+            self.by_serial.remove(&token.serial);
+            self.by_public_id.remove(token.public_id.as_str());
+            if let Some(f) = &token.factor_id {
+                self.by_factor.remove(f);
+            }
+        }
+        Ok(())
+    }
+
+    /// Enrolls the YubiKey that made `pass_code` as `user_id`'s `token:hardware` factor.
+    pub fn enroll(
+        &mut self,
+        user_id: &str,
+        pass_code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<&StoredToken, StoreError> {
+        let user = self
+            .users
+            .get(user_id)
+            .ok_or_else(|| StoreError::NotFound(user_id.to_string()))?;
+        if user.status != UserStatus::Active {
+            return Err(StoreError::Invalid("the user is not active".into()));
+        }
+        if self
+            .tokens
+            .values()
+            .any(|t| t.user_id.as_deref() == Some(user_id))
+        {
+            return Err(StoreError::Invalid(
+                "factorType: A factor of this type is already set up.".into(),
+            ));
+        }
+        let (prefix, _) = otp::split(pass_code).map_err(StoreError::Otp)?;
+        // An unknown public id looks like a wrong passcode to the user, as in Okta.
+        let seq = *self
+            .by_public_id
+            .get(prefix)
+            .ok_or(StoreError::Otp(OtpError::WrongPublicId))?;
+        let token = self
+            .tokens
+            .get_mut(&seq)
+            .ok_or(StoreError::Otp(OtpError::WrongPublicId))?;
+        if token.status != TokenStatus::Unassigned {
+            return Err(StoreError::Invalid(format!(
+                "This YubiKey is not available for enrollment (status {})",
+                token.status
+            )));
+        }
+        let fields = otp::verify(
+            pass_code,
+            &token.public_id,
+            &token.private_id,
+            &token.aes_key,
+            token.last_counters,
+        )
+        .map_err(StoreError::Otp)?;
+        let factor_id = users::new_id("ykf");
+        token.last_counters = Some(fields.counters());
+        token.status = TokenStatus::Active;
+        token.user_id = Some(user_id.to_string());
+        token.factor_id = Some(factor_id.clone());
+        token.factor_created = Some(at);
+        token.activated = Some(at);
+        token.last_verified = at;
+        token.last_updated = at;
+        self.by_factor.insert(factor_id, seq);
+        self.tokens
+            .get(&seq)
+            .ok_or_else(|| StoreError::NotFound(user_id.to_string()))
+    }
+
+    /// The enrolled factors (tokens) of a user.
+    pub fn factors_of(&self, user_id: &str) -> Result<Vec<&StoredToken>, StoreError> {
+        if !self.users.contains_key(user_id) {
+            return Err(StoreError::NotFound(user_id.to_string()));
+        }
+        // Linear, but only the user endpoints use it and users hold one factor each.
+        Ok(self
+            .tokens
+            .values()
+            .filter(|t| t.user_id.as_deref() == Some(user_id) && t.factor_id.is_some())
+            .collect())
+    }
+
+    /// One factor of a user.
+    pub fn factor(&self, user_id: &str, factor_id: &str) -> Result<&StoredToken, StoreError> {
+        if !self.users.contains_key(user_id) {
+            return Err(StoreError::NotFound(user_id.to_string()));
+        }
+        self.by_factor
+            .get(factor_id)
+            .and_then(|seq| self.tokens.get(seq))
+            .filter(|t| t.user_id.as_deref() == Some(user_id))
+            .ok_or_else(|| StoreError::NotFound(factor_id.to_string()))
+    }
+
+    /// Unenrolls (reset MFA): the token goes back to UNASSIGNED (see docs/emulator.md).
+    pub fn unenroll(&mut self, user_id: &str, factor_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let seq = self.factor(user_id, factor_id)?.seq;
+        if self.users.get(user_id).map(|u| u.status) != Some(UserStatus::Active) {
+            return Err(StoreError::Invalid(
+                "You can't unenroll a factor from a deactivated user".into(),
+            ));
+        }
+        self.by_factor.remove(factor_id);
+        if let Some(t) = self.tokens.get_mut(&seq) {
+            t.status = TokenStatus::Unassigned;
+            t.user_id = None;
+            t.factor_id = None;
+            t.factor_created = None;
+            t.activated = None;
+            t.last_updated = at;
+        }
+        Ok(())
+    }
+
+    /// Deactivates a user; their tokens become BLOCKED, as in Okta. Idempotent.
+    pub fn deactivate_user(&mut self, user_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let user = self
+            .users
+            .get_mut(user_id)
+            .ok_or_else(|| StoreError::NotFound(user_id.to_string()))?;
+        if user.status == UserStatus::Deprovisioned {
+            return Ok(());
+        }
+        user.status = UserStatus::Deprovisioned;
+        user.status_changed = at;
+        for t in self.tokens.values_mut() {
+            if t.user_id.as_deref() == Some(user_id) && t.status == TokenStatus::Active {
+                t.status = TokenStatus::Blocked;
+                t.last_updated = at;
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads a snapshot written by [`Store::save`].
+    pub fn load(path: &Path) -> anyhow::Result<Store> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read emulator state {}", path.display()))?;
+        let snap: Snapshot = serde_json::from_str(&text)
+            .with_context(|| format!("emulator state {} is not a valid snapshot", path.display()))?;
+        let mut store = Store::default();
+        store.add_users(snap.users);
+        for (i, r) in snap.tokens.into_iter().enumerate() {
+            let token = r
+                .into_token()
+                .with_context(|| format!("token {} in {} is invalid", i + 1, path.display()))?;
+            store.index_and_insert(token);
+        }
+        store.next_seq = store.next_seq.max(snap.next_seq);
+        Ok(store)
+    }
+
+    /// Writes a snapshot atomically: a temp file beside the target, then a rename. The file holds
+    /// seeds (it is the emulator's database); tempfile creates it readable by the owner only.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        let snap = Snapshot {
+            version: 1,
+            next_seq: self.next_seq,
+            tokens: self.tokens.values().map(TokenRecord::from_token).collect(),
+            users: self.users(),
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("failed to create a temp file in {}", dir.display()))?;
+        serde_json::to_writer(&mut tmp, &snap).context("failed to serialise emulator state")?;
+        tmp.flush().context("failed to write emulator state")?;
+        tmp.persist(path)
+            .with_context(|| format!("failed to save emulator state to {}", path.display()))?;
+        Ok(())
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Snapshot {
+    version: u32,
+    next_seq: u64,
+    tokens: Vec<TokenRecord>,
+    users: Vec<User>,
+}
+
+/// The on-disk form of a token; secrets as plain hex because this file is the emulator's database.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenRecord {
+    seq: u64,
+    id: String,
+    serial: String,
+    public_id: String,
+    private_id: String,
+    aes_key: String,
+    created: DateTime<Utc>,
+    activated: Option<DateTime<Utc>>,
+    last_verified: DateTime<Utc>,
+    last_updated: DateTime<Utc>,
+    status: TokenStatus,
+    user_id: Option<String>,
+    factor_id: Option<String>,
+    factor_created: Option<DateTime<Utc>>,
+    last_counters: Option<(u16, u8)>,
+}
+
+impl TokenRecord {
+    fn from_token(t: &StoredToken) -> Self {
+        TokenRecord {
+            seq: t.seq,
+            id: t.id.clone(),
+            serial: t.serial.clone(),
+            public_id: t.public_id.as_str().to_string(),
+            private_id: t.private_id.expose().to_string(),
+            aes_key: t.aes_key.expose().to_string(),
+            created: t.created,
+            activated: t.activated,
+            last_verified: t.last_verified,
+            last_updated: t.last_updated,
+            status: t.status.clone(),
+            user_id: t.user_id.clone(),
+            factor_id: t.factor_id.clone(),
+            factor_created: t.factor_created,
+            last_counters: t.last_counters,
+        }
+    }
+
+    fn into_token(self) -> anyhow::Result<StoredToken> {
+        let field = |name: &str, e: crate::seed::FieldProblem| anyhow::anyhow!("{name} {e}");
+        Ok(StoredToken {
+            seq: self.seq,
+            id: self.id,
+            serial: SerialNumber::parse(&self.serial)
+                .map_err(|e| field("serial", e))?
+                .padded(),
+            public_id: PublicId::parse(&self.public_id).map_err(|e| field("public id", e))?,
+            private_id: PrivateId::parse(&self.private_id).map_err(|e| field("private id", e))?,
+            aes_key: AesKey::parse(&self.aes_key).map_err(|e| field("AES key", e))?,
+            created: self.created,
+            activated: self.activated,
+            last_verified: self.last_verified,
+            last_updated: self.last_updated,
+            status: self.status,
+            user_id: self.user_id,
+            factor_id: self.factor_id,
+            factor_created: self.factor_created,
+            last_counters: self.last_counters,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_token(serial: u32, public: &str) -> NewToken {
+        NewToken {
+            serial: SerialNumber::new(serial).unwrap(),
+            public_id: PublicId::parse(public).unwrap(),
+            private_id: PrivateId::parse("b74be6169486").unwrap(),
+            aes_key: AesKey::parse("1fcc6d8ce39bf1604e0b17f3e0a11067").unwrap(),
+        }
+    }
+
+    #[test]
+    fn duplicates_by_serial_and_public_id_are_refused_with_causes() {
+        let mut s = Store::default();
+        s.insert(new_token(7886622, "ccccccijgibu"), now()).unwrap();
+        let Err(StoreError::Duplicate(causes)) = s.insert(new_token(7886622, "ccccccijgibu"), now()) else {
+            panic!("duplicate accepted")
+        };
+        assert_eq!(causes.len(), 2);
+        assert!(s.insert(new_token(7886623, "ccccccijgibv"), now()).is_ok());
+        assert_eq!(s.by_serial("000007886623").map(|t| t.seq), Some(1));
+    }
+
+    #[test]
+    fn snapshot_round_trips_tokens_users_and_enrollments() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut s = Store::default();
+        s.add_users(users::generate(1, now()));
+        let uid = s.users()[0].id.clone();
+        let t = new_token(1, "ccccccijgibu");
+        let otp = otp::generate(&t.public_id, &t.private_id, &t.aes_key, 1, 0, 1, 1);
+        s.insert(t, now()).unwrap();
+        s.enroll(&uid, &otp, now()).unwrap();
+        s.save(&path).unwrap();
+        let loaded = Store::load(&path).unwrap();
+        let t = loaded.by_serial("000000000001").unwrap();
+        assert_eq!(t.status, TokenStatus::Active);
+        assert_eq!(t.user_id.as_deref(), Some(uid.as_str()));
+        assert_eq!(t.last_counters, Some((1, 0)));
+        assert_eq!(loaded.users().len(), 1);
+        assert!(loaded.factor(&uid, t.factor_id.as_deref().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn active_tokens_cannot_be_deleted_and_deactivation_blocks_them() {
+        let mut s = Store::default();
+        s.add_users(users::generate(1, now()));
+        let uid = s.users()[0].id.clone();
+        let t = new_token(5, "ccccccccccbb");
+        let otp = otp::generate(&t.public_id, &t.private_id, &t.aes_key, 3, 0, 1, 1);
+        let id = s.insert(t, now()).unwrap().id.clone();
+        s.enroll(&uid, &otp, now()).unwrap();
+        assert_eq!(s.delete(&id), Err(StoreError::TokenAssigned));
+        s.deactivate_user(&uid, now()).unwrap();
+        assert_eq!(s.get(&id).unwrap().status, TokenStatus::Blocked);
+        assert_eq!(s.delete(&id), Ok(()));
+        assert!(s.get(&id).is_none() && s.by_serial("000000000005").is_none());
+    }
+}
