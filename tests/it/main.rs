@@ -3,4 +3,6 @@
 
 mod emulator;
 mod helpers;
+mod seeds;
+mod upload;
 mod validate;
