@@ -276,10 +276,11 @@ pub struct Replay {
     pub outcomes: HashMap<String, RowResult>,
     /// Serials with an intent after their last outcome: the POST may or may not have landed.
     pub in_doubt: HashSet<String>,
-    /// Line numbers that could not be read (a torn last line is normal after a crash).
+    /// Line numbers that could not be read (a torn line is normal after a crash).
     pub unreadable_lines: Vec<u64>,
-    /// Whether the unreadable line, if any, was only the last one.
-    pub only_last_line_torn: bool,
+    /// Whether every unreadable line was torn by a crash: the last line, or a line followed by
+    /// the header of the run that resumed after the crash.
+    pub only_torn_by_crashes: bool,
 }
 
 impl Replay {
@@ -289,19 +290,44 @@ impl Replay {
     }
 }
 
+/// Unreadable lines of a journal, and whether each was torn by a crash.
+#[derive(Debug, Default)]
+pub struct BadLines {
+    /// 1-based line numbers.
+    pub lines: Vec<u64>,
+    /// Whether all of them are crash tears (last line, or followed by a resume header).
+    pub all_torn_by_crashes: bool,
+}
+
 /// Reads every entry; unreadable lines are reported, not fatal.
-pub fn read_entries(path: &Path) -> anyhow::Result<(Vec<Entry>, Vec<u64>)> {
+pub fn read_entries(path: &Path) -> anyhow::Result<(Vec<Entry>, BadLines)> {
     let file = File::open(path).with_context(|| format!("cannot open journal {}", path.display()))?;
     let mut entries = Vec::new();
-    let mut bad = Vec::new();
+    let mut bad = BadLines {
+        lines: Vec::new(),
+        all_torn_by_crashes: true,
+    };
+    let mut pending_tear = false;
     for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
         let line = line.with_context(|| format!("cannot read journal {}", path.display()))?;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         match serde_json::from_slice::<Entry>(&line) {
-            Ok(e) => entries.push(e),
-            Err(_) => bad.push(i as u64 + 1),
+            Ok(e) => {
+                if pending_tear && !matches!(e, Entry::Header(_)) {
+                    bad.all_torn_by_crashes = false;
+                }
+                pending_tear = false;
+                entries.push(e);
+            }
+            Err(_) => {
+                if pending_tear {
+                    bad.all_torn_by_crashes = false;
+                }
+                pending_tear = true;
+                bad.lines.push(i as u64 + 1);
+            }
         }
     }
     Ok((entries, bad))
@@ -310,10 +336,9 @@ pub fn read_entries(path: &Path) -> anyhow::Result<(Vec<Entry>, Vec<u64>)> {
 /// Replays a journal into what a resumed run needs.
 pub fn replay(path: &Path) -> anyhow::Result<Replay> {
     let (entries, bad) = read_entries(path)?;
-    let total_lines = BufReader::new(File::open(path)?).split(b'\n').count() as u64;
     let mut r = Replay {
-        only_last_line_torn: bad.len() == 1 && bad[0] == total_lines,
-        unreadable_lines: bad,
+        only_torn_by_crashes: bad.all_torn_by_crashes,
+        unreadable_lines: bad.lines,
         ..Replay::default()
     };
     for entry in entries {
@@ -428,7 +453,7 @@ mod tests {
         f.write_all(b"{\"type\":\"outcome\",\"ser").unwrap();
         let r = replay(&path).unwrap();
         assert_eq!(r.unreadable_lines, vec![3]);
-        assert!(r.only_last_line_torn);
+        assert!(r.only_torn_by_crashes);
         assert!(r.in_doubt.contains("000000000001"));
         let j = Journal::resume(&path, header()).unwrap();
         j.append(&outcome(
@@ -447,6 +472,25 @@ mod tests {
             vec![3],
             "the torn line stays, on a line of its own"
         );
+    }
+
+    #[test]
+    fn garbage_in_the_middle_is_damage_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let j = Journal::create(&path, header()).unwrap();
+        j.append(&intent("000000000001")).unwrap();
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"garbage\n").unwrap();
+        drop(f);
+        let j = Journal::resume(&path, header()).unwrap();
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"more garbage\n{\"type\":\"intent\",\"serial\":\"000000000002\",\"line\":2,\"attempt\":1,\"at\":\"2026-01-01T00:00:00.000Z\"}\n").unwrap();
+        let r = replay(&path).unwrap();
+        assert_eq!(r.unreadable_lines, vec![3, 5]);
+        assert!(!r.only_torn_by_crashes);
     }
 
     #[test]

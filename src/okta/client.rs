@@ -512,7 +512,8 @@ impl OktaClient {
         Ok(pages)
     }
 
-    /// Repeats a read while the error is safe to retry (429, 5xx, timeouts), up to 8 attempts.
+    /// Repeats a read while the error is safe to retry (429, 5xx, timeouts), up to 8 attempts;
+    /// a refused connection only 3 times, so an unreachable org fails fast.
     pub async fn read_with_retries<T, F, Fut>(&self, op: F) -> Result<T, ApiError>
     where
         F: Fn() -> Fut,
@@ -522,6 +523,7 @@ impl OktaClient {
         loop {
             attempt += 1;
             match op().await {
+                Err(e @ ApiError::Unreachable { .. }) if attempt >= 3 => return Err(e),
                 Err(e) if e.is_retryable_read() && attempt < 8 => {
                     tracing::debug!(error = %e, attempt, "retrying read");
                     if !matches!(e, ApiError::RateLimited { .. }) {

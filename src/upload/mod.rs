@@ -141,10 +141,11 @@ fn open_journal(o: &UploadOptions, path: &Path, header: Header) -> anyhow::Resul
     if path.exists() {
         let replay = journal::replay(path)?;
         if !replay.unreadable_lines.is_empty() {
-            if replay.only_last_line_torn {
+            if replay.only_torn_by_crashes {
                 tracing::warn!(
-                    "journal {}: the last line was torn by a crash; ignoring it",
-                    path.display()
+                    "journal {}: line(s) {:?} were torn by a crash; ignoring them",
+                    path.display(),
+                    replay.unreadable_lines
                 );
             } else {
                 anyhow::bail!(
