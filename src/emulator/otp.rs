@@ -216,6 +216,9 @@ mod tests {
         );
     }
 
+    /// (key, uid, ctr, tstpl, tstph, use, rnd, otp).
+    type Vector = (&'static str, &'static str, u16, u32, u32, u8, u16, &'static str);
+
     #[test]
     fn developers_yubico_com_vectors_decrypt_to_their_fields() {
         // (key, uid, ctr, tstpl, tstph, use, rnd, otp) from the published table.
@@ -281,7 +284,7 @@ mod tests {
                 "iucvrkjiegbhidrcicvlgrcgkgurhjnj",
             ),
         ];
-        let rows: [(&str, &str, u16, u32, u32, u8, u16, &str); 6] = rows;
+        let rows: [Vector; 6] = rows;
         for (key, uid, ctr, tstpl, tstph, session, rnd, otp) in rows {
             let (got_uid, f) = decrypt(otp, &AesKey::parse(key).unwrap()).unwrap();
             assert_eq!(hex::encode(got_uid), uid, "{otp}");

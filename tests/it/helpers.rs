@@ -33,3 +33,8 @@ impl TestDir {
 pub fn bin() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("ykprov").expect("binary built")
 }
+
+/// Starts an emulator on 127.0.0.1:0 with `config` (tests usually start from `Default`).
+pub async fn spawn_emulator(config: ykprov::emulator::EmulatorConfig) -> ykprov::emulator::EmulatorHandle {
+    ykprov::emulator::spawn(config).await.expect("emulator starts")
+}

@@ -17,20 +17,23 @@ use axum::{Extension, Json};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Reads one string field; absent or null counts as empty, so the parser reports "is empty".
-fn text<'a>(obj: &'a serde_json::Map<String, Value>, name: &str, causes: &mut Vec<String>) -> &'a str {
-    match obj.get(name) {
+/// Parses one field with its seed-file parser. Absent or null counts as empty (so the parser says
+/// "is empty"); a non-string is its own cause. Causes never echo the value.
+fn field<T>(
+    obj: &serde_json::Map<String, Value>,
+    name: &str,
+    parse: fn(&str) -> Result<T, FieldProblem>,
+    causes: &mut Vec<String>,
+) -> Option<T> {
+    let raw = match obj.get(name) {
         None | Some(Value::Null) => "",
         Some(Value::String(s)) => s,
         Some(_) => {
             causes.push(format!("{name}: must be a string"));
-            ""
+            return None;
         }
-    }
-}
-
-fn field<T>(name: &str, parsed: Result<T, FieldProblem>, causes: &mut Vec<String>) -> Option<T> {
-    parsed.map_err(|e| causes.push(format!("{name}: {e}"))).ok()
+    };
+    parse(raw).map_err(|e| causes.push(format!("{name}: {e}"))).ok()
 }
 
 /// `POST .../tokens`.
@@ -42,20 +45,14 @@ pub async fn upload(
     let value = json_body(body)?;
     let obj = value.as_object().ok_or_else(ApiError::malformed_body)?;
     let mut causes = Vec::new();
-    let raw = [
-        text(obj, "serialNumber", &mut causes),
-        text(obj, "publicId", &mut causes),
-        text(obj, "privateId", &mut causes),
-        text(obj, "aesKey", &mut causes),
-    ];
     let fields = (
-        field("serialNumber", SerialNumber::parse(raw[0]), &mut causes),
-        field("publicId", PublicId::parse(raw[1]), &mut causes),
-        field("privateId", PrivateId::parse(raw[2]), &mut causes),
-        field("aesKey", AesKey::parse(raw[3]), &mut causes),
+        field(obj, "serialNumber", SerialNumber::parse, &mut causes),
+        field(obj, "publicId", PublicId::parse, &mut causes),
+        field(obj, "privateId", PrivateId::parse, &mut causes),
+        field(obj, "aesKey", AesKey::parse, &mut causes),
     );
     let (Some(serial), Some(public_id), Some(private_id), Some(aes_key)) = fields else {
-        if let Ok(serial) = SerialNumber::parse(raw[0]) {
+        if let Some(serial) = fields.0 {
             shared.recorder.upload(&serial.padded(), false);
         }
         return Err(ApiError::validation(causes));
