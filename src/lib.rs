@@ -12,6 +12,7 @@
 pub mod app;
 pub mod atomic;
 pub mod cli;
+pub mod demo;
 pub mod emulator;
 pub mod journal;
 pub mod okta;

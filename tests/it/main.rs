@@ -4,6 +4,7 @@
 mod cli;
 mod emulator;
 mod helpers;
+mod reconcile;
 mod seeds;
 mod upload;
 mod validate;
