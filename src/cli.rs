@@ -59,6 +59,8 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
+    /// The whole job against an embedded emulator: validate, upload, enroll, reconcile, report.
+    Demo(DemoArgs),
     /// Run a local Okta emulator of the YubiKey token API (for rehearsals and tests).
     Emulate(EmulateArgs),
 }
@@ -234,6 +236,20 @@ pub struct ExportArgs {
     /// How to fetch Okta's inventory.
     #[arg(long, value_enum, default_value_t = Via::Download)]
     pub via: Via,
+}
+
+/// `ykprov demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Keys in the generated (fake) seed file.
+    #[arg(long, default_value_t = 300)]
+    pub rows: u32,
+    /// Where to write the seed file, journal and reports.
+    #[arg(long, default_value = "ykprov-demo")]
+    pub dir: PathBuf,
+    /// Seed of the generator and the emulator's faults: the same seed gives the same run.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `ykprov emulate`.

@@ -28,7 +28,9 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         } else {
-            ProgressBar::hidden()
+            let bar = ProgressBar::hidden();
+            bar.set_length(total);
+            bar
         };
         Progress {
             bar,

@@ -180,5 +180,5 @@ pub fn summary_text(s: &UploadSummary) -> String {
 }
 
 fn print_summary(s: &UploadSummary) {
-    print!("{}", summary_text(s));
+    print!("{}{}", invalid_text(s), summary_text(s));
 }
