@@ -109,8 +109,8 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     })
 }
 
-/// The end-of-run text for the operator (stdout).
-pub fn summary_text(s: &UploadSummary) -> String {
+/// The invalid rows, one per line (file, line, field and reason; never a value).
+pub fn invalid_text(s: &UploadSummary) -> String {
     let mut out = String::new();
     let v = &s.validation;
     for e in &v.errors {
@@ -122,6 +122,13 @@ pub fn summary_text(s: &UploadSummary) -> String {
             v.error_count - v.errors.len() as u64
         ));
     }
+    out
+}
+
+/// The end-of-run counts for the operator (stdout).
+pub fn summary_text(s: &UploadSummary) -> String {
+    let mut out = String::new();
+    let v = &s.validation;
     if s.stopped_for_invalid {
         out.push_str(&format!(
             "{} invalid row(s) in {}: nothing was uploaded. Fix them, or pass --skip-invalid to upload the {} valid rows.\n",
