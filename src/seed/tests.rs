@@ -645,3 +645,50 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_row_held_back_by_a_serial_conflict_still_counts_for_the_public_id_check() {
+    let changed = OKTA.replace("b74be6169486", "b74be6169487");
+    let thief = SECOND.replace("ejfhcciecgul", "ccccccijgibu");
+    let r = report(format!("{OKTA}\n{changed}\n{thief}\n"), false);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.line == 3 && e.field == Some(Field::PublicId)),
+        "{:?}",
+        messages(&r)
+    );
+}
+
+#[test]
+fn thousands_of_rows_for_one_serial_are_checked_in_linear_time() {
+    let text: String = (0..20_000)
+        .map(|i| format!("7886622,ccccccijgibu,{i:012x},1fcc6d8ce39bf1604e0b17f3e0a11067,,\n"))
+        .collect();
+    let r = report(text, false);
+    assert_eq!(r.error_count, 20_000);
+    assert_eq!(r.uploadable(), 0);
+}
+
+#[test]
+fn a_headered_row_missing_a_column_names_the_field() {
+    let rows = read("serial,publicId,privateId,aesKey\n7886622,ccccccijgibu,b74be6169486\n");
+    assert!(matches!(&rows[..], [RowOutcome::Invalid(e)] if e.field == Some(Field::AesKey) && e.line == 2));
+}
+
+#[test]
+fn the_text_summary_lists_counts_then_problems() {
+    let f = file(format!("{OKTA}\n{OKTA}\n0,cb,00,00\n"));
+    let path = f.path().to_path_buf();
+    let r = validate_file(&path, &ValidationOptions::default());
+    let mut out = Vec::new();
+    validate::write_text(&[(path.clone(), r)], true, &mut out).unwrap();
+    let text = String::from_utf8(out)
+        .unwrap()
+        .replace(&path.display().to_string(), "FILE");
+    insta::assert_snapshot!(text, @r"
+    FILE: Yubico format (UTF-8): 3 rows: 2 valid, 1 invalid, 0 skipped, 1 warnings; 1 to upload
+    FILE:3: serial is 0: the programming tool could not read the key's serial (enable serial-api-visible)
+    FILE:2: warning: serial 7886622: same serial and seed as line 1; uploaded once, from that line
+    ");
+}
