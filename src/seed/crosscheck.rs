@@ -52,59 +52,83 @@ pub struct Findings {
 /// Runs the checks. `entries` is reordered and trimmed in place.
 pub fn check(entries: &mut Vec<Entry>, last_wins: bool) -> Findings {
     let mut out = Findings::default();
-    entries.sort_unstable_by_key(|e| (e.serial, e.line));
+    // Repeats and superseded rows leave the later checks; rows of a conflict stay, since fixing
+    // the conflict would bring them back.
+    let mut dropped = HashSet::new();
+    // One u64 key per sort: cheaper to compare than a tuple over a million entries.
+    entries.sort_unstable_by_key(|e| u64::from(e.serial) << 32 | u64::from(e.line));
     for g in entries.chunk_by(|a, b| a.serial == b.serial) {
         if g.len() > 1 {
-            same_serial(g, last_wins, &mut out);
+            same_serial(g, last_wins, &mut out, &mut dropped);
         }
     }
-    if !out.excluded.is_empty() {
-        entries.retain(|e| !out.excluded.contains(&u64::from(e.line)));
+    if !dropped.is_empty() {
+        entries.retain(|e| !dropped.contains(&u64::from(e.line)));
     }
-    // Each serial now appears once, so a group of equal public ids spans different serials.
-    entries.sort_unstable_by_key(|e| (e.public_id, e.line));
-    for g in entries.chunk_by(|a, b| a.public_id == b.public_id) {
-        if g.len() > 1 {
-            for (i, e) in g.iter().enumerate() {
-                let other = if i == 0 { g[1] } else { g[0] };
-                let what = RowProblem::SharedPublicId {
-                    other_serial: other.serial.to_string(),
-                    other_line: other.line.into(),
-                };
-                out.errors.push(Finding {
-                    line: e.line.into(),
-                    serial: e.serial,
-                    what,
-                });
-                out.excluded.insert(e.line.into());
-            }
+    entries.sort_unstable_by_key(|e| e.public_id);
+    for g in entries.chunk_by_mut(|a, b| a.public_id == b.public_id) {
+        if g.len() < 2 {
+            continue;
         }
-    }
-    entries.sort_unstable_by_key(|e| (e.aes_key, e.line));
-    for g in entries.chunk_by(|a, b| a.aes_key == b.aes_key) {
-        for e in &g[1..] {
-            let what = WarningKind::SharedAesKey {
-                other_serial: g[0].serial.to_string(),
-                other_line: g[0].line.into(),
+        g.sort_unstable_by_key(|e| e.line);
+        let g = &*g;
+        for (e, other) in partners(g) {
+            let what = RowProblem::SharedPublicId {
+                other_serial: other.serial.to_string(),
+                other_line: other.line.into(),
             };
-            out.warnings.push(Finding {
+            out.errors.push(Finding {
                 line: e.line.into(),
                 serial: e.serial,
                 what,
             });
+            out.excluded.insert(e.line.into());
+        }
+    }
+    entries.sort_unstable_by_key(|e| e.aes_key);
+    for g in entries.chunk_by_mut(|a, b| a.aes_key == b.aes_key) {
+        if g.len() < 2 {
+            continue;
+        }
+        g.sort_unstable_by_key(|e| e.line);
+        let g = &*g;
+        // Only later rows warn, each naming the first row of another serial with the same key.
+        for (e, other) in partners(g) {
+            if other.line < e.line {
+                let what = WarningKind::SharedAesKey {
+                    other_serial: other.serial.to_string(),
+                    other_line: other.line.into(),
+                };
+                out.warnings.push(Finding {
+                    line: e.line.into(),
+                    serial: e.serial,
+                    what,
+                });
+            }
         }
     }
     out
 }
 
+/// Pairs each row of `g` with a row of another serial: `g[0]`, or for rows of `g[0]`'s serial the
+/// first row of another (found once, so a huge group stays linear). A one-serial group gives none.
+fn partners(g: &[Entry]) -> impl Iterator<Item = (Entry, Entry)> + '_ {
+    let s0 = g[0].serial;
+    let alt = g.iter().find(|o| o.serial != s0).copied();
+    g.iter().filter_map(move |e| match alt {
+        None => None,
+        Some(a) if e.serial == s0 => Some((*e, a)),
+        Some(_) => Some((*e, g[0])),
+    })
+}
+
 /// Rows of one serial, in line order. Identical seeds are one key logged twice; different seeds
 /// are a re-programmed key, where only `--last-wins` says which one is on the key now.
-fn same_serial(g: &[Entry], last_wins: bool, out: &mut Findings) {
-    let last = g[g.len() - 1];
+fn same_serial(g: &[Entry], last_wins: bool, out: &mut Findings, dropped: &mut HashSet<u64>) {
     let first = g[0];
     let conflict = g.iter().any(|e| e.fingerprint != first.fingerprint);
     if last_wins || !conflict {
-        let kept = if last_wins { last } else { first };
+        let kept = if last_wins { g[g.len() - 1] } else { first };
         for e in g.iter().filter(|e| e.line != kept.line) {
             let what = if e.fingerprint == kept.fingerprint {
                 WarningKind::DuplicateRow {
@@ -121,15 +145,22 @@ fn same_serial(g: &[Entry], last_wins: bool, out: &mut Findings) {
                 what,
             });
             out.excluded.insert(e.line.into());
+            dropped.insert(e.line.into());
         }
         return;
     }
     // A conflict: every row of the serial is held back, and each names a row that disagrees.
+    let differs = g
+        .iter()
+        .find(|o| o.fingerprint != first.fingerprint)
+        .copied()
+        .unwrap_or(first);
     for e in g {
-        let other = g
-            .iter()
-            .find(|o| o.fingerprint != e.fingerprint)
-            .unwrap_or(&first);
+        let other = if e.fingerprint != first.fingerprint {
+            first
+        } else {
+            differs
+        };
         let what = RowProblem::ConflictingSerial {
             other_line: other.line.into(),
         };

@@ -16,6 +16,9 @@ pub mod source;
 pub mod split;
 pub mod validate;
 
+#[cfg(test)]
+mod tests;
+
 pub use detect::DetectedFormat;
 pub use error::{RowError, RowProblem, RowWarning, SkippedRow, WarningKind};
 pub use reader::{ReaderOptions, RowOutcome, SeedReader, ValidRow};

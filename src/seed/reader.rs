@@ -298,11 +298,14 @@ impl RowParser {
             return RowOutcome::Invalid(self.error(line_no, None, None, problem));
         }
         let c = &self.columns;
-        let raw_serial = f.get(line, c.serial);
-        let serial = std::str::from_utf8(raw_serial)
-            .ok()
-            .and_then(|s| SerialNumber::parse(s).ok());
-        let serial_text = serial.map(|s| s.to_string());
+        // The serial is echoed in messages only when it parses; built lazily, since valid rows
+        // without warnings (nearly all of them) never need it.
+        let serial_text = || {
+            std::str::from_utf8(f.get(line, c.serial))
+                .ok()
+                .and_then(|s| SerialNumber::parse(s).ok())
+                .map(|s| s.to_string())
+        };
         let (public, private, key) = (
             f.get(line, c.public_id),
             f.get(line, c.private_id),
@@ -312,20 +315,37 @@ impl RowParser {
             if let Some(reason) = non_otp_reason(public, private, key) {
                 return RowOutcome::Skipped(SkippedRow {
                     line: line_no,
-                    serial: serial_text,
+                    serial: serial_text(),
                     reason: reason.to_string(),
                 });
             }
         }
-        let access = c.access_code.map_or(&[][..], |i| f.get(line, i));
-        match build_seed(raw_serial, public, private, key, access) {
+        // One UTF-8 check per line instead of one per field; fields split at ASCII bytes of a
+        // valid line are valid too. A line that is not UTF-8 is checked field by field, to name one.
+        let buf = f.buffer(line);
+        let text = std::str::from_utf8(buf).ok();
+        let field = |i: Option<usize>| -> Result<&str, RowProblem> {
+            let (s, e) = i.map_or((0, 0), |i| f.range(i));
+            match text {
+                Some(t) => t.get(s..e).ok_or(RowProblem::NotText),
+                None => as_text(&buf[s..e]),
+            }
+        };
+        let raw = RawSeed {
+            serial: field(Some(c.serial)),
+            public_id: field(Some(c.public_id)),
+            private_id: field(Some(c.private_id)),
+            aes_key: field(Some(c.aes_key)),
+            access_code: field(c.access_code),
+        };
+        match build_seed(raw) {
             Ok(seed) => {
                 let mut warnings = Vec::new();
                 if !seed.public_id.is_typical_length() {
                     warnings.push(RowWarning {
                         file: self.path.clone(),
                         line: line_no,
-                        serial: serial_text,
+                        serial: serial_text(),
                         kind: WarningKind::UnusualPublicIdLength {
                             len: seed.public_id.as_str().len(),
                         },
@@ -338,7 +358,7 @@ impl RowParser {
                 })
             }
             Err((field, problem)) => {
-                RowOutcome::Invalid(self.error(line_no, Some(field), serial_text, problem))
+                RowOutcome::Invalid(self.error(line_no, Some(field), serial_text(), problem))
             }
         }
     }
@@ -357,26 +377,30 @@ fn non_otp_reason(public: &[u8], private: &[u8], key: &[u8]) -> Option<&'static 
     }
 }
 
-fn build_seed(
-    serial: &[u8],
-    public: &[u8],
-    private: &[u8],
-    key: &[u8],
-    access: &[u8],
-) -> Result<Seed, (Field, RowProblem)> {
+/// A row's fields as text, or why a field is not text.
+struct RawSeed<'a> {
+    serial: Result<&'a str, RowProblem>,
+    public_id: Result<&'a str, RowProblem>,
+    private_id: Result<&'a str, RowProblem>,
+    aes_key: Result<&'a str, RowProblem>,
+    access_code: Result<&'a str, RowProblem>,
+}
+
+/// Parses the fields in column order and stops at the first problem.
+fn build_seed(raw: RawSeed<'_>) -> Result<Seed, (Field, RowProblem)> {
     fn field<T>(
         field: Field,
-        raw: &[u8],
+        raw: Result<&str, RowProblem>,
         parse: impl Fn(&str) -> Result<T, FieldProblem>,
     ) -> Result<T, (Field, RowProblem)> {
-        let text = as_text(raw).map_err(|p| (field, p))?;
+        let text = raw.map_err(|p| (field, p))?;
         parse(text).map_err(|p| (field, RowProblem::Field(p)))
     }
     Ok(Seed {
-        serial: field(Field::SerialNumber, serial, SerialNumber::parse)?,
-        public_id: field(Field::PublicId, public, PublicId::parse)?,
-        private_id: field(Field::PrivateId, private, PrivateId::parse)?,
-        aes_key: field(Field::AesKey, key, AesKey::parse)?,
-        access_code: field(Field::AccessCode, access, AccessCode::parse)?,
+        serial: field(Field::SerialNumber, raw.serial, SerialNumber::parse)?,
+        public_id: field(Field::PublicId, raw.public_id, PublicId::parse)?,
+        private_id: field(Field::PrivateId, raw.private_id, PrivateId::parse)?,
+        aes_key: field(Field::AesKey, raw.aes_key, AesKey::parse)?,
+        access_code: field(Field::AccessCode, raw.access_code, AccessCode::parse)?,
     })
 }

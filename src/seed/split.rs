@@ -106,6 +106,20 @@ impl Fields {
         self.count == 0
     }
 
+    /// The bytes the fields index into: `line`, or the unquoted copy.
+    pub fn buffer<'a>(&'a self, line: &'a [u8]) -> &'a [u8] {
+        if self.in_scratch {
+            &self.scratch
+        } else {
+            line
+        }
+    }
+
+    /// Field `i` as a range into [`Fields::buffer`]; an empty range when the row is shorter.
+    pub fn range(&self, i: usize) -> (usize, usize) {
+        self.ranges.get(i).copied().unwrap_or((0, 0))
+    }
+
     /// Field `i` (trimmed, unquoted), or empty when the row is shorter. `line` must be the line
     /// last split.
     pub fn get<'a>(&'a self, line: &'a [u8], i: usize) -> &'a [u8] {

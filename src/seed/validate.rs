@@ -1,9 +1,144 @@
-//! `ykprov validate`: placeholder until the command lands.
+//! `ykprov validate FILE...`: validates each file with [`validate_file`] and prints a summary per
+//! file, then its problems one per line (`FILE:LINE: serial N: field reason`), or `--json`.
+//!
+//! A file that cannot be used at all (unreadable, Traditional format, XML) does not stop the
+//! others; after they are reported, the first such failure becomes the command's fatal error.
 
+use super::report::{validate_file, FileReport, ValidationOptions, MAX_STORED};
 use crate::app::Outcome;
 use crate::cli::{GlobalArgs, ValidateArgs};
+use anyhow::Context;
+use std::io::Write;
+use std::path::PathBuf;
 
 /// Runs `ykprov validate`.
-pub fn run(_args: &ValidateArgs, _global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("validate is not implemented yet")
+pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    let opts = ValidationOptions {
+        format: args.format,
+        last_wins: args.last_wins,
+    };
+    let results: Vec<(PathBuf, anyhow::Result<FileReport>)> = args
+        .files
+        .iter()
+        .map(|p| (p.clone(), validate_file(p, &opts)))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        write_json(&results, &mut out)
+    } else {
+        write_text(&results, !global.quiet, &mut out)
+    }
+    .context("cannot write to stdout")?;
+    out.flush().context("cannot write to stdout")?;
+    outcome(results)
+}
+
+fn outcome(results: Vec<(PathBuf, anyhow::Result<FileReport>)>) -> anyhow::Result<Outcome> {
+    let mut problems = false;
+    let mut fatal = Vec::new();
+    for (_, result) in results {
+        match result {
+            Ok(r) => problems |= !r.is_clean() || r.rows == 0,
+            Err(e) => fatal.push(e),
+        }
+    }
+    match fatal.len() {
+        0 if problems => Ok(Outcome::Problems),
+        0 => Ok(Outcome::Clean),
+        1 => Err(fatal.remove(0)),
+        n => {
+            let all: Vec<String> = fatal.iter().map(|e| format!("{e:#}")).collect();
+            anyhow::bail!("{n} files could not be validated:\n  {}", all.join("\n  "))
+        }
+    }
+}
+
+/// One summary line per file, then its errors and (unless quiet) warnings.
+pub fn write_text(
+    results: &[(PathBuf, anyhow::Result<FileReport>)],
+    warnings: bool,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    for (path, result) in results {
+        let Ok(r) = result else {
+            writeln!(out, "{}: not validated (see the error below)", path.display())?;
+            continue;
+        };
+        if r.rows == 0 {
+            writeln!(
+                out,
+                "{}: {} ({}): no seed rows found",
+                path.display(),
+                r.format,
+                r.encoding
+            )?;
+            continue;
+        }
+        writeln!(
+            out,
+            "{}: {} ({}): {} rows: {} valid, {} invalid, {} skipped, {} warnings; {} to upload{}",
+            path.display(),
+            r.format,
+            r.encoding,
+            r.rows,
+            r.valid,
+            r.invalid(),
+            r.skipped,
+            r.warning_count,
+            r.uploadable(),
+            if r.error_count > r.invalid() {
+                format!("; {} errors across rows", r.error_count - r.invalid())
+            } else {
+                String::new()
+            }
+        )?;
+        for e in &r.errors {
+            writeln!(out, "{e}")?;
+        }
+        if r.error_count > MAX_STORED as u64 {
+            writeln!(
+                out,
+                "{}: … and {} more errors",
+                path.display(),
+                r.error_count - r.errors.len() as u64
+            )?;
+        }
+        if warnings {
+            for w in &r.warnings {
+                writeln!(out, "{w}")?;
+            }
+            if r.warning_count > MAX_STORED as u64 {
+                let more = r.warning_count - r.warnings.len() as u64;
+                writeln!(out, "{}: … and {more} more warnings", path.display())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `{"clean": bool, "files": [report | {"path", "error"}]}`.
+pub fn write_json(
+    results: &[(PathBuf, anyhow::Result<FileReport>)],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let files: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(path, result)| match result {
+            Ok(r) => {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("invalid".into(), r.invalid().into());
+                    obj.insert("uploadable".into(), r.uploadable().into());
+                    obj.insert("clean".into(), (r.is_clean() && r.rows > 0).into());
+                }
+                v
+            }
+            Err(e) => serde_json::json!({ "path": path, "error": format!("{e:#}") }),
+        })
+        .collect();
+    let clean = results
+        .iter()
+        .all(|(_, r)| r.as_ref().is_ok_and(|r| r.is_clean() && r.rows > 0));
+    serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "clean": clean, "files": files }))?;
+    writeln!(out)
 }
