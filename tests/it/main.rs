@@ -2,6 +2,7 @@
 //! in-process through `app::run` or as the real binary.
 
 mod cli;
+mod demo;
 mod emulator;
 mod helpers;
 mod reconcile;
