@@ -43,6 +43,7 @@ pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow
         drop_after_commit_rate: args.drop_after_commit_rate,
         fault_seed: args.fault_seed,
         users: args.users,
+        users_file: args.users_file.clone(),
         state_file: args.state.clone(),
         ..EmulatorConfig::default()
     };
