@@ -80,7 +80,7 @@ pub struct LogEntry {
     pub method: String,
     /// Operation.
     pub endpoint: Endpoint,
-    /// Status sent; `None` when the connection was dropped without a response.
+    /// Status sent; `None` when no response was sent (dropped after commit, or the client left).
     pub status: Option<u16>,
 }
 
