@@ -50,6 +50,8 @@ pub enum LogFormat {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// Built once per process; boxing EmulateArgs would only make the dispatch in app.rs noisier.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check seed files row by row without contacting Okta.
     Validate(ValidateArgs),
@@ -271,8 +273,11 @@ pub struct EmulateArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Users to generate when the state has none.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, conflicts_with = "users_file")]
     pub users: u32,
+    /// Load users from a file instead: one `login[,firstName,lastName]` per line.
+    #[arg(long, value_name = "PATH")]
+    pub users_file: Option<PathBuf>,
     /// Fixed-window limit applied to each bucket (token GETs, token POSTs, everything else).
     #[arg(long, default_value = "600/60s", value_name = "N/WINDOW")]
     pub rate_limit: RateLimit,

@@ -43,6 +43,7 @@ pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow
         drop_after_commit_rate: args.drop_after_commit_rate,
         fault_seed: args.fault_seed,
         users: args.users,
+        users_file: args.users_file.clone(),
         state_file: args.state.clone(),
         ..EmulatorConfig::default()
     };
@@ -58,14 +59,18 @@ pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow
 /// Runs `ykprov emulate` until Ctrl-C.
 pub async fn run_cli(args: EmulateArgs) -> anyhow::Result<Outcome> {
     let config = config_from_args(&args, std::env::var(TOKEN_ENV).ok())?;
-    let users = config.users;
     let handle = super::spawn(config).await?;
     // The emulator's own test token is the one secret it may print: clients need it to connect.
     println!("Okta emulator listening on {}", handle.url());
     println!("API token: {}", handle.token());
+    let users = handle.users();
+    // Ids are needed to enroll keys in a rehearsal; list a few so nobody has to look them up.
+    for u in users.iter().take(10) {
+        println!("user: {} {} {}", u.id, u.login, u.status.as_str());
+    }
     println!(
         "{} users; stop with Ctrl-C{}",
-        handle.users().len().max(users as usize),
+        users.len(),
         args.state
             .as_ref()
             .map(|p| format!(" (state saved to {})", p.display()))

@@ -111,6 +111,9 @@ pub struct EmulatorConfig {
     pub fault_seed: u64,
     /// Users to generate when the state file has none.
     pub users: u32,
+    /// Users to load instead of generating them: one login per line, optionally
+    /// `login,firstName,lastName`; blank lines and `#` comments ignored.
+    pub users_file: Option<PathBuf>,
     /// JSON snapshot loaded at start (when it exists) and saved atomically at shutdown.
     pub state_file: Option<PathBuf>,
     /// The largest `limit` honoured for JSON lists (Okta: 200).
@@ -133,6 +136,7 @@ impl Default for EmulatorConfig {
             drop_after_commit_rate: 0.0,
             fault_seed: 0,
             users: 5,
+            users_file: None,
             state_file: None,
             max_page_size: 200,
         }

@@ -39,6 +39,10 @@ impl Endpoint {
     /// Classifies a request.
     pub fn classify(method: &Method, path: &str) -> Endpoint {
         let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        // `/tokens/` or `//`: no route matches an empty segment.
+        if segs.iter().any(|s| s.is_empty()) {
+            return Endpoint::Other;
+        }
         let m = method.as_str();
         match (m, segs.as_slice()) {
             ("GET", ["api", "v1", "org", "factors", "yubikey_token", "tokens"]) => Endpoint::ListTokens,
@@ -76,7 +80,7 @@ pub struct LogEntry {
     pub method: String,
     /// Operation.
     pub endpoint: Endpoint,
-    /// Status sent; `None` when the connection was dropped without a response.
+    /// Status sent; `None` when no response was sent (dropped after commit, or the client left).
     pub status: Option<u16>,
 }
 
@@ -229,6 +233,10 @@ mod tests {
             Endpoint::GetToken
         );
         assert_eq!(Endpoint::classify(&Method::PUT, t), Endpoint::Other);
+        assert_eq!(
+            Endpoint::classify(&Method::GET, &format!("{t}/")),
+            Endpoint::Other
+        );
         assert_eq!(
             Endpoint::classify(&Method::POST, "/api/v1/users/00u1/lifecycle/deactivate"),
             Endpoint::DeactivateUser

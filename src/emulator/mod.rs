@@ -6,8 +6,8 @@
 //!
 //! - [`config`]: [`EmulatorConfig`] and [`RateLimit`].
 //! - [`server`]: the accept loop (`serve(listener, router, shutdown)`), able to drop a connection.
-//! - [`layers`]: request log, concurrency, rate limits, auth, faults: the path every request takes.
-//! - [`routes`]: the endpoints; [`views`] renders stored objects; [`error`] renders Okta errors.
+//! - `layers`: request log, concurrency, rate limits, auth, faults: the path every request takes.
+//! - `routes`: the endpoints; [`views`] renders stored objects; [`error`] renders Okta errors.
 //! - [`state`]: tokens, users and enrollments with their indexes, and the `--state` snapshot.
 //! - [`filter`], [`pagination`]: the list's `filter`, cursors and `Link` headers.
 //! - [`rate_limit`], [`faults`], [`log`], [`auth`], [`otp`], [`users`]: one concept each.
@@ -79,7 +79,16 @@ pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
         _ => state::Store::default(),
     };
     if store.users().is_empty() {
-        store.add_users(users::generate(config.users, state::now()));
+        let users = match &config.users_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("failed to read users file {}", path.display()))?;
+                users::parse_file(&text, state::now())
+                    .map_err(|e| anyhow::anyhow!("users file {}: {e}", path.display()))?
+            }
+            None => users::generate(config.users, state::now()),
+        };
+        store.add_users(users);
     }
     let listener = TcpListener::bind(config.bind)
         .await
@@ -158,6 +167,62 @@ impl EmulatorHandle {
     /// The users, in creation order.
     pub fn users(&self) -> Vec<User> {
         self.store().users()
+    }
+
+    /// Enrolls the YubiKey that typed `pass_code` (see [`otp::generate`]) as `user_id`'s factor, over
+    /// HTTP exactly as a client would (so it shows in the log and obeys limits and faults).
+    /// Returns the factor id (`ykf…`).
+    pub async fn enroll(&self, user_id: &str, pass_code: &str) -> anyhow::Result<String> {
+        let body = serde_json::json!({
+            "factorType": "token:hardware",
+            "provider": "YUBICO",
+            "verify": { "passCode": pass_code },
+        });
+        let factor = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/users/{user_id}/factors"),
+                Some(body),
+            )
+            .await?;
+        factor["id"]
+            .as_str()
+            .map(str::to_string)
+            .context("the enrollment answer has no factor id")
+    }
+
+    /// Deactivates a user over HTTP (`lifecycle/deactivate`); their tokens become BLOCKED.
+    pub async fn deactivate_user(&self, user_id: &str) -> anyhow::Result<()> {
+        let path = format!("/api/v1/users/{user_id}/lifecycle/deactivate");
+        self.call(reqwest::Method::POST, &path, None).await.map(|_| ())
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url))
+            .header("Authorization", format!("SSWS {}", self.token()));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("request to {path} failed"))?;
+        let status = response.status();
+        let value: serde_json::Value = response.json().await.unwrap_or_default();
+        if !status.is_success() {
+            anyhow::bail!(
+                "{path}: {status} {} {}",
+                value["errorCode"].as_str().unwrap_or_default(),
+                value["errorSummary"].as_str().unwrap_or_default()
+            );
+        }
+        Ok(value)
     }
 
     /// Stops accepting, lets in-flight requests finish (bounded), and saves the state file.

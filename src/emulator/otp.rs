@@ -1,8 +1,8 @@
 //! Yubico OTP: generating one from a seed (for tests and the demo) and verifying one the way
 //! Yubico's KSM and validation server do (AES-128-ECB, CRC-16 residue, private id, replay).
 //!
-//! Layout of the 16-byte token (little-endian): uid[6] ctr[2] tstpl[2] tstph[1] use[1] rnd[2]
-//! crc[2]. The OTP text is modhex(public id) followed by modhex(AES(token)), 32 characters.
+//! Layout of the 16-byte token (little-endian): `uid[6] ctr[2] tstpl[2] tstph[1] use[1] rnd[2]
+//! crc[2]`. The OTP text is modhex(public id) followed by modhex(AES(token)), 32 characters.
 
 use crate::seed::record::MODHEX;
 use crate::seed::{AesKey, PrivateId, PublicId};

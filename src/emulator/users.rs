@@ -77,6 +77,45 @@ pub fn generate(n: u32, now: DateTime<Utc>) -> Vec<User> {
         .collect()
 }
 
+/// Users from a text file: one `login[,firstName,lastName]` per line.
+pub fn parse_file(text: &str, now: DateTime<Utc>) -> Result<Vec<User>, String> {
+    let mut users = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split(',').map(str::trim);
+        let login = parts.next().unwrap_or_default();
+        if login.is_empty() || login.chars().any(char::is_whitespace) {
+            return Err(format!("line {}: expected a login (no spaces)", i + 1));
+        }
+        if !seen.insert(login.to_ascii_lowercase()) {
+            return Err(format!("line {}: login {login} appears twice", i + 1));
+        }
+        let local = login.split('@').next().unwrap_or(login);
+        users.push(User {
+            id: new_id("00u"),
+            status: UserStatus::Active,
+            created: now,
+            status_changed: now,
+            login: login.to_string(),
+            first_name: parts
+                .next()
+                .filter(|s| !s.is_empty())
+                .unwrap_or(local)
+                .to_string(),
+            last_name: parts
+                .next()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("User")
+                .to_string(),
+        });
+    }
+    Ok(users)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +127,25 @@ mod tests {
         assert!(id.starts_with("ykk"));
         assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()));
         assert_ne!(new_id("ykk"), id);
+    }
+
+    #[test]
+    fn users_file_takes_logins_and_optional_names() {
+        let users = parse_file(
+            "# staff\nada@example.com,Ada,Lovelace\n\nbob@example.com\n",
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(users.len(), 2);
+        assert_eq!(
+            (users[0].first_name.as_str(), users[0].last_name.as_str()),
+            ("Ada", "Lovelace")
+        );
+        assert_eq!(users[1].first_name, "bob");
+        assert!(parse_file("a@x\nA@x\n", Utc::now())
+            .unwrap_err()
+            .contains("line 2"));
+        assert!(parse_file("has space@x\n", Utc::now()).is_err());
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub fn gate_should_close(h: &RateHeaders, in_flight: usize) -> bool {
     }
 }
 
+/// The largest share of a bucket's limit ever planned on.
+pub const MAX_SHARE: f64 = 0.98;
+
 #[derive(Debug)]
 struct Learned {
     limit: Option<u64>,
@@ -257,7 +260,9 @@ fn learn(l: &mut Learned, h: &RateHeaders, share: f64) -> Option<f64> {
         l.last_reset = Some(l.last_reset.map_or(reset, |p| p.max(reset)));
     }
     let window = l.window.unwrap_or(Duration::from_secs(60)).as_secs_f64();
-    let per_second = limit as f64 * share / window;
+    // Never plan on the last 2% of a window: network and clock jitter move a few requests
+    // across window edges, and a 429 costs far more than the margin.
+    let per_second = limit as f64 * share.min(MAX_SHARE) / window;
     let changed = l.per_second == 0.0 || (per_second - l.per_second).abs() > l.per_second * 0.01;
     l.per_second = per_second;
     changed.then_some(per_second)
