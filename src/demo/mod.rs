@@ -45,11 +45,9 @@ fn say(step: &str, text: impl AsRef<str>) {
 fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     // A previous demo's journal would make this run a resume; start clean.
-    for name in ["FAKE-demo-seeds.csv.ykprov-journal.jsonl"] {
-        let p = dir.join(name);
-        if p.exists() {
-            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
-        }
+    let journal = dir.join("FAKE-demo-seeds.csv.ykprov-journal.jsonl");
+    if journal.exists() {
+        std::fs::remove_file(&journal).with_context(|| format!("cannot remove {}", journal.display()))?;
     }
     Ok(())
 }

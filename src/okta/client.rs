@@ -257,6 +257,7 @@ impl OktaClient {
         self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
         let result = self.receive(req).await;
+        pacer.note_answer();
         let in_flight = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
         let (status, map, bytes) = result?;
         let rate = RateHeaders::from_headers(&map);

@@ -8,19 +8,44 @@ use ykprov::{app, Cli, Outcome};
 async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
     let dir = TestDir::new();
     let out = dir.path().join("demo");
-    let cli = Cli::try_parse_from(["ykprov", "-q", "demo", "--rows", "40", "--seed", "3", "--dir", out.to_str().unwrap()]).unwrap();
+    let cli = Cli::try_parse_from([
+        "ykprov",
+        "-q",
+        "demo",
+        "--rows",
+        "40",
+        "--seed",
+        "3",
+        "--dir",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
     let outcome = app::run(cli).await.expect("demo runs");
     assert_eq!(outcome, Outcome::Clean);
     let seeds = std::fs::read_to_string(out.join("FAKE-demo-seeds.csv")).unwrap();
     let secrets: Vec<String> = seeds
         .lines()
-        .flat_map(|l| l.split(',').skip(2).take(2).map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|l| {
+            l.split(',')
+                .skip(2)
+                .take(2)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .filter(|s| s.len() >= 12)
         .collect();
     assert!(secrets.len() >= 80);
-    let reconcile: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("reconcile.json")).unwrap()).unwrap();
+    let reconcile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("reconcile.json")).unwrap()).unwrap();
     let counts = &reconcile["reconciliation"]["counts"];
-    assert_eq!((counts["missing"].as_u64(), counts["blocked"].as_u64(), counts["invalid"].as_u64()), (Some(1), Some(1), Some(5)));
+    assert_eq!(
+        (
+            counts["missing"].as_u64(),
+            counts["blocked"].as_u64(),
+            counts["invalid"].as_u64()
+        ),
+        (Some(1), Some(1), Some(5))
+    );
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         if path.file_name().unwrap() == "FAKE-demo-seeds.csv" {
