@@ -14,12 +14,12 @@ use anyhow::Context;
 use chrono::Utc;
 use diff::{Category, DiffOptions, InvalidRow, LocalRow, Reconciliation, Scope};
 use inventory::Via;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// A seed file's identity in the result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileInfo {
     /// Path as given.
     pub path: String,
@@ -32,7 +32,7 @@ pub struct FileInfo {
 }
 
 /// Everything `reconcile --format json` writes, and what `report --reconcile` reads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReconcileResult {
     /// ykprov's version.
