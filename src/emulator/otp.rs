@@ -281,6 +281,7 @@ mod tests {
                 "iucvrkjiegbhidrcicvlgrcgkgurhjnj",
             ),
         ];
+        #[allow(clippy::type_complexity)] // a test vector table; a type alias would hide the columns
         let rows: [(&str, &str, u16, u32, u32, u8, u16, &str); 6] = rows;
         for (key, uid, ctr, tstpl, tstph, session, rnd, otp) in rows {
             let (got_uid, f) = decrypt(otp, &AesKey::parse(key).unwrap()).unwrap();
