@@ -218,8 +218,14 @@ pub async fn run(args: &ReconcileArgs, _global: &GlobalArgs) -> anyhow::Result<O
         expand_user: args.expand_user,
         fail_on: args.fail_on.clone(),
     };
+    if let Some(path) = &args.report {
+        crate::report::format_for(path, None)?;
+    }
     let result = reconcile(&o, &client).await?;
     emit(args.out.as_ref(), &render(&result, args.output)?)?;
+    if let Some(path) = &args.report {
+        crate::report::write_reconcile_report(path, &result)?;
+    }
     Ok(if result.needs_action() {
         Outcome::Problems
     } else {
