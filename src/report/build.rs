@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 /// Most buckets a request-rate series gets; the bucket width grows to fit the run.
-const MAX_BUCKETS: u64 = 120;
+const MAX_BUCKETS: u64 = 60;
 
 /// Bucket widths to choose from, in seconds.
 const BUCKET_WIDTHS: [u64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
@@ -382,7 +382,7 @@ mod tests {
     #[test]
     fn long_runs_get_wider_buckets_and_never_more_than_the_maximum() {
         let s = series(&[at("2026-01-01T00:00:00Z"), at("2026-01-01T10:00:00Z")]);
-        assert_eq!(s.bucket_secs, 600);
+        assert_eq!(s.bucket_secs, 1800);
         assert!(s.counts.len() as u64 <= MAX_BUCKETS);
         assert_eq!(s.counts.iter().sum::<u64>(), 2);
         let days = series(&[at("2026-01-01T00:00:00Z"), at("2026-03-01T00:00:00Z")]);

@@ -44,11 +44,13 @@ h3{font-size:1.05rem;margin:1.2em 0 .4em}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:10px;margin:12px 0}
 .stat{border:1px solid var(--line);border-left:6px solid var(--c,#888);border-radius:6px;padding:8px 10px;background:var(--soft)}
 .stat b{display:block;font-size:1.5rem}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:16px}
+.charts figure.chart-rate{grid-column:1/-1}
+.chart-rate svg.chart{max-height:300px}
 figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:10px;break-inside:avoid}
 figcaption{font-weight:600;margin-bottom:6px}
 svg.chart{width:100%;height:auto;display:block}
-svg .lbl,svg .val{font-size:12px;fill:var(--fg)}
+svg .lbl,svg .val{font-size:13px;fill:var(--fg)}
 svg .axis{stroke:#888;stroke-width:1}
 svg .bar{fill:#1565c0}
 svg .limit{stroke:#c62828;stroke-width:2;stroke-dasharray:6 4}
@@ -302,7 +304,7 @@ fn reconciliation(out: &mut String, r: &AuditReport) {
         };
         let _ = write!(
             out,
-            r#"<tr id="category-{0}"><td>{0}</td><td class="num">{n}</td><td>{action}</td></tr>"#,
+            r#"<tr><td>{0}</td><td class="num" id="category-{0}">{n}</td><td>{action}</td></tr>"#,
             c.name()
         );
     }

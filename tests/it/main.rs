@@ -4,6 +4,7 @@
 mod cli;
 mod emulator;
 mod helpers;
+mod report;
 mod seeds;
 mod upload;
 mod validate;
