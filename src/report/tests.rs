@@ -845,6 +845,7 @@ fn a_hundred_thousand_rows_make_a_usable_html_and_a_complete_csv() {
     assert!(report.runs[0].requests.counts.len() <= 61);
 
     let html = String::from_utf8(render(&report, ReportFormat::Html).unwrap()).unwrap();
+    eprintln!("HTML for {N} rows: {} bytes", html.len());
     assert!(html.len() < 5_000_000, "HTML is {} bytes", html.len());
     assert!(html.contains(&format!("Showing {TABLE_ROWS} of {}", N - N / 1000)));
     assert!(

@@ -188,7 +188,7 @@ fn sample_journal(dir: &Path) -> PathBuf {
                 status: "ACTIVE".into(),
                 token_id: format!("ykk{s:05}pres"),
             },
-            s if s == 199 => RowResult::Failed {
+            199 => RowResult::Failed {
                 attempts: 6,
                 reason: "HTTP 503 Service Unavailable".into(),
                 request_id: Some("Y5x00199rq".into()),
