@@ -34,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Reconcile(args) => crate::reconcile::run(&args, &cli.global).await,
         Command::Export(args) => crate::reconcile::run_export(&args, &cli.global).await,
         Command::Demo(args) => crate::demo::run(&args, &cli.global).await,
+        Command::Report(args) => crate::report::run(&args),
         Command::Emulate(args) => crate::emulator::run_cli(args).await,
     }
 }

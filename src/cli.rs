@@ -9,6 +9,7 @@ use std::time::Duration;
 pub use crate::reconcile::diff::{Category, Scope};
 pub use crate::reconcile::inventory::Via;
 pub use crate::reconcile::output::Format as ReconcileFormat;
+pub use crate::report::ReportFormat;
 
 /// Provision YubiKey OTP seeds into Okta in bulk, and keep them reconciled.
 ///
@@ -63,6 +64,8 @@ pub enum Command {
     Export(ExportArgs),
     /// The whole job against an embedded emulator: validate, upload, enroll, reconcile, report.
     Demo(DemoArgs),
+    /// Write an audit report (HTML, Markdown, CSV or JSON) from upload journals and a reconciliation.
+    Report(ReportArgs),
     /// Run a local Okta emulator of the YubiKey token API (for rehearsals and tests).
     Emulate(EmulateArgs),
 }
@@ -147,6 +150,9 @@ pub struct UploadArgs {
     /// When a serial appears twice with different seeds, upload the later row.
     #[arg(long)]
     pub last_wins: bool,
+    /// Also write an audit report of the run here at the end (.html, .md, .csv or .json).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
 }
 
 /// Which seed file layout to expect.
@@ -218,6 +224,9 @@ pub struct ReconcileArgs {
     /// Seed file layout.
     #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
     pub format: SeedFormat,
+    /// Also write an audit report here (.html, .md, .csv or .json).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
 }
 
 /// `ykprov export`.
@@ -252,6 +261,23 @@ pub struct DemoArgs {
     /// Seed of the generator and the emulator's faults: the same seed gives the same run.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// `ykprov report`.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// An upload journal (repeatable; read in order, a later outcome for a serial wins).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Vec<PathBuf>,
+    /// A reconciliation written by `ykprov reconcile --format json`.
+    #[arg(long, value_name = "RESULT.json")]
+    pub reconcile: Option<PathBuf>,
+    /// Where to write the report (atomically, mode 0600): .html, .md, .csv or .json.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// The format, when the extension does not say.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
 }
 
 /// `ykprov emulate`.
@@ -371,6 +397,34 @@ mod tests {
         assert_eq!(args.concurrency_limit, 0);
         assert!(Cli::try_parse_from(["ykprov", "emulate", "--rate-limit", "lots"]).is_err());
         assert!(Cli::try_parse_from(["ykprov", "emulate", "--token", "x"]).is_err());
+    }
+
+    #[test]
+    fn report_takes_several_journals_and_an_optional_format() {
+        let cli = Cli::try_parse_from([
+            "ykprov",
+            "report",
+            "--journal",
+            "a.jsonl",
+            "--journal",
+            "b.jsonl",
+            "--reconcile",
+            "r.json",
+            "--out",
+            "x.txt",
+            "--format",
+            "md",
+        ])
+        .unwrap();
+        let Command::Report(args) = cli.command else {
+            panic!("not report")
+        };
+        assert_eq!(args.journal.len(), 2);
+        assert_eq!(args.format, Some(ReportFormat::Md));
+        assert!(
+            Cli::try_parse_from(["ykprov", "report", "--journal", "a.jsonl"]).is_err(),
+            "--out is required"
+        );
     }
 
     #[test]

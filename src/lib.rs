@@ -5,6 +5,8 @@
 //! - [`cli`] and [`app`]: the command line and the dispatch of each subcommand.
 //! - [`seed`]: reading and validating seed files into [`seed::Seed`] values that cannot be invalid.
 //! - [`okta`]: the HTTP contract with Okta (models, client, pacing, errors, auth).
+//! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
+//! - [`report`]: audit reports from journals and reconciliations.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
 //! - [`secret`]: the redacting wrapper every secret lives in.
 //! - [`telemetry`]: logging to stderr.
@@ -18,6 +20,7 @@ pub mod journal;
 pub mod okta;
 pub mod progress;
 pub mod reconcile;
+pub mod report;
 pub mod secret;
 pub mod seed;
 pub mod telemetry;

@@ -4,7 +4,7 @@
 use super::inventory::RemoteToken;
 use crate::okta::models::TokenStatus;
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// A valid row of a seed file.
@@ -19,7 +19,7 @@ pub struct LocalRow {
 }
 
 /// An invalid row of a seed file (from the validator).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvalidRow {
     /// Seed file.
     pub file: String,
@@ -34,7 +34,7 @@ pub struct InvalidRow {
 }
 
 /// Which tokens to account for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Only serials in the files.
@@ -45,7 +45,7 @@ pub enum Scope {
 }
 
 /// Where a serial stands.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Uploaded, not enrolled.
@@ -99,7 +99,7 @@ impl Category {
 }
 
 /// One serial's line in the reconciliation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Item {
     /// 12-digit serial.
@@ -134,7 +134,7 @@ pub struct DiffOptions {
 }
 
 /// The result: items sorted by serial, plus counts per category.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reconciliation {
     /// Counts per category name (every category present, zero or not).
     pub counts: BTreeMap<String, u64>,

@@ -14,12 +14,12 @@ use anyhow::Context;
 use chrono::Utc;
 use diff::{Category, DiffOptions, InvalidRow, LocalRow, Reconciliation, Scope};
 use inventory::Via;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// A seed file's identity in the result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileInfo {
     /// Path as given.
     pub path: String,
@@ -32,7 +32,7 @@ pub struct FileInfo {
 }
 
 /// Everything `reconcile --format json` writes, and what `report --reconcile` reads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReconcileResult {
     /// ykprov's version.
@@ -218,8 +218,14 @@ pub async fn run(args: &ReconcileArgs, _global: &GlobalArgs) -> anyhow::Result<O
         expand_user: args.expand_user,
         fail_on: args.fail_on.clone(),
     };
+    if let Some(path) = &args.report {
+        crate::report::format_for(path, None)?;
+    }
     let result = reconcile(&o, &client).await?;
     emit(args.out.as_ref(), &render(&result, args.output)?)?;
+    if let Some(path) = &args.report {
+        crate::report::write_reconcile_report(path, &result)?;
+    }
     Ok(if result.needs_action() {
         Outcome::Problems
     } else {

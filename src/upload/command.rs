@@ -5,6 +5,7 @@ use crate::app::Outcome;
 use crate::cli::{GlobalArgs, OrgArgs, RateArg, UploadArgs};
 use crate::okta::pacing::RateSetting;
 use crate::okta::{config, ClientConfig, OktaClient};
+use anyhow::Context;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -90,6 +91,9 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         anyhow::bail!("cannot read seed file {}: no such file", opts.file.display());
     }
     crate::okta::config::warn_if_shared(&opts.file);
+    if let Some(path) = &args.report {
+        crate::report::format_for(path, None)?;
+    }
     let client = client(&args.org, opts.rate)?;
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
@@ -97,6 +101,15 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
     print_summary(&summary);
+    if let (Some(path), Some(journal)) = (&args.report, &summary.journal) {
+        crate::report::write_upload_report(path, journal).with_context(|| {
+            format!(
+                "the upload finished but its report was not written; retry with `ykprov report --journal {} --out {}`",
+                journal.display(),
+                path.display()
+            )
+        })?;
+    }
     if let Some(fatal) = &summary.fatal {
         anyhow::bail!("upload stopped: {fatal}");
     }

@@ -6,6 +6,7 @@ mod demo;
 mod emulator;
 mod helpers;
 mod reconcile;
+mod report;
 mod seeds;
 mod upload;
 mod validate;

@@ -1,0 +1,64 @@
+//! The CSV export: one row per serial, every row (the HTML and Markdown views truncate, this
+//! never does). Cells that a spreadsheet would run as a formula are escaped.
+
+use super::{AuditReport, Row};
+use crate::reconcile::inventory::csv_safe;
+
+/// The columns, in order (documented in docs/reports.md; locked by a snapshot test).
+pub const COLUMNS: [&str; 16] = [
+    "serial",
+    "line",
+    "outcome",
+    "attempts",
+    "at",
+    "token_id",
+    "status",
+    "category",
+    "user",
+    "request_id",
+    "http_status",
+    "error_code",
+    "error",
+    "causes",
+    "confirmed_by_lookup",
+    "run_id",
+];
+
+fn cells(r: &Row) -> [String; 16] {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let n = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+    [
+        s(&r.serial),
+        n(r.line),
+        s(&r.outcome),
+        n(r.attempts.map(u64::from)),
+        s(&r.at),
+        s(&r.token_id),
+        s(&r.status),
+        s(&r.category),
+        s(&r.user),
+        s(&r.request_id),
+        n(r.http_status.map(u64::from)),
+        s(&r.error_code),
+        s(&r.error),
+        r.causes.join(" | "),
+        if r.confirmed_by_lookup {
+            "true".into()
+        } else {
+            String::new()
+        },
+        s(&r.run_id),
+    ]
+}
+
+/// Renders the CSV.
+pub fn render(report: &AuditReport) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(COLUMNS)?;
+    for row in &report.rows {
+        let cells = cells(row);
+        w.write_record(cells.iter().map(|c| csv_safe(c).into_owned()))?;
+    }
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write CSV: {e}"))
+}

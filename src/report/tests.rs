@@ -1,0 +1,861 @@
+//! Snapshot tests of every format for a fixed journal and reconciliation, a no-secrets scan,
+//! and a 100,000-row run.
+
+use super::*;
+use crate::journal::{Entry, Header, Journal, RowResult};
+use crate::reconcile::diff::{Category, InvalidRow, Item, Reconciliation, Scope};
+use crate::reconcile::inventory::Via;
+use chrono::{DateTime, Utc};
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().expect("fixed timestamp")
+}
+
+fn header() -> Header {
+    Header {
+        run_id: "0123456789abcdef".into(),
+        tool_version: "0.1.0".into(),
+        operator: "alice@provisioner".into(),
+        org: "https://acme.okta.com".into(),
+        input: "seeds.csv".into(),
+        input_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        options: serde_json::json!({
+            "rate": {"mode": "fixed", "per_minute": 120}, "concurrency": 4, "max_attempts": 6,
+            "skip_invalid": true, "last_wins": false, "format": "yubico",
+        }),
+        started: t("2026-11-20T10:00:00Z"),
+        resumed: false,
+    }
+}
+
+fn intent(serial: u32, attempt: u32, at: &str) -> Entry {
+    Entry::Intent {
+        serial: format!("{serial:012}"),
+        line: u64::from(serial),
+        attempt,
+        at: t(at),
+    }
+}
+
+fn outcome(serial: Option<u32>, line: u64, result: RowResult, at: &str) -> Entry {
+    Entry::Outcome {
+        serial: serial.map(|s| format!("{s:012}")),
+        line,
+        result,
+        at: t(at),
+    }
+}
+
+/// The fixed run: two uploads (one settled by a lookup after a retry), one already present,
+/// one rejected (with a formula-like cause), one failed, one invalid row, and one request with
+/// no outcome (in doubt).
+fn entries() -> Vec<Entry> {
+    vec![
+        intent(1, 1, "2026-11-20T10:00:01Z"),
+        outcome(
+            Some(1),
+            1,
+            RowResult::Uploaded {
+                token_id: "ykk1".into(),
+                request_id: Some("req-1".into()),
+                confirmed_by_lookup: false,
+            },
+            "2026-11-20T10:00:01.400Z",
+        ),
+        intent(2, 1, "2026-11-20T10:00:01.500Z"),
+        intent(2, 2, "2026-11-20T10:00:03Z"),
+        outcome(
+            Some(2),
+            2,
+            RowResult::Uploaded {
+                token_id: "ykk2".into(),
+                request_id: None,
+                confirmed_by_lookup: true,
+            },
+            "2026-11-20T10:00:04Z",
+        ),
+        outcome(
+            Some(3),
+            3,
+            RowResult::AlreadyPresent {
+                status: "ACTIVE".into(),
+                token_id: "ykk3".into(),
+            },
+            "2026-11-20T10:00:04Z",
+        ),
+        intent(4, 1, "2026-11-20T10:00:04.500Z"),
+        outcome(
+            Some(4),
+            4,
+            RowResult::Rejected {
+                http_status: 400,
+                error_code: "E0000001".into(),
+                error_summary: "Api validation failed: factorProfile".into(),
+                error_causes: vec!["=cmd|' /C calc'!A0".into(), "serial number is invalid".into()],
+                request_id: Some("req-4".into()),
+            },
+            "2026-11-20T10:00:05Z",
+        ),
+        intent(5, 1, "2026-11-20T10:00:05Z"),
+        intent(5, 2, "2026-11-20T10:00:06Z"),
+        outcome(
+            Some(5),
+            5,
+            RowResult::Failed {
+                attempts: 2,
+                reason: "HTTP 503 <Service Unavailable>".into(),
+                request_id: Some("req-5".into()),
+            },
+            "2026-11-20T10:00:07Z",
+        ),
+        outcome(
+            None,
+            7,
+            RowResult::Invalid {
+                field: Some("AES key".into()),
+                reason: "must be 32 hex digits".into(),
+            },
+            "2026-11-20T10:00:00.100Z",
+        ),
+        intent(6, 1, "2026-11-20T10:00:08Z"),
+        Entry::Summary {
+            counts: crate::journal::Counts {
+                uploaded: 2,
+                already_present: 1,
+                rejected: 1,
+                failed: 1,
+                invalid: 1,
+                rate_limited: 2,
+                retries: 2,
+                in_doubt_lookups: 1,
+                ..Default::default()
+            },
+            interrupted: false,
+            elapsed_secs: 9.0,
+            pace_per_minute: 120.0,
+            at: t("2026-11-20T10:00:09Z"),
+        },
+    ]
+}
+
+fn item(serial: u32, category: Category, status: Option<&str>, login: Option<&str>) -> Item {
+    Item {
+        serial: format!("{serial:012}"),
+        category,
+        status: status.map(str::to_string),
+        token_id: status.map(|_| format!("ykk{serial}")),
+        user_id: login.map(|_| format!("00u{serial}")),
+        login: login.map(str::to_string),
+        last_verified: None,
+        file: Some("seeds.csv".into()),
+        line: Some(u64::from(serial)),
+    }
+}
+
+fn reconcile_result() -> ReconcileResult {
+    let items = vec![
+        item(1, Category::Unassigned, Some("UNASSIGNED"), None),
+        item(2, Category::Active, Some("ACTIVE"), Some("bob@acme.example")),
+        item(3, Category::Blocked, Some("BLOCKED"), Some("carol@acme.example")),
+        item(4, Category::Missing, None, None),
+        item(5, Category::Missing, None, None),
+        item(8, Category::Revoked, Some("REVOKED"), None),
+    ];
+    let mut counts: std::collections::BTreeMap<String, u64> =
+        Category::ALL.iter().map(|c| (c.name().to_string(), 0)).collect();
+    for i in &items {
+        *counts.entry(i.category.name().into()).or_default() += 1;
+    }
+    counts.insert("invalid".into(), 1);
+    ReconcileResult {
+        tool_version: "0.1.0".into(),
+        generated_at: "2026-11-20T11:00:00.000Z".into(),
+        org: "https://acme.okta.com".into(),
+        files: vec!["seeds.csv".into()],
+        file_info: vec![crate::reconcile::FileInfo {
+            path: "seeds.csv".into(),
+            sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            valid: 7,
+            invalid: 1,
+        }],
+        via: Via::Download,
+        scope: Scope::File,
+        stale_after_days: 90,
+        fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
+        okta_tokens: 4,
+        reconciliation: Reconciliation {
+            counts,
+            items,
+            invalid: vec![InvalidRow {
+                file: "seeds.csv".into(),
+                line: 7,
+                serial: None,
+                field: Some("AES key".into()),
+                reason: "must be 32 hex digits".into(),
+            }],
+        },
+    }
+}
+
+/// Writes the journal with the real writer and builds the report; paths and "now" pinned.
+fn fixed_report() -> AuditReport {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upload.jsonl");
+    let j = Journal::create(&path, header()).unwrap();
+    for e in entries() {
+        j.append(&e).unwrap();
+    }
+    let mut r = build(&[path], Some(&reconcile_result())).unwrap();
+    r.generated_at = "2026-11-20T12:00:00.000Z".into();
+    r.journals = vec!["upload.jsonl".into()];
+    for run in &mut r.runs {
+        run.journal = "upload.jsonl".into();
+    }
+    r
+}
+
+fn text(r: &AuditReport, f: ReportFormat) -> String {
+    String::from_utf8(render(r, f).unwrap()).unwrap()
+}
+
+#[test]
+fn report_joins_journal_outcomes_with_the_reconciliation() {
+    let r = fixed_report();
+    assert_eq!(
+        r.outcomes,
+        OutcomeCounts {
+            uploaded: 2,
+            already_present: 1,
+            rejected: 1,
+            failed: 1,
+            invalid: 1,
+            in_doubt: 1,
+        }
+    );
+    assert_eq!(r.anomalies.confirmed_by_lookup, ["000000000002"]);
+    assert_eq!(r.anomalies.in_doubt, ["000000000006"]);
+    assert_eq!(r.anomalies.retried.len(), 2);
+    assert_eq!(r.runs[0].requests.counts.iter().sum::<u64>(), 7);
+    assert_eq!(r.runs[0].pace_per_minute, Some(120.0));
+    let blocked = r
+        .rows
+        .iter()
+        .find(|x| x.serial.as_deref() == Some("000000000003"))
+        .unwrap();
+    assert_eq!(
+        blocked.status.as_deref(),
+        Some("BLOCKED"),
+        "Okta's current status wins"
+    );
+    assert_eq!(blocked.user.as_deref(), Some("carol@acme.example"));
+    assert!(
+        r.rows
+            .iter()
+            .any(|x| x.serial.as_deref() == Some("000000000008") && x.outcome.is_none()),
+        "serials only the reconciliation knows get a row"
+    );
+    assert!(
+        r.rows.last().unwrap().serial.is_none(),
+        "rows without a serial come last"
+    );
+}
+
+#[test]
+fn json_round_trips() {
+    let r = fixed_report();
+    let back: AuditReport = serde_json::from_slice(&render(&r, ReportFormat::Json).unwrap()).unwrap();
+    assert_eq!(back, r);
+}
+
+#[test]
+fn csv_snapshot() {
+    insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Csv), @r#"
+    serial,line,outcome,attempts,at,token_id,status,category,user,request_id,http_status,error_code,error,causes,confirmed_by_lookup,run_id
+    000000000001,1,uploaded,1,2026-11-20T10:00:01.400Z,ykk1,UNASSIGNED,unassigned,,req-1,,,,,,0123456789abcdef
+    000000000002,2,uploaded,2,2026-11-20T10:00:04.000Z,ykk2,ACTIVE,active,bob@acme.example,,,,,,true,0123456789abcdef
+    000000000003,3,already_present,,2026-11-20T10:00:04.000Z,ykk3,BLOCKED,blocked,carol@acme.example,,,,,,,0123456789abcdef
+    000000000004,4,rejected,1,2026-11-20T10:00:05.000Z,,,missing,,req-4,400,E0000001,Api validation failed: factorProfile,'=cmd|' /C calc'!A0 | serial number is invalid,,0123456789abcdef
+    000000000005,5,failed,2,2026-11-20T10:00:07.000Z,,,missing,,req-5,,,HTTP 503 <Service Unavailable>,,,0123456789abcdef
+    000000000006,6,in_doubt,1,,,,,,,,,,,,0123456789abcdef
+    000000000008,8,,,,ykk8,REVOKED,revoked,,,,,,,,
+    ,7,invalid,,2026-11-20T10:00:00.100Z,,,,,,,,AES key: must be 32 hex digits,,,0123456789abcdef
+    "#);
+}
+
+#[test]
+fn markdown_snapshot() {
+    insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Md), @r#"
+    # ykprov audit report
+
+    Generated 2026-11-20T12:00:00.000Z by ykprov 0.1.0; journals: upload.jsonl.
+
+    ## Runs
+
+    | Run | Operator | Org | Input | SHA-256 | Started | Ended | Options | Finished |
+    |---|---|---|---|---|---|---|---|---|
+    | 0123456789abcdef | alice@provisioner | https://acme.okta.com | seeds.csv | `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08` | 2026-11-20T10:00:00.000Z | 2026-11-20T10:00:09.000Z | concurrency=4, format=yubico, last_wins=false, max_attempts=6, rate.mode=fixed, rate.per_minute=120, skip_invalid=true | yes |
+
+    ## Outcomes
+
+    | Outcome | Count |
+    |---|---:|
+    | uploaded | 2 |
+    | already_present | 1 |
+    | rejected | 1 |
+    | failed | 1 |
+    | invalid | 1 |
+    | in_doubt | 1 |
+
+    ## Anomalies
+
+    - 429 responses: 2 rate limit, 0 concurrency limit
+    - Retries: 2
+    - In-doubt lookups: 1
+    - Uploads confirmed by lookup after a lost answer (1): 000000000002
+    - Sent more than once (2): 000000000002 (2 attempts), 000000000005 (2 attempts)
+    - Still in doubt (request sent, no outcome) (1): 000000000006
+
+    ## Reconciliation
+
+    Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, 4 tokens in Okta; files: seeds.csv (`9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`).
+
+    | Category | Count | Needs action |
+    |---|---:|---|
+    | missing | 2 | yes |
+    | blocked | 1 | yes |
+    | revoked | 1 |  |
+    | stale | 0 |  |
+    | unexpected | 0 |  |
+    | other | 0 |  |
+    | invalid | 1 | yes |
+    | active | 1 |  |
+    | unassigned | 1 |  |
+
+    ### Needs action
+
+    | Serial | Category | Status | Token id | User | File:line |
+    |---|---|---|---|---|---|
+    | 000000000004 | missing |  |  |  | seeds.csv:4 |
+    | 000000000005 | missing |  |  |  | seeds.csv:5 |
+    | 000000000003 | blocked | BLOCKED | ykk3 | carol@acme.example | seeds.csv:3 |
+    | 000000000008 | revoked | REVOKED | ykk8 |  | seeds.csv:8 |
+
+    ### Invalid rows
+
+    | File | Line | Serial | Field | Reason |
+    |---|---:|---|---|---|
+    | seeds.csv | 7 |  | AES key | must be 32 hex digits |
+
+    ## Serials
+
+    | Serial | Outcome | Token id | Status | User | Request id | Error code | Error and causes |
+    |---|---|---|---|---|---|---|---|
+    | 000000000001 | uploaded | ykk1 | UNASSIGNED |  | req-1 |  |  |
+    | 000000000002 | uploaded (confirmed by lookup) | ykk2 | ACTIVE | bob@acme.example |  |  |  |
+    | 000000000003 | already_present | ykk3 | BLOCKED | carol@acme.example |  |  |  |
+    | 000000000004 | rejected |  |  |  | req-4 | E0000001 | Api validation failed: factorProfile; =cmd\|' /C calc'!A0; serial number is invalid |
+    | 000000000005 | failed |  |  |  | req-5 |  | HTTP 503 &lt;Service Unavailable> |
+    | 000000000006 | in_doubt |  |  |  |  |  |  |
+    | 000000000008 |  | ykk8 | REVOKED |  |  |  |  |
+    | (line 7) | invalid |  |  |  |  |  | AES key: must be 32 hex digits |
+
+    ---
+
+    This report contains no secrets: only serial numbers, outcomes, Okta ids, users and request ids. Seeds (AES keys, private ids, access codes) are never read into it. ykprov 0.1.0.
+    "#);
+}
+
+#[test]
+fn json_snapshot() {
+    insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Json), @r#"
+    {
+      "toolVersion": "0.1.0",
+      "generatedAt": "2026-11-20T12:00:00.000Z",
+      "journals": [
+        "upload.jsonl"
+      ],
+      "runs": [
+        {
+          "runId": "0123456789abcdef",
+          "journal": "upload.jsonl",
+          "toolVersion": "0.1.0",
+          "operator": "alice@provisioner",
+          "org": "https://acme.okta.com",
+          "input": "seeds.csv",
+          "inputSha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+          "options": {
+            "concurrency": 4,
+            "format": "yubico",
+            "last_wins": false,
+            "max_attempts": 6,
+            "rate": {
+              "mode": "fixed",
+              "per_minute": 120
+            },
+            "skip_invalid": true
+          },
+          "started": "2026-11-20T10:00:00.000Z",
+          "ended": "2026-11-20T10:00:09.000Z",
+          "resumed": false,
+          "interrupted": false,
+          "counts": {
+            "uploaded": 2,
+            "already_present": 1,
+            "rejected": 1,
+            "failed": 1,
+            "invalid": 1,
+            "done_before": 0,
+            "rate_limited": 2,
+            "concurrency_limited": 0,
+            "retries": 2,
+            "in_doubt_lookups": 1
+          },
+          "pacePerMinute": 120.0,
+          "requests": {
+            "start": "2026-11-20T10:00:01.000Z",
+            "bucketSecs": 1,
+            "counts": [
+              2,
+              0,
+              1,
+              1,
+              1,
+              1,
+              0,
+              1
+            ]
+          }
+        }
+      ],
+      "outcomes": {
+        "uploaded": 2,
+        "alreadyPresent": 1,
+        "rejected": 1,
+        "failed": 1,
+        "invalid": 1,
+        "inDoubt": 1
+      },
+      "anomalies": {
+        "rateLimited": 2,
+        "concurrencyLimited": 0,
+        "retries": 2,
+        "inDoubtLookups": 1,
+        "confirmedByLookup": [
+          "000000000002"
+        ],
+        "retried": [
+          {
+            "serial": "000000000002",
+            "attempts": 2
+          },
+          {
+            "serial": "000000000005",
+            "attempts": 2
+          }
+        ],
+        "inDoubt": [
+          "000000000006"
+        ],
+        "unreadableLines": [],
+        "unfinishedRuns": []
+      },
+      "reconciliation": {
+        "generatedAt": "2026-11-20T11:00:00.000Z",
+        "org": "https://acme.okta.com",
+        "files": [
+          {
+            "path": "seeds.csv",
+            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "valid": 7,
+            "invalid": 1
+          }
+        ],
+        "scope": "file",
+        "staleAfterDays": 90,
+        "oktaTokens": 4,
+        "counts": {
+          "active": 1,
+          "blocked": 1,
+          "invalid": 1,
+          "missing": 2,
+          "other": 0,
+          "revoked": 1,
+          "stale": 0,
+          "unassigned": 1,
+          "unexpected": 0
+        },
+        "failOn": [
+          "missing",
+          "blocked",
+          "invalid"
+        ],
+        "needsAction": [
+          {
+            "serial": "000000000004",
+            "category": "missing",
+            "status": null,
+            "tokenId": null,
+            "userId": null,
+            "login": null,
+            "lastVerified": null,
+            "file": "seeds.csv",
+            "line": 4
+          },
+          {
+            "serial": "000000000005",
+            "category": "missing",
+            "status": null,
+            "tokenId": null,
+            "userId": null,
+            "login": null,
+            "lastVerified": null,
+            "file": "seeds.csv",
+            "line": 5
+          },
+          {
+            "serial": "000000000003",
+            "category": "blocked",
+            "status": "BLOCKED",
+            "tokenId": "ykk3",
+            "userId": "00u3",
+            "login": "carol@acme.example",
+            "lastVerified": null,
+            "file": "seeds.csv",
+            "line": 3
+          },
+          {
+            "serial": "000000000008",
+            "category": "revoked",
+            "status": "REVOKED",
+            "tokenId": "ykk8",
+            "userId": null,
+            "login": null,
+            "lastVerified": null,
+            "file": "seeds.csv",
+            "line": 8
+          }
+        ],
+        "invalid": [
+          {
+            "file": "seeds.csv",
+            "line": 7,
+            "serial": null,
+            "field": "AES key",
+            "reason": "must be 32 hex digits"
+          }
+        ]
+      },
+      "rows": [
+        {
+          "serial": "000000000001",
+          "line": 1,
+          "runId": "0123456789abcdef",
+          "outcome": "uploaded",
+          "attempts": 1,
+          "at": "2026-11-20T10:00:01.400Z",
+          "tokenId": "ykk1",
+          "status": "UNASSIGNED",
+          "category": "unassigned",
+          "user": null,
+          "requestId": "req-1",
+          "httpStatus": null,
+          "errorCode": null,
+          "error": null,
+          "causes": [],
+          "confirmedByLookup": false
+        },
+        {
+          "serial": "000000000002",
+          "line": 2,
+          "runId": "0123456789abcdef",
+          "outcome": "uploaded",
+          "attempts": 2,
+          "at": "2026-11-20T10:00:04.000Z",
+          "tokenId": "ykk2",
+          "status": "ACTIVE",
+          "category": "active",
+          "user": "bob@acme.example",
+          "requestId": null,
+          "httpStatus": null,
+          "errorCode": null,
+          "error": null,
+          "causes": [],
+          "confirmedByLookup": true
+        },
+        {
+          "serial": "000000000003",
+          "line": 3,
+          "runId": "0123456789abcdef",
+          "outcome": "already_present",
+          "attempts": null,
+          "at": "2026-11-20T10:00:04.000Z",
+          "tokenId": "ykk3",
+          "status": "BLOCKED",
+          "category": "blocked",
+          "user": "carol@acme.example",
+          "requestId": null,
+          "httpStatus": null,
+          "errorCode": null,
+          "error": null,
+          "causes": [],
+          "confirmedByLookup": false
+        },
+        {
+          "serial": "000000000004",
+          "line": 4,
+          "runId": "0123456789abcdef",
+          "outcome": "rejected",
+          "attempts": 1,
+          "at": "2026-11-20T10:00:05.000Z",
+          "tokenId": null,
+          "status": null,
+          "category": "missing",
+          "user": null,
+          "requestId": "req-4",
+          "httpStatus": 400,
+          "errorCode": "E0000001",
+          "error": "Api validation failed: factorProfile",
+          "causes": [
+            "=cmd|' /C calc'!A0",
+            "serial number is invalid"
+          ],
+          "confirmedByLookup": false
+        },
+        {
+          "serial": "000000000005",
+          "line": 5,
+          "runId": "0123456789abcdef",
+          "outcome": "failed",
+          "attempts": 2,
+          "at": "2026-11-20T10:00:07.000Z",
+          "tokenId": null,
+          "status": null,
+          "category": "missing",
+          "user": null,
+          "requestId": "req-5",
+          "httpStatus": null,
+          "errorCode": null,
+          "error": "HTTP 503 <Service Unavailable>",
+          "causes": [],
+          "confirmedByLookup": false
+        },
+        {
+          "serial": "000000000006",
+          "line": 6,
+          "runId": "0123456789abcdef",
+          "outcome": "in_doubt",
+          "attempts": 1,
+          "at": null,
+          "tokenId": null,
+          "status": null,
+          "category": null,
+          "user": null,
+          "requestId": null,
+          "httpStatus": null,
+          "errorCode": null,
+          "error": null,
+          "causes": [],
+          "confirmedByLookup": false
+        },
+        {
+          "serial": "000000000008",
+          "line": 8,
+          "runId": null,
+          "outcome": null,
+          "attempts": null,
+          "at": null,
+          "tokenId": "ykk8",
+          "status": "REVOKED",
+          "category": "revoked",
+          "user": null,
+          "requestId": null,
+          "httpStatus": null,
+          "errorCode": null,
+          "error": null,
+          "causes": [],
+          "confirmedByLookup": false
+        },
+        {
+          "serial": null,
+          "line": 7,
+          "runId": "0123456789abcdef",
+          "outcome": "invalid",
+          "attempts": null,
+          "at": "2026-11-20T10:00:00.100Z",
+          "tokenId": null,
+          "status": null,
+          "category": null,
+          "user": null,
+          "requestId": null,
+          "httpStatus": null,
+          "errorCode": null,
+          "error": "AES key: must be 32 hex digits",
+          "causes": [],
+          "confirmedByLookup": false
+        }
+      ]
+    }
+    "#);
+}
+
+/// Fake seed rows with known secrets: `(serial, private id, AES key, access code)`.
+const SEEDS: [(u32, &str, &str, &str); 3] = [
+    (
+        11,
+        "a1b2c3d4e5f6",
+        "00112233445566778899aabbccddeeff",
+        "0a0b0c0d0e0f",
+    ),
+    (
+        12,
+        "f6e5d4c3b2a1",
+        "ffeeddccbbaa99887766554433221100",
+        "1a1b1c1d1e1f",
+    ),
+    // A bad row: the AES key is one digit short, so its error message is what the report shows.
+    (
+        13,
+        "abcdefabcdef",
+        "fedcba9876543210fedcba987654321",
+        "2a2b2c2d2e2f",
+    ),
+];
+
+#[test]
+fn no_report_format_contains_a_seed_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds.csv");
+    let text: String = SEEDS
+        .iter()
+        .map(|(s, p, k, a)| {
+            format!(
+                "{s},vvccccccccb{},{p},{k},{a},2026-11-28T10:00:00,\n",
+                ['b', 'c', 'd'][*s as usize - 11]
+            )
+        })
+        .collect();
+    std::fs::write(&seeds, text).unwrap();
+    // The invalid row's outcome is journaled exactly as upload does: the validator's message.
+    let validation = crate::seed::validate_file(
+        &seeds,
+        &crate::seed::ValidationOptions {
+            format: crate::cli::SeedFormat::Auto,
+            last_wins: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(validation.errors.len(), 1, "{validation:?}");
+    let journal = dir.path().join("j.jsonl");
+    let j = Journal::create(&journal, header()).unwrap();
+    for e in &validation.errors {
+        j.append(&Entry::Outcome {
+            serial: e.serial.clone(),
+            line: e.line,
+            result: RowResult::Invalid {
+                field: e.field.map(|f| f.name().to_string()),
+                reason: e.problem.to_string(),
+            },
+            at: t("2026-11-20T10:00:00Z"),
+        })
+        .unwrap();
+    }
+    for (s, ..) in &SEEDS[..2] {
+        j.append(&intent(*s, 1, "2026-11-20T10:00:01Z")).unwrap();
+        j.append(&outcome(
+            Some(*s),
+            u64::from(*s),
+            RowResult::Uploaded {
+                token_id: format!("ykk{s}"),
+                request_id: Some(format!("req{s}")),
+                confirmed_by_lookup: false,
+            },
+            "2026-11-20T10:00:02Z",
+        ))
+        .unwrap();
+    }
+    let report = build(&[journal], Some(&reconcile_result())).unwrap();
+    for format in [
+        ReportFormat::Html,
+        ReportFormat::Md,
+        ReportFormat::Csv,
+        ReportFormat::Json,
+    ] {
+        let out = dir.path().join("report.out");
+        write(&report, &out, format).unwrap();
+        let body = std::fs::read_to_string(&out).unwrap().to_ascii_lowercase();
+        assert!(body.contains("000000000011"), "{format:?} lists the serials");
+        for (_, private_id, key, access) in SEEDS {
+            for secret in [private_id, key, access] {
+                assert!(!body.contains(secret), "{format:?} report leaks {secret}");
+            }
+            // A long enough piece of a key is a leak too.
+            assert!(
+                !body.contains(&key[..16]),
+                "{format:?} report leaks part of {key}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_hundred_thousand_rows_make_a_usable_html_and_a_complete_csv() {
+    const N: u32 = 100_000;
+    let mut acc_entries = vec![Entry::Header(header())];
+    let start = t("2026-11-20T10:00:00Z");
+    for s in 1..=N {
+        let at = start + chrono::Duration::milliseconds(i64::from(s) * 500);
+        acc_entries.push(Entry::Intent {
+            serial: format!("{s:012}"),
+            line: u64::from(s),
+            attempt: 1,
+            at,
+        });
+        let result = if s % 1000 == 0 {
+            RowResult::Rejected {
+                http_status: 400,
+                error_code: "E0000001".into(),
+                error_summary: "Api validation failed".into(),
+                error_causes: vec![],
+                request_id: None,
+            }
+        } else {
+            RowResult::Uploaded {
+                token_id: format!("ykk{s}"),
+                request_id: Some(format!("req{s}")),
+                confirmed_by_lookup: s % 7 == 0,
+            }
+        };
+        acc_entries.push(Entry::Outcome {
+            serial: Some(format!("{s:012}")),
+            line: u64::from(s),
+            result,
+            at,
+        });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("big.jsonl");
+    let mut text = String::new();
+    for e in &acc_entries {
+        text.push_str(&serde_json::to_string(e).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&journal, text).unwrap();
+    let report = build(&[journal], None).unwrap();
+    assert_eq!(report.outcomes.uploaded, u64::from(N - N / 1000));
+    assert!(report.runs[0].requests.counts.len() <= 61);
+
+    let html = String::from_utf8(render(&report, ReportFormat::Html).unwrap()).unwrap();
+    eprintln!("HTML for {N} rows: {} bytes", html.len());
+    assert!(html.len() < 5_000_000, "HTML is {} bytes", html.len());
+    assert!(html.contains(&format!("Showing {TABLE_ROWS} of {}", N - N / 1000)));
+    assert!(
+        html.contains("<details><summary>uploaded (99900)"),
+        "big groups start collapsed"
+    );
+    assert!(html.contains("<details><summary>rejected (100)"));
+    assert!(html.matches("<tr>").count() < 1_000, "tables are cut");
+
+    let csv = render(&report, ReportFormat::Csv).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    assert_eq!(reader.records().count(), N as usize, "the CSV has every row");
+}
