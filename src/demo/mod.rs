@@ -226,11 +226,23 @@ async fn pipeline(
     })
 }
 
-/// The audit reports for a run (none until the report module lands).
+/// The audit reports of the run: HTML for people, Markdown for tickets, JSON for machines.
 pub fn reports(
-    _dir: &Path,
-    _journal: Option<&Path>,
-    _rec: &reconcile::ReconcileResult,
+    dir: &Path,
+    journal: Option<&Path>,
+    rec: &reconcile::ReconcileResult,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    Ok(Vec::new())
+    let journals: Vec<std::path::PathBuf> = journal.map(Path::to_path_buf).into_iter().collect();
+    let report = crate::report::build(&journals, Some(rec))?;
+    let mut written = Vec::new();
+    for (name, format) in [
+        ("report.html", crate::report::ReportFormat::Html),
+        ("report.md", crate::report::ReportFormat::Md),
+        ("report.json", crate::report::ReportFormat::Json),
+    ] {
+        let path = dir.join(name);
+        crate::report::write(&report, &path, format)?;
+        written.push(path);
+    }
+    Ok(written)
 }

@@ -46,6 +46,11 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
         ),
         (Some(1), Some(1), Some(5))
     );
+    for name in ["report.html", "report.md", "report.json", "reconcile.md"] {
+        assert!(out.join(name).is_file(), "{name} written");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && !html.contains("<script"));
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         if path.file_name().unwrap() == "FAKE-demo-seeds.csv" {
