@@ -38,3 +38,16 @@ pub fn bin() -> assert_cmd::Command {
 pub async fn spawn_emulator(config: ykprov::emulator::EmulatorConfig) -> ykprov::emulator::EmulatorHandle {
     ykprov::emulator::spawn(config).await.expect("emulator starts")
 }
+
+/// Logs to the test output when `TEST_LOG=1`; silent otherwise.
+pub fn init_test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("ykprov=debug,info"))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}

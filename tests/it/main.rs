@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod docs;
 mod emulator;
 mod helpers;
 mod reconcile;
