@@ -36,13 +36,13 @@ fn shell_words(line: &str) -> Vec<String> {
 /// The `ykprov …` part of a line: from the command to the end, a comment, or a shell operator.
 fn command_in(line: &str) -> Option<String> {
     let line = line.trim().trim_start_matches("$ ");
-    let start = if line.starts_with("cargo run --release -- ") {
-        return Some(format!("ykprov {}", &line["cargo run --release -- ".len()..]));
-    } else {
-        line.split_whitespace()
-            .find(|w| *w == "ykprov" || w.ends_with("/ykprov"))
-            .and_then(|w| line.find(&format!("{w} ")))?
-    };
+    if let Some(args) = line.strip_prefix("cargo run --release -- ") {
+        return Some(format!("ykprov {args}"));
+    }
+    let start = line
+        .split_whitespace()
+        .find(|w| *w == "ykprov" || w.ends_with("/ykprov"))
+        .and_then(|w| line.find(&format!("{w} ")))?;
     let rest = &line[start..];
     let rest = rest.split_once(" #").map_or(rest, |(a, _)| a);
     let rest = rest.split(" || ").next().unwrap_or(rest);
