@@ -295,14 +295,18 @@ pub async fn upload(
     Ok(summary)
 }
 
-fn tally(c: &Counts) -> String {
+/// The running tally on the progress bar (or the periodic log line without a terminal).
+fn tally(c: &Counts, client: &OktaClient) -> String {
+    let stats = client.stats();
+    let ordering = std::sync::atomic::Ordering::Relaxed;
     format!(
-        "uploaded {} present {} rejected {} failed {} 429s {}",
+        "uploaded {} present {} rejected {} failed {} | 429s {} | pace {:.0}/min",
         c.uploaded,
         c.already_present,
         c.rejected,
         c.failed,
-        c.rate_limited + c.concurrency_limited
+        stats.rate_limited.load(ordering) + stats.concurrency_limited.load(ordering),
+        client.pacer(Bucket::Write).per_minute()
     )
 }
 
@@ -418,7 +422,7 @@ async fn stream_rows(
         if replay.is_done(&serial) {
             summary.plan.done_before += 1;
             summary.counts.done_before += 1;
-            progress.advance(|| tally(&summary.counts));
+            progress.advance(|| tally(&summary.counts, client));
             continue;
         }
         if let Some(p) = existing.get(&serial) {
@@ -438,7 +442,7 @@ async fn stream_rows(
                     }
                 };
                 record(summary, Some(serial), valid.line, result)?;
-                progress.advance(|| tally(&summary.counts));
+                progress.advance(|| tally(&summary.counts, client));
             }
             continue;
         }
@@ -450,7 +454,7 @@ async fn stream_rows(
         };
         // Reap finished uploads so counts and progress stay current and errors surface early.
         while let Some(joined) = tasks.try_join_next() {
-            if let Some(e) = settle(joined, summary, &progress) {
+            if let Some(e) = settle(joined, summary, &progress, client) {
                 fatal = Some(e);
                 break 'rows;
             }
@@ -466,7 +470,7 @@ async fn stream_rows(
     // Let every upload in flight finish and journal its outcome, even after Ctrl-C or a fatal
     // error: abandoning them would leave rows in doubt for no reason.
     while let Some(joined) = tasks.join_next().await {
-        if let Some(e) = settle(joined, summary, &progress) {
+        if let Some(e) = settle(joined, summary, &progress, client) {
             fatal.get_or_insert(e);
         }
     }
@@ -490,6 +494,7 @@ fn settle(
     joined: Result<Result<Done, Fatal>, tokio::task::JoinError>,
     summary: &mut UploadSummary,
     progress: &Progress,
+    client: &OktaClient,
 ) -> Option<anyhow::Error> {
     match joined {
         Ok(Ok(done)) => {
@@ -501,7 +506,7 @@ fn settle(
                 tracing::warn!(serial = %done.serial, outcome = done.result.kind(), detail = %error_code, "row not uploaded");
             }
             count(&mut summary.counts, &done);
-            progress.advance(|| tally(&summary.counts));
+            progress.advance(|| tally(&summary.counts, client));
             None
         }
         Ok(Err(fatal)) => Some(anyhow::Error::new(fatal)),
