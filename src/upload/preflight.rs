@@ -1,8 +1,10 @@
-//! Preflight: the serials Okta already holds, from the paged token list, so a re-run uploads
-//! nothing and a crashed run's lost answers are settled without a single POST.
+//! Preflight: the serials Okta already holds, from the paged token list (the confirmed JSON
+//! contract, shared with reconcile), so a re-run uploads nothing and a crashed run's lost answers
+//! are settled without a single POST.
 
-use crate::okta::models::{TokenStatus, YubikeyToken};
+use crate::okta::models::TokenStatus;
 use crate::okta::OktaClient;
+use crate::reconcile::inventory::{self, Via};
 use std::collections::HashMap;
 
 /// What Okta holds for one serial.
@@ -16,27 +18,17 @@ pub struct Present {
 
 /// Every token in the org, keyed by 12-digit serial.
 pub async fn existing_serials(client: &OktaClient) -> anyhow::Result<HashMap<String, Present>> {
-    let mut map = HashMap::new();
-    let first = client.list_url(200, None, false);
-    client
-        .walk(
-            first,
-            |url| client.list_page(url),
-            |tokens: Vec<YubikeyToken>| {
-                for t in tokens {
-                    if let Some(serial) = t.serial_padded() {
-                        map.insert(
-                            serial,
-                            Present {
-                                id: t.id,
-                                status: t.status,
-                            },
-                        );
-                    }
-                }
-                Ok(())
-            },
-        )
-        .await?;
-    Ok(map)
+    let tokens = inventory::fetch(client, Via::Pages, None, false).await?;
+    Ok(tokens
+        .into_iter()
+        .map(|t| {
+            (
+                t.serial,
+                Present {
+                    id: t.id,
+                    status: t.status,
+                },
+            )
+        })
+        .collect())
 }

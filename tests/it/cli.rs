@@ -1,21 +1,14 @@
 //! The real binary: exit codes, the fatal-error format, kill -9 and resume, and no secret in
 //! anything it prints.
 
-use crate::helpers::{bin, TestDir};
+use crate::helpers::{bin, ykprov_against, TestDir};
 use crate::seeds;
 use std::time::Duration;
 use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 
 fn upload_cmd(emu: &EmulatorHandle, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
-    cmd.arg("upload")
-        .args(args)
-        .env("OKTA_CLIENT_ORGURL", emu.url())
-        .env("OKTA_CLIENT_TOKEN", emu.token())
-        .env("HOME", "/nonexistent")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
+    let mut cmd = ykprov_against(emu, &["upload"]);
+    cmd.args(args);
     cmd
 }
 

@@ -51,3 +51,17 @@ pub fn init_test_log() {
         }
     });
 }
+
+/// The real binary, pointed at an emulator through the Okta SDK environment variables, with no
+/// okta.yaml in reach.
+pub fn ykprov_against(emu: &ykprov::emulator::EmulatorHandle, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
+    cmd.args(args)
+        .env("OKTA_CLIENT_ORGURL", emu.url())
+        .env("OKTA_CLIENT_TOKEN", emu.token())
+        .env("HOME", "/nonexistent")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}

@@ -1,6 +1,6 @@
 //! `ykprov reconcile` and `export` against the emulator, with tokens in every status.
 
-use crate::helpers::TestDir;
+use crate::helpers::{ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::{client_for, options, run};
 use std::path::PathBuf;
@@ -196,8 +196,9 @@ async fn reconcile_binary_exits_1_when_action_is_needed_and_writes_json() {
     let dir = TestDir::new();
     let file = rollout(&emu, &dir).await;
     let out_path = dir.path().join("r.json");
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
-        .args([
+    let out = ykprov_against(
+        &emu,
+        &[
             "reconcile",
             file.to_str().unwrap(),
             "--format",
@@ -205,13 +206,11 @@ async fn reconcile_binary_exits_1_when_action_is_needed_and_writes_json() {
             "--out",
             out_path.to_str().unwrap(),
             "-q",
-        ])
-        .env("OKTA_CLIENT_ORGURL", emu.url())
-        .env("OKTA_CLIENT_TOKEN", emu.token())
-        .env("HOME", "/nonexistent")
-        .output()
-        .await
-        .unwrap();
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -222,27 +221,25 @@ async fn reconcile_binary_exits_1_when_action_is_needed_and_writes_json() {
     assert_eq!(json["reconciliation"]["counts"]["missing"], 1);
     assert_eq!(json["reconciliation"]["counts"]["blocked"], 1);
     // Only counting unassigned and active makes it clean.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
-        .args(["reconcile", file.to_str().unwrap(), "--fail-on", "revoked", "-q"])
-        .env("OKTA_CLIENT_ORGURL", emu.url())
-        .env("OKTA_CLIENT_TOKEN", emu.token())
-        .env("HOME", "/nonexistent")
-        .output()
-        .await
-        .unwrap();
+    let out = ykprov_against(
+        &emu,
+        &["reconcile", file.to_str().unwrap(), "--fail-on", "revoked", "-q"],
+    )
+    .output()
+    .await
+    .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("missing") && text.contains("blocked"), "{text}");
     // export writes the inventory as CSV.
     let csv_path = dir.path().join("tokens.csv");
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
-        .args(["export", "--out", csv_path.to_str().unwrap(), "--expand-user"])
-        .env("OKTA_CLIENT_ORGURL", emu.url())
-        .env("OKTA_CLIENT_TOKEN", emu.token())
-        .env("HOME", "/nonexistent")
-        .output()
-        .await
-        .unwrap();
+    let out = ykprov_against(
+        &emu,
+        &["export", "--out", csv_path.to_str().unwrap(), "--expand-user"],
+    )
+    .output()
+    .await
+    .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
