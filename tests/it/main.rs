@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod emulator;
 mod helpers;
+mod hostile;
 mod reconcile;
 mod report;
 mod seeds;
