@@ -6,6 +6,7 @@ mod demo;
 mod emulator;
 mod helpers;
 mod hostile;
+mod hostile_server;
 mod reconcile;
 mod report;
 mod seeds;
