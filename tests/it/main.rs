@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod emulator;
+mod environment;
 mod helpers;
 mod hostile;
 mod hostile_server;
