@@ -2,6 +2,7 @@
 //! in-process through `app::run` or as the real binary.
 
 mod cli;
+mod crash;
 mod demo;
 mod emulator;
 mod environment;
@@ -11,5 +12,6 @@ mod hostile_server;
 mod reconcile;
 mod report;
 mod seeds;
+mod soak;
 mod upload;
 mod validate;
