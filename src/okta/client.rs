@@ -17,8 +17,8 @@ use std::time::Duration;
 
 /// The largest response body read into memory (a hostile server cannot exhaust memory).
 const MAX_BODY: usize = 64 * 1024 * 1024;
-/// The most pages followed in one listing; a longer chain is treated as a loop.
-const MAX_PAGES: usize = 200_000;
+/// The most pages followed in one listing by default; a longer chain is treated as a loop.
+pub const MAX_PAGES: usize = 200_000;
 
 /// How to reach and authenticate to the org.
 #[derive(Debug, Clone)]
@@ -37,6 +37,9 @@ pub struct ClientConfig {
     pub write_rate: RateSetting,
     /// The longest wait after a 429.
     pub max_backoff: Duration,
+    /// The most pages one listing follows before it stops with an error (an endless chain of
+    /// new cursors); [`MAX_PAGES`] by default, lowered by tests.
+    pub max_pages: usize,
 }
 
 impl ClientConfig {
@@ -50,6 +53,7 @@ impl ClientConfig {
             read_rate: RateSetting::Auto { share: 0.5 },
             write_rate: RateSetting::Auto { share: 0.5 },
             max_backoff: Duration::from_secs(120),
+            max_pages: MAX_PAGES,
         }
     }
 }
@@ -83,6 +87,7 @@ struct Inner {
     in_flight: AtomicUsize,
     stats: ClientStats,
     max_backoff: Duration,
+    max_pages: usize,
 }
 
 /// A cheap-to-clone handle to the client.
@@ -202,6 +207,7 @@ impl OktaClient {
                 in_flight: AtomicUsize::new(0),
                 stats: ClientStats::default(),
                 max_backoff: config.max_backoff,
+                max_pages: config.max_pages,
             }),
         })
     }
@@ -502,8 +508,11 @@ impl OktaClient {
             if !seen.insert(url.to_string()) {
                 anyhow::bail!("the token list's next-page links loop back to a page already read; stopping");
             }
-            if pages >= MAX_PAGES {
-                anyhow::bail!("the token list has more than {MAX_PAGES} pages; stopping");
+            if pages >= self.inner.max_pages {
+                anyhow::bail!(
+                    "the token list has more than {} pages (an endless chain of next-page links?); stopping",
+                    self.inner.max_pages
+                );
             }
             let page = self.read_with_retries(|| fetch(url.clone())).await?;
             pages += 1;

@@ -2,12 +2,17 @@
 //! in-process through `app::run` or as the real binary.
 
 mod cli;
+mod crash;
 mod demo;
 mod docs;
 mod emulator;
+mod environment;
 mod helpers;
+mod hostile;
+mod hostile_server;
 mod reconcile;
 mod report;
 mod seeds;
+mod soak;
 mod upload;
 mod validate;
