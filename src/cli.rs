@@ -396,6 +396,23 @@ pub struct EmulateArgs {
     /// Seed for the fault generator, so a run's faults repeat.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// An API Services app allowed at /oauth2/v1/token: its client id and public key PEM file
+    /// (repeatable).
+    #[arg(long, value_name = "CLIENT_ID=KEY.pem")]
+    pub oauth_client: Vec<String>,
+    /// Scopes granted to every --oauth-client app (space or comma separated).
+    #[arg(
+        long,
+        default_value = "okta.users.read okta.users.manage",
+        value_name = "SCOPES"
+    )]
+    pub oauth_scopes: String,
+    /// Lifetime of issued access tokens (Okta: 1 h).
+    #[arg(long, default_value = "3600s", value_parser = parse_duration)]
+    pub access_token_lifetime: Duration,
+    /// Require DPoP-bound tokens, as an app with "Require DPoP" does.
+    #[arg(long)]
+    pub require_dpop: bool,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod emulator;
 mod helpers;
+mod oauth;
 mod reconcile;
 mod report;
 mod seeds;
