@@ -89,8 +89,8 @@ pub struct ClientStats {
 enum Auth {
     /// `SSWS <token>`, built once.
     Ssws(Secret<String>),
-    /// Bearer or DPoP access tokens from the token endpoint.
-    OAuth(OAuthSession),
+    /// Bearer or DPoP access tokens from the token endpoint (boxed: it is large, and built once).
+    OAuth(Box<OAuthSession>),
 }
 
 struct Inner {
@@ -215,7 +215,7 @@ impl OktaClient {
             Credential::Ssws(token) => Auth::Ssws(Secret::new(format!("SSWS {}", token.expose()))),
             Credential::PrivateKey(settings) => {
                 let needed: Vec<&str> = config.scopes.iter().map(String::as_str).collect();
-                Auth::OAuth(OAuthSession::new(http.clone(), &org, settings, &needed)?)
+                Auth::OAuth(Box::new(OAuthSession::new(http.clone(), &org, settings, &needed)?))
             }
         };
         Ok(OktaClient {
