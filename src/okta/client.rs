@@ -215,7 +215,12 @@ impl OktaClient {
             Credential::Ssws(token) => Auth::Ssws(Secret::new(format!("SSWS {}", token.expose()))),
             Credential::PrivateKey(settings) => {
                 let needed: Vec<&str> = config.scopes.iter().map(String::as_str).collect();
-                Auth::OAuth(Box::new(OAuthSession::new(http.clone(), &org, settings, &needed)?))
+                Auth::OAuth(Box::new(OAuthSession::new(
+                    http.clone(),
+                    &org,
+                    settings,
+                    &needed,
+                )?))
             }
         };
         Ok(OktaClient {

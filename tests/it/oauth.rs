@@ -215,6 +215,10 @@ async fn a_read_only_app_cannot_upload_and_the_binary_says_which_scope_is_missin
         stderr.contains("the app lacks scope okta.users.manage"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("request_id="),
+        "the failed call's X-Okta-Request-Id is logged: {stderr}"
+    );
     assert!(emu.tokens().is_empty());
 }
 
@@ -552,5 +556,53 @@ async fn no_secret_appears_in_output_logs_journal_exports_or_reports() {
             "a secret was written to a file: {}…",
             &s[..4]
         );
+    }
+}
+
+#[test]
+fn config_show_prints_each_setting_with_its_source_and_redacts_secrets() {
+    let dir = TestDir::new();
+    dir.write(
+        "okta.yaml",
+        "okta:\n  client:\n    orgUrl: https://yaml.okta.com\n    authorizationMode: PrivateKey\n    clientId: yaml-client\n    scopes:\n      - okta.users.read\n    token: 00yaml-ssws-token-value\n",
+    );
+    let out = crate::helpers::bin()
+        .args(["config", "show", "--client-id", "flag-client"])
+        .current_dir(dir.path())
+        .env("HOME", "/nonexistent")
+        .env("OKTA_CLIENT_PRIVATEKEY", EC)
+        .env("OKTA_CLIENT_KID", "env-kid")
+        .env_remove("OKTA_CLIENT_ORGURL")
+        .env_remove("OKTA_CLIENT_TOKEN")
+        .env_remove("OKTA_CLIENT_AUTHORIZATIONMODE")
+        .env_remove("OKTA_CLIENT_CLIENTID")
+        .env_remove("OKTA_CLIENT_SCOPES")
+        .env_remove("OKTA_CLIENT_DPOP")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} line in {text}"))
+            .to_string()
+    };
+    assert!(line("orgUrl").contains("https://yaml.okta.com") && line("orgUrl").ends_with("okta.yaml"));
+    assert!(line("authorizationMode").contains("PrivateKey"));
+    assert!(line("clientId").contains("flag-client") && line("clientId").ends_with("--client-id"));
+    assert!(line("scopes").contains("okta.users.read"));
+    assert!(line("token").contains("[redacted]"));
+    assert!(
+        line("privateKey").contains("[redacted] (ES256 key)")
+            && line("privateKey").ends_with("OKTA_CLIENT_PRIVATEKEY")
+    );
+    assert!(line("kid").contains("env-kid"));
+    assert!(line("dpop").contains("false") && line("dpop").ends_with("default"));
+    let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!all.contains("00yaml-ssws-token-value"));
+    for l in pem_lines(EC) {
+        assert!(!all.contains(&l));
     }
 }
