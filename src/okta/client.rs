@@ -332,7 +332,16 @@ impl OktaClient {
     ) -> Result<(HeaderMap, Vec<u8>), (ApiError, Option<Secret<String>>)> {
         let pacer = self.pacer(bucket);
         pacer.until_ready().await;
-        let (auth, proof, used) = self.authorization(&method, &url).await.map_err(|e| (e, None))?;
+        // Authorize after pacing, so a DPoP proof's `iat` is fresh. A failed token request still
+        // counts as the probe's answer, or the requests waiting for the first answer would wait
+        // forever.
+        let (auth, proof, used) = match self.authorization(&method, &url).await {
+            Ok(a) => a,
+            Err(e) => {
+                pacer.note_answer();
+                return Err((e, None));
+            }
+        };
         let mut req = self
             .inner
             .http

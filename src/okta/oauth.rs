@@ -580,25 +580,30 @@ impl OAuthSession {
             value.set_sensitive(true);
             req = req.header(DPOP_HEADER, value);
         }
-        let resp = req.send().await.map_err(|e| {
-            let reason = format!("token request to {} failed: {e}", self.token_url);
-            if e.is_connect() {
-                ApiError::Unreachable { reason }
-            } else {
-                ApiError::InDoubt {
-                    reason,
-                    status: None,
-                    request_id: None,
-                }
-            }
-        })?;
+        // Whatever happens to the token request, the API call itself was not sent: `Unreachable`
+        // lets the caller retry it (with backoff) without an in-doubt lookup.
+        let not_sent = |what: String| ApiError::Unreachable {
+            reason: format!("{what} at {} (the API call was not sent)", self.token_url),
+        };
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| not_sent(format!("token request failed: {e}")))?;
         let status = resp.status();
         let map = resp.headers().clone();
-        let bytes = resp.bytes().await.map_err(|e| ApiError::InDoubt {
-            reason: format!("token answer lost: {e}"),
-            status: Some(status.as_u16()),
-            request_id: None,
-        })?;
+        if status.as_u16() == 429 || status.is_server_error() {
+            let id = map
+                .get(headers::REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            return Err(not_sent(format!(
+                "token endpoint answered HTTP {status} (request {id})"
+            )));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| not_sent(format!("token answer lost: {e}")))?;
         Ok((status, map, bytes.to_vec()))
     }
 }

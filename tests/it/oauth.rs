@@ -606,3 +606,38 @@ fn config_show_prints_each_setting_with_its_source_and_redacts_secrets() {
         assert!(!all.contains(&l));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_endpoint_failures_are_retried_and_every_serial_is_stored_once() {
+    let emu = emulator_with(vec![app("0oa", EC_PUB, &[READ, MANAGE])], |c| {
+        c.fail_rate = 0.3;
+        c.fault_seed = 11;
+        c.access_token_lifetime = Duration::from_secs(1);
+    })
+    .await;
+    let dir = TestDir::new();
+    let file = dir.write("s.csv", seeds::csv(&seeds::rows(880_000, 10)));
+    let mut s = settings("0oa", EC);
+    s.scopes = Some(vec![READ.into(), MANAGE.into()]);
+    let summary = upload_with(oauth_client(&emu.url(), s, UPLOAD_SCOPES), &file).await;
+    assert_eq!(summary.counts.uploaded, 10, "{:?}", summary.fatal);
+    let log = emu.log();
+    for n in 880_000..880_010 {
+        assert_eq!(log.stored_per_serial.get(&format!("{n:012}")).copied(), Some(1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_token_endpoint_is_unreachable_not_a_refusal() {
+    let emu = emulator_with(vec![app("0oa", EC_PUB, &[READ])], |_| {}).await;
+    let client = oauth_client(&emu.url(), settings("0oa", EC), READ_SCOPES);
+    emu.set_faults(1.0, 0.0);
+    let err = client
+        .list_page(client.list_url(20, None, false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Unreachable { .. }), "{err}");
+    assert!(err.to_string().contains("the API call was not sent"), "{err}");
+    emu.set_faults(0.0, 0.0);
+    client.list_page(client.list_url(20, None, false)).await.unwrap();
+}
