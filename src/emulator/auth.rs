@@ -126,6 +126,35 @@ mod tests {
     }
 
     #[test]
+    fn bearer_and_dpop_schemes_are_told_apart() {
+        assert_eq!(
+            Credential::from_headers(&headers("Bearer abc")),
+            Some(Credential::Bearer("abc"))
+        );
+        assert_eq!(
+            Credential::from_headers(&headers("DPoP abc")),
+            Some(Credential::Dpop("abc"))
+        );
+        assert_eq!(
+            Credential::from_headers(&headers("dpop  abc")),
+            Some(Credential::Dpop("abc"))
+        );
+    }
+
+    #[test]
+    fn scopes_follow_the_spec_with_no_implication() {
+        use super::super::log::Endpoint;
+        use super::super::oauth::required_scope;
+        assert_eq!(required_scope(Endpoint::ListTokens), Some("okta.users.read"));
+        assert_eq!(required_scope(Endpoint::GetToken), Some("okta.users.read"));
+        assert_eq!(required_scope(Endpoint::UploadToken), Some("okta.users.manage"));
+        assert_eq!(required_scope(Endpoint::DeleteToken), Some("okta.users.manage"));
+        assert_eq!(required_scope(Endpoint::EnrollFactor), Some("okta.users.manage"));
+        assert_eq!(required_scope(Endpoint::ListFactors), Some("okta.users.read"));
+        assert_eq!(required_scope(Endpoint::OAuthToken), None);
+    }
+
+    #[test]
     fn rotation_revokes_the_old_token() {
         let auth = Auth::new("old".into());
         auth.set_token("new");

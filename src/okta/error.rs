@@ -112,3 +112,32 @@ impl ApiError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unauthorized(scope: Option<&str>, detail: Option<&str>) -> String {
+        ApiError::Unauthorized {
+            status: 403,
+            code: "insufficient_scope".into(),
+            request_id: Some("req1".into()),
+            scope: scope.map(str::to_string),
+            detail: detail.map(str::to_string),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_missing_scope_is_named_not_generic() {
+        let msg = unauthorized(Some("okta.users.manage"), None);
+        assert!(msg.starts_with("the app lacks scope okta.users.manage"), "{msg}");
+        assert!(msg.contains("request req1"), "{msg}");
+        let msg = unauthorized(None, Some("The client_assertion is invalid."));
+        assert!(
+            msg.contains("token endpoint refused the app") && msg.contains("is invalid"),
+            "{msg}"
+        );
+        assert!(unauthorized(None, None).contains("OKTA_CLIENT_TOKEN"));
+    }
+}
