@@ -414,6 +414,12 @@ impl OAuthServer {
         if header.typ.as_deref() != Some("dpop+jwt") {
             return Err("The DPoP proof typ must be dpop+jwt.".into());
         }
+        if !matches!(
+            header.alg,
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::ES256 | Algorithm::ES384
+        ) {
+            return Err("The DPoP proof must use an asymmetric algorithm.".into());
+        }
         let jwk = header.jwk.ok_or("The DPoP proof has no jwk header.")?;
         let key = DecodingKey::from_jwk(&jwk).map_err(|_| "The DPoP proof jwk is not usable.".to_string())?;
         let mut v = Validation::new(header.alg);
