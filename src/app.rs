@@ -36,5 +36,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => crate::demo::run(&args, &cli.global).await,
         Command::Report(args) => crate::report::run(&args),
         Command::Emulate(args) => crate::emulator::run_cli(args).await,
+        Command::Config(args) => crate::okta::show::run(&args),
     }
 }

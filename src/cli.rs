@@ -68,6 +68,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Run a local Okta emulator of the YubiKey token API (for rehearsals and tests).
     Emulate(EmulateArgs),
+    /// Show the resolved connection settings (org, authorization mode, client, scopes, key).
+    Config(ConfigArgs),
 }
 
 /// A pace: `auto` (learn from Okta's headers) or `N/min`.
@@ -109,6 +111,66 @@ pub struct OrgArgs {
     /// Seconds to wait for a whole request.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
+    /// SSWS (an admin's API token, the default) or PrivateKey (an OAuth API Services app)
+    /// (default: OKTA_CLIENT_AUTHORIZATIONMODE, then okta.yaml).
+    #[arg(long, value_name = "SSWS|PrivateKey")]
+    pub authorization_mode: Option<crate::okta::config::AuthMode>,
+    /// The service app's client id (default: OKTA_CLIENT_CLIENTID, then okta.yaml).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Scopes the app may request, space or comma separated (default: OKTA_CLIENT_SCOPES, then
+    /// okta.yaml, else each command asks only for what it needs).
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    /// Path to the app's private key PEM (default: OKTA_CLIENT_PRIVATEKEY, a PEM or a path, then
+    /// okta.yaml). Never the key itself on the command line.
+    #[arg(long, value_name = "KEY.pem")]
+    pub private_key: Option<PathBuf>,
+    /// The key id registered for the app's public key (default: OKTA_CLIENT_KID, then okta.yaml).
+    #[arg(long, value_name = "KID")]
+    pub kid: Option<String>,
+    /// Bind tokens with DPoP from the first token request (default: OKTA_CLIENT_DPOP; also turned
+    /// on by itself when Okta answers invalid_dpop_proof).
+    #[arg(long)]
+    pub dpop: bool,
+}
+
+impl OrgArgs {
+    /// The connection flags for [`crate::okta::config::resolve`].
+    pub fn flags(&self) -> crate::okta::config::Flags {
+        crate::okta::config::Flags {
+            org: self.org.clone(),
+            mode: self.authorization_mode,
+            client_id: self.client_id.clone(),
+            scopes: self.scopes.clone(),
+            private_key: self.private_key.clone(),
+            kid: self.kid.clone(),
+            dpop: self.dpop,
+        }
+    }
+}
+
+/// `ykprov config`.
+#[derive(Debug, Args, Clone)]
+pub struct ConfigArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+/// `ykprov config` actions.
+#[derive(Debug, Subcommand, Clone)]
+pub enum ConfigAction {
+    /// Print the resolved connection settings and where each came from (secrets redacted).
+    Show(ConfigShowArgs),
+}
+
+/// `ykprov config show`.
+#[derive(Debug, Args, Clone)]
+pub struct ConfigShowArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub org: OrgArgs,
 }
 
 /// `ykprov upload`.
@@ -334,6 +396,23 @@ pub struct EmulateArgs {
     /// Seed for the fault generator, so a run's faults repeat.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// An API Services app allowed at /oauth2/v1/token: its client id and public key PEM file
+    /// (repeatable).
+    #[arg(long, value_name = "CLIENT_ID=KEY.pem")]
+    pub oauth_client: Vec<String>,
+    /// Scopes granted to every --oauth-client app (space or comma separated).
+    #[arg(
+        long,
+        default_value = "okta.users.read okta.users.manage",
+        value_name = "SCOPES"
+    )]
+    pub oauth_scopes: String,
+    /// Lifetime of issued access tokens (Okta: 1 h).
+    #[arg(long, default_value = "3600s", value_parser = parse_duration)]
+    pub access_token_lifetime: Duration,
+    /// Require DPoP-bound tokens, as an app with "Require DPoP" does.
+    #[arg(long)]
+    pub require_dpop: bool,
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Who may call the API. Today only Okta API tokens (`SSWS`); the [`Credential`] enum is the seam
-//! where OAuth bearer and DPoP access tokens will be checked later (they are refused for now).
+//! Who may call the API: Okta API tokens (`SSWS`), and OAuth access tokens (`Bearer`, or `DPoP`
+//! with a proof) issued by the emulator's token endpoint, checked in [`super::oauth`].
 
 use axum::http::HeaderMap;
 use std::sync::{Mutex, PoisonError};
@@ -9,8 +9,10 @@ use std::sync::{Mutex, PoisonError};
 pub enum Credential<'a> {
     /// `SSWS <token>` (or `SSWS<token>`, as the Python SDK can send it).
     Ssws(&'a str),
-    /// `Bearer <token>`: OAuth, not supported yet.
+    /// `Bearer <token>`: an OAuth access token.
     Bearer(&'a str),
+    /// `DPoP <token>`: a DPoP-bound OAuth access token (with a `DPoP` proof header).
+    Dpop(&'a str),
 }
 
 impl<'a> Credential<'a> {
@@ -24,6 +26,9 @@ impl<'a> Credential<'a> {
         let (scheme, rest) = value.split_at(value.find(' ').unwrap_or(value.len()));
         if scheme.eq_ignore_ascii_case("bearer") {
             return Some(Credential::Bearer(rest.trim()));
+        }
+        if scheme.eq_ignore_ascii_case("dpop") {
+            return Some(Credential::Dpop(rest.trim()));
         }
         let prefix = value.get(..4)?;
         if prefix.eq_ignore_ascii_case("ssws") {
@@ -64,10 +69,33 @@ impl Auth {
                 let expected = self.token.lock().unwrap_or_else(PoisonError::into_inner);
                 constant_time_eq(given.as_bytes(), expected.as_bytes())
             }
-            // OAuth: the place to validate access tokens and scopes when that issue lands.
-            Some(Credential::Bearer(_)) | None => false,
+            // OAuth tokens are checked by `refusal`, which knows the endpoint's scope.
+            Some(Credential::Bearer(_)) | Some(Credential::Dpop(_)) | None => false,
         }
     }
+}
+
+/// The answer refusing a request, or `None` when it may proceed.
+pub(crate) fn refusal(
+    shared: &super::Shared,
+    req: &axum::extract::Request,
+    endpoint: super::log::Endpoint,
+) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let headers = req.headers();
+    let (token, dpop) = match Credential::from_headers(headers) {
+        Some(Credential::Bearer(t)) => (t, false),
+        Some(Credential::Dpop(t)) => (t, true),
+        _ if shared.auth.allows(headers) => return None,
+        _ => return Some(super::error::ApiError::unauthorized().into_response()),
+    };
+    let path = req.uri().path();
+    let url = format!("{}{path}", shared.base_url);
+    shared
+        .oauth
+        .check(token, dpop, headers, req.method().as_str(), &url, endpoint)
+        .err()
+        .map(|d| d.into_response(&shared.base_url, path))
 }
 
 /// Compares without an early exit, so response timing does not reveal a token prefix.
@@ -95,6 +123,35 @@ mod tests {
         assert!(!auth.allows(&headers("SSWS")));
         assert!(!auth.allows(&headers("Bearer 00abc")));
         assert!(!auth.allows(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn bearer_and_dpop_schemes_are_told_apart() {
+        assert_eq!(
+            Credential::from_headers(&headers("Bearer abc")),
+            Some(Credential::Bearer("abc"))
+        );
+        assert_eq!(
+            Credential::from_headers(&headers("DPoP abc")),
+            Some(Credential::Dpop("abc"))
+        );
+        assert_eq!(
+            Credential::from_headers(&headers("dpop  abc")),
+            Some(Credential::Dpop("abc"))
+        );
+    }
+
+    #[test]
+    fn scopes_follow_the_spec_with_no_implication() {
+        use super::super::log::Endpoint;
+        use super::super::oauth::required_scope;
+        assert_eq!(required_scope(Endpoint::ListTokens), Some("okta.users.read"));
+        assert_eq!(required_scope(Endpoint::GetToken), Some("okta.users.read"));
+        assert_eq!(required_scope(Endpoint::UploadToken), Some("okta.users.manage"));
+        assert_eq!(required_scope(Endpoint::DeleteToken), Some("okta.users.manage"));
+        assert_eq!(required_scope(Endpoint::EnrollFactor), Some("okta.users.manage"));
+        assert_eq!(required_scope(Endpoint::ListFactors), Some("okta.users.read"));
+        assert_eq!(required_scope(Endpoint::OAuthToken), None);
     }
 
     #[test]

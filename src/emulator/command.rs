@@ -30,8 +30,28 @@ pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow
     } else {
         Some(args.rate_limit)
     };
+    let mut oauth_clients = Vec::new();
+    for spec in &args.oauth_client {
+        let Some((id, path)) = spec
+            .split_once('=')
+            .filter(|(id, p)| !id.is_empty() && !p.is_empty())
+        else {
+            problems.push(format!("--oauth-client expects CLIENT_ID=KEY.pem, got `{spec}`"));
+            continue;
+        };
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read the public key of --oauth-client {id}: {path}"))?;
+        oauth_clients.push(super::oauth::OAuthClient {
+            client_id: id.to_string(),
+            public_key_pem: pem,
+            scopes: crate::okta::config::split_scopes(&args.oauth_scopes),
+        });
+    }
     let config = EmulatorConfig {
         bind: args.bind,
+        oauth_clients,
+        access_token_lifetime: args.access_token_lifetime,
+        require_dpop: args.require_dpop,
         token,
         get_limit: args.get_rate_limit.or(base),
         post_limit: args.post_rate_limit.or(base),
@@ -59,10 +79,17 @@ pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow
 /// Runs `ykprov emulate` until Ctrl-C.
 pub async fn run_cli(args: EmulateArgs) -> anyhow::Result<Outcome> {
     let config = config_from_args(&args, std::env::var(TOKEN_ENV).ok())?;
+    let config_clients: Vec<String> = config.oauth_clients.iter().map(|c| c.client_id.clone()).collect();
     let handle = super::spawn(config).await?;
     // The emulator's own test token is the one secret it may print: clients need it to connect.
     println!("Okta emulator listening on {}", handle.url());
     println!("API token: {}", handle.token());
+    for c in &config_clients {
+        println!(
+            "OAuth client: {c} (token endpoint {}/oauth2/v1/token)",
+            handle.url()
+        );
+    }
     let users = handle.users();
     // Ids are needed to enroll keys in a rehearsal; list a few so nobody has to look them up.
     for u in users.iter().take(10) {
@@ -127,6 +154,28 @@ mod tests {
             Some("00env")
         );
         assert_eq!(config_from_args(&args(&[]), None).unwrap().token, None);
+    }
+
+    #[test]
+    fn oauth_clients_are_read_from_id_equals_pem() {
+        let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/test-ec.pub.pem");
+        let spec = format!("0oatest={key}");
+        let c = config_from_args(
+            &args(&[
+                "--oauth-client",
+                &spec,
+                "--oauth-scopes",
+                "okta.users.read",
+                "--require-dpop",
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.oauth_clients.len(), 1);
+        assert_eq!(c.oauth_clients[0].client_id, "0oatest");
+        assert_eq!(c.oauth_clients[0].scopes, ["okta.users.read"]);
+        assert!(c.require_dpop);
+        assert!(config_from_args(&args(&["--oauth-client", "nokey"]), None).is_err());
     }
 
     #[test]

@@ -118,6 +118,12 @@ pub struct EmulatorConfig {
     pub state_file: Option<PathBuf>,
     /// The largest `limit` honoured for JSON lists (Okta: 200).
     pub max_page_size: u32,
+    /// API Services apps that may get access tokens at `/oauth2/v1/token` (`private_key_jwt`).
+    pub oauth_clients: Vec<super::oauth::OAuthClient>,
+    /// Lifetime of issued access tokens (Okta: fixed at one hour).
+    pub access_token_lifetime: Duration,
+    /// Refuse token requests without a DPoP proof, as an app with "Require DPoP" does.
+    pub require_dpop: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -139,6 +145,9 @@ impl Default for EmulatorConfig {
             users_file: None,
             state_file: None,
             max_page_size: 200,
+            oauth_clients: Vec::new(),
+            access_token_lifetime: Duration::from_secs(3600),
+            require_dpop: false,
         }
     }
 }

@@ -102,8 +102,14 @@ async fn guarded(
             return r;
         }
     };
-    let mut response = if !shared.auth.allows(req.headers()) {
-        ApiError::unauthorized().into_response()
+    let refusal = if endpoint == Endpoint::OAuthToken {
+        // The token endpoint authenticates the client itself (the assertion), not a token.
+        None
+    } else {
+        super::auth::refusal(shared, &req, endpoint)
+    };
+    let mut response = if let Some(refusal) = refusal {
+        refusal
     } else {
         let delay = shared.faults.latency();
         if !delay.is_zero() {

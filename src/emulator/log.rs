@@ -31,6 +31,8 @@ pub enum Endpoint {
     DeleteFactor,
     /// `POST /api/v1/users/{id}/lifecycle/deactivate`.
     DeactivateUser,
+    /// `POST /oauth2/v1/token`.
+    OAuthToken,
     /// Anything else (404/405).
     Other,
 }
@@ -57,6 +59,7 @@ impl Endpoint {
             ("GET", ["api", "v1", "users", _, "factors", _]) => Endpoint::GetFactor,
             ("DELETE", ["api", "v1", "users", _, "factors", _]) => Endpoint::DeleteFactor,
             ("POST", ["api", "v1", "users", _, "lifecycle", "deactivate"]) => Endpoint::DeactivateUser,
+            ("POST", ["oauth2", "v1", "token"]) => Endpoint::OAuthToken,
             _ => Endpoint::Other,
         }
     }

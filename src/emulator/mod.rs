@@ -12,7 +12,9 @@
 //! - [`filter`], [`pagination`]: the list's `filter`, cursors and `Link` headers.
 //! - [`rate_limit`], [`faults`], [`log`], [`auth`], [`otp`], [`users`]: one concept each.
 //!
-//! It does not emulate anything else of Okta (groups, apps, OAuth, sessions).
+//! - [`oauth`]: `/oauth2/v1/token` for service apps (`private_key_jwt`, DPoP) and scope checks.
+//!
+//! It does not emulate anything else of Okta (groups, apps, sessions, user-facing OAuth).
 
 pub mod auth;
 mod command;
@@ -22,6 +24,7 @@ pub mod faults;
 pub mod filter;
 mod layers;
 pub mod log;
+pub mod oauth;
 pub mod otp;
 pub mod pagination;
 pub mod rate_limit;
@@ -48,6 +51,7 @@ use tokio::task::JoinHandle;
 pub(crate) struct Shared {
     base_url: String,
     auth: auth::Auth,
+    oauth: oauth::OAuthServer,
     store: Mutex<state::Store>,
     limits: rate_limit::Limits,
     concurrency_limit: Option<u32>,
@@ -100,6 +104,11 @@ pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
     let shared = Arc::new(Shared {
         base_url: url.clone(),
         auth: auth::Auth::new(config.token.clone().unwrap_or_else(generate_token)),
+        oauth: oauth::OAuthServer::new(
+            &config.oauth_clients,
+            config.access_token_lifetime,
+            config.require_dpop,
+        )?,
         store: Mutex::new(store),
         limits: rate_limit::Limits::new(config.get_limit, config.post_limit, config.other_limit),
         concurrency_limit: config.concurrency_limit,
@@ -142,6 +151,21 @@ impl EmulatorHandle {
     /// Replaces the accepted token; the old one gets 401 from now on.
     pub fn set_token(&self, token: &str) {
         self.shared.auth.set_token(token);
+    }
+
+    /// Expires every access token issued so far: their next use gets 401.
+    pub fn expire_access_tokens(&self) {
+        self.shared.oauth.expire_all();
+    }
+
+    /// The access tokens issued so far (tests check that none is ever printed or written).
+    pub fn access_tokens(&self) -> Vec<String> {
+        self.shared.oauth.issued_tokens()
+    }
+
+    /// How many access tokens `/oauth2/v1/token` has issued.
+    pub fn access_tokens_issued(&self) -> usize {
+        self.shared.oauth.issued_count()
     }
 
     /// Changes the injected failure rates (clamped to 0..=1) while running.

@@ -3,8 +3,10 @@
 //! retry policy belongs to the caller (uploads must never be retried blindly), except for reads,
 //! which [`OktaClient::read_with_retries`] may repeat safely.
 
+use super::config::Credential;
 use super::error::ApiError;
 use super::models::{headers, ErrorBody, UploadRequest, YubikeyToken, TOKENS_PATH};
+use super::oauth::{OAuthSession, DPOP_HEADER};
 use super::pacing::{Pacer, RateHeaders, RateSetting};
 use crate::secret::Secret;
 use crate::seed::{Seed, SerialNumber};
@@ -25,8 +27,10 @@ pub const MAX_PAGES: usize = 200_000;
 pub struct ClientConfig {
     /// `https://example.okta.com` (http only for loopback).
     pub org: Url,
-    /// The SSWS API token.
-    pub token: Secret<String>,
+    /// The credential: an SSWS token or an OAuth service app.
+    pub credential: Credential,
+    /// The OAuth scopes the command needs (ignored for SSWS).
+    pub scopes: Vec<String>,
     /// TCP/TLS connect timeout.
     pub connect_timeout: Duration,
     /// Whole-request timeout.
@@ -43,11 +47,18 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Conservative defaults for an org URL and token.
+    /// Conservative defaults for an org URL and SSWS token.
     pub fn new(org: Url, token: Secret<String>) -> Self {
+        Self::with_credential(org, Credential::Ssws(token), &[])
+    }
+
+    /// Conservative defaults for an org URL and any credential; `scopes` are what the command
+    /// needs when the credential is an OAuth app (least privilege).
+    pub fn with_credential(org: Url, credential: Credential, scopes: &[&str]) -> Self {
         ClientConfig {
             org,
-            token,
+            credential,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             read_rate: RateSetting::Auto { share: 0.5 },
@@ -78,10 +89,18 @@ pub struct ClientStats {
     pub concurrency_limited: AtomicU64,
 }
 
+/// How requests are authorized.
+enum Auth {
+    /// `SSWS <token>`, built once.
+    Ssws(Secret<String>),
+    /// Bearer or DPoP access tokens from the token endpoint (boxed: it is large, and built once).
+    OAuth(Box<OAuthSession>),
+}
+
 struct Inner {
     http: reqwest::Client,
     org: Url,
-    auth: Secret<String>,
+    auth: Auth,
     reads: Pacer,
     writes: Pacer,
     in_flight: AtomicUsize,
@@ -197,11 +216,23 @@ impl OktaClient {
         let mut org = config.org;
         org.set_path("");
         org.set_query(None);
+        let auth = match &config.credential {
+            Credential::Ssws(token) => Auth::Ssws(Secret::new(format!("SSWS {}", token.expose()))),
+            Credential::PrivateKey(settings) => {
+                let needed: Vec<&str> = config.scopes.iter().map(String::as_str).collect();
+                Auth::OAuth(Box::new(OAuthSession::new(
+                    http.clone(),
+                    &org,
+                    settings,
+                    &needed,
+                )?))
+            }
+        };
         Ok(OktaClient {
             inner: Arc::new(Inner {
                 http,
                 org,
-                auth: Secret::new(format!("SSWS {}", config.token.expose())),
+                auth,
                 reads: Pacer::new(config.read_rate),
                 writes: Pacer::new(config.write_rate),
                 in_flight: AtomicUsize::new(0),
@@ -236,7 +267,9 @@ impl OktaClient {
         url
     }
 
-    /// Sends one paced request and classifies the answer. The body is returned on 2xx.
+    /// Sends one paced request and classifies the answer. The body is returned on 2xx. With
+    /// OAuth, a 401 drops the cached access token and the request is sent once more with a new one
+    /// (a 401 means nothing was processed). The request id of every failed call is logged.
     async fn send(
         &self,
         bucket: Bucket,
@@ -245,18 +278,85 @@ impl OktaClient {
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(HeaderMap, Vec<u8>), ApiError> {
+        let mut retried_401 = false;
+        loop {
+            let result = self
+                .send_once(bucket, method.clone(), url.clone(), body.clone(), accept)
+                .await;
+            match result {
+                Err((e @ ApiError::Unauthorized { status: 401, .. }, Some(used)))
+                    if !retried_401 && matches!(self.inner.auth, Auth::OAuth(_)) =>
+                {
+                    log_failure(&method, &url, &e);
+                    if let Auth::OAuth(session) = &self.inner.auth {
+                        session.invalidate(&used).await;
+                    }
+                    retried_401 = true;
+                }
+                Err((e, _)) => {
+                    log_failure(&method, &url, &e);
+                    return Err(e);
+                }
+                Ok(answer) => return Ok(answer),
+            }
+        }
+    }
+
+    /// The `Authorization` (and `DPoP`) headers for one request, and the access token used.
+    async fn authorization(
+        &self,
+        method: &Method,
+        url: &Url,
+    ) -> Result<(HeaderValue, Option<HeaderValue>, Option<Secret<String>>), ApiError> {
+        let sensitive = |s: &Secret<String>| {
+            HeaderValue::from_str(s.expose())
+                .map(|mut v| {
+                    v.set_sensitive(true);
+                    v
+                })
+                .map_err(|_| ApiError::Protocol {
+                    reason: "the credential contains characters not allowed in a header".into(),
+                })
+        };
+        match &self.inner.auth {
+            Auth::Ssws(header) => Ok((sensitive(header)?, None, None)),
+            Auth::OAuth(session) => {
+                let a = session.authorize(method, url).await?;
+                let proof = a.proof.as_ref().map(sensitive).transpose()?;
+                Ok((sensitive(&a.header)?, proof, Some(a.token().clone())))
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        bucket: Bucket,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        accept: &'static str,
+    ) -> Result<(HeaderMap, Vec<u8>), (ApiError, Option<Secret<String>>)> {
         let pacer = self.pacer(bucket);
         pacer.until_ready().await;
-        let mut auth = HeaderValue::from_str(self.inner.auth.expose()).map_err(|_| ApiError::Protocol {
-            reason: "the API token contains characters not allowed in a header".into(),
-        })?;
-        auth.set_sensitive(true);
+        // Authorize after pacing, so a DPoP proof's `iat` is fresh. A failed token request still
+        // counts as the probe's answer, or the requests waiting for the first answer would wait
+        // forever.
+        let (auth, proof, used) = match self.authorization(&method, &url).await {
+            Ok(a) => a,
+            Err(e) => {
+                pacer.note_answer();
+                return Err((e, None));
+            }
+        };
         let mut req = self
             .inner
             .http
             .request(method, url)
             .header(ACCEPT, accept)
             .header(AUTHORIZATION, auth);
+        if let Some(proof) = proof {
+            req = req.header(DPOP_HEADER, proof);
+        }
         if let Some(body) = body {
             req = req.header(CONTENT_TYPE, "application/json").body(body);
         }
@@ -265,10 +365,11 @@ impl OktaClient {
         let result = self.receive(req).await;
         pacer.note_answer();
         let in_flight = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
-        let (status, map, bytes) = result?;
+        let (status, map, bytes) = result.map_err(|e| (e, None))?;
         let rate = RateHeaders::from_headers(&map);
         pacer.observe(&rate, in_flight);
         self.classify(status, map, bytes, &rate, pacer)
+            .map_err(|e| (e, used))
     }
 
     async fn receive(
@@ -355,6 +456,8 @@ impl OktaClient {
                 status: code,
                 code: auth_code(&body, &map),
                 request_id,
+                scope: missing_scope(&map),
+                detail: None,
             }),
             500..=599 => Err(ApiError::InDoubt {
                 reason: format!("HTTP {code} {}", body.error_code).trim_end().to_string(),
@@ -555,11 +658,46 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(rand::thread_rng().gen_range(0..=cap.as_millis() as u64).max(50))
 }
 
-fn www_authenticate_error(map: &HeaderMap) -> Option<String> {
+/// A quoted parameter of `WWW-Authenticate` (`error="…"`, `scope="…"`), matched as a whole name.
+fn www_authenticate_param(map: &HeaderMap, name: &str) -> Option<String> {
     let v = map.get(WWW_AUTHENTICATE)?.to_str().ok()?;
-    let start = v.find("error=\"")? + 7;
-    let rest = &v[start..];
-    Some(rest[..rest.find('"')?].to_string())
+    let needle = format!("{name}=\"");
+    let mut from = 0;
+    while let Some(i) = v[from..].find(&needle) {
+        let at = from + i;
+        let boundary = at == 0 || matches!(v.as_bytes()[at - 1], b' ' | b',');
+        let rest = &v[at + needle.len()..];
+        if boundary {
+            return Some(rest[..rest.find('"')?].to_string());
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
+fn www_authenticate_error(map: &HeaderMap) -> Option<String> {
+    www_authenticate_param(map, "error")
+}
+
+/// The scope named by an `insufficient_scope` challenge.
+fn missing_scope(map: &HeaderMap) -> Option<String> {
+    if www_authenticate_error(map).as_deref() != Some("insufficient_scope") {
+        return None;
+    }
+    Some(www_authenticate_param(map, "scope").unwrap_or_else(|| "(not named by Okta)".into()))
+}
+
+/// Puts the request id of a failed call in the log: 429s and transient failures at debug (they
+/// are retried and counted), refusals at warn.
+fn log_failure(method: &Method, url: &Url, e: &ApiError) {
+    let request_id = e.request_id().unwrap_or("-");
+    let path = url.path();
+    match e {
+        ApiError::RateLimited { .. } | ApiError::InDoubt { .. } | ApiError::Unreachable { .. } => {
+            tracing::debug!(%method, path, request_id, error = %e, "call failed")
+        }
+        _ => tracing::warn!(%method, path, request_id, error = %e, "call failed"),
+    }
 }
 
 fn is_auth_problem(status: u16, body: &ErrorBody, map: &HeaderMap) -> bool {
@@ -623,6 +761,7 @@ mod tests {
         let body = ErrorBody::default();
         assert!(is_auth_problem(403, &body, &map));
         assert_eq!(auth_code(&body, &map), "insufficient_scope");
+        assert_eq!(missing_scope(&map).as_deref(), Some("okta.users.manage"));
         assert!(!is_auth_problem(
             403,
             &ErrorBody {

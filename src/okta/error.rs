@@ -35,15 +35,20 @@ pub enum ApiError {
         /// `X-Okta-Request-Id` when there was one.
         request_id: Option<String>,
     },
-    /// 401, or 403 on an auth or scope problem: stop the run.
-    #[error("Okta refused the credentials ({status} {code}{}): check OKTA_CLIENT_TOKEN or okta.yaml and the admin's permissions", request_id.as_deref().map(|r| format!(", request {r}")).unwrap_or_default())]
+    /// 401, or 403 on an auth or scope problem, or the token endpoint refusing the app: stop the run.
+    #[error("{}", unauthorized_text(*.status, .code, .request_id.as_deref(), .scope.as_deref(), .detail.as_deref()))]
     Unauthorized {
         /// HTTP status.
         status: u16,
-        /// `errorCode`, or the `error` from `WWW-Authenticate`.
+        /// `errorCode`, the `error` from `WWW-Authenticate`, or the token endpoint's `error`.
         code: String,
         /// `X-Okta-Request-Id`.
         request_id: Option<String>,
+        /// The scope the access token lacks (`insufficient_scope`, or `invalid_scope` at the
+        /// token endpoint).
+        scope: Option<String>,
+        /// The token endpoint's `error_description`.
+        detail: Option<String>,
     },
     /// A definite refusal of this request (400, 403 E0000102, 404 …): do not retry it.
     #[error("Okta rejected the request: HTTP {status} {} {}", body.error_code, body.error_summary)]
@@ -64,6 +69,29 @@ pub enum ApiError {
     },
 }
 
+fn unauthorized_text(
+    status: u16,
+    code: &str,
+    request_id: Option<&str>,
+    scope: Option<&str>,
+    detail: Option<&str>,
+) -> String {
+    let request = request_id.map(|r| format!(", request {r}")).unwrap_or_default();
+    if let Some(scope) = scope {
+        return format!(
+            "the app lacks scope {scope} (HTTP {status} {code}{request}): grant it on the app's Okta API Scopes tab"
+        );
+    }
+    if let Some(detail) = detail {
+        return format!(
+            "Okta's token endpoint refused the app (HTTP {status} {code}: {detail}{request}): check the client id, and the key and kid registered for it"
+        );
+    }
+    format!(
+        "Okta refused the credentials ({status} {code}{request}): check OKTA_CLIENT_TOKEN (or the OAuth app settings) and the admin's permissions"
+    )
+}
+
 impl ApiError {
     /// The request id, when the server gave one.
     pub fn request_id(&self) -> Option<&str> {
@@ -82,5 +110,34 @@ impl ApiError {
             self,
             ApiError::RateLimited { .. } | ApiError::Unreachable { .. } | ApiError::InDoubt { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unauthorized(scope: Option<&str>, detail: Option<&str>) -> String {
+        ApiError::Unauthorized {
+            status: 403,
+            code: "insufficient_scope".into(),
+            request_id: Some("req1".into()),
+            scope: scope.map(str::to_string),
+            detail: detail.map(str::to_string),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_missing_scope_is_named_not_generic() {
+        let msg = unauthorized(Some("okta.users.manage"), None);
+        assert!(msg.starts_with("the app lacks scope okta.users.manage"), "{msg}");
+        assert!(msg.contains("request req1"), "{msg}");
+        let msg = unauthorized(None, Some("The client_assertion is invalid."));
+        assert!(
+            msg.contains("token endpoint refused the app") && msg.contains("is invalid"),
+            "{msg}"
+        );
+        assert!(unauthorized(None, None).contains("OKTA_CLIENT_TOKEN"));
     }
 }

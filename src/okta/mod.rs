@@ -5,7 +5,9 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod models;
+pub mod oauth;
 pub mod pacing;
+pub mod show;
 
 pub use client::{Bucket, ClientConfig, OktaClient};
 pub use error::ApiError;

@@ -207,8 +207,11 @@ pub async fn run(args: &ReconcileArgs, _global: &GlobalArgs) -> anyhow::Result<O
             anyhow::bail!("cannot read seed file {}: no such file", f.display());
         }
     }
-    let client =
-        crate::upload::command::client(&args.org, crate::okta::pacing::RateSetting::Auto { share: 0.5 })?;
+    let client = crate::upload::command::client(
+        &args.org,
+        crate::okta::pacing::RateSetting::Auto { share: 0.5 },
+        crate::okta::oauth::READ_SCOPES,
+    )?;
     let o = ReconcileOptions {
         files: args.files.clone(),
         format: args.format,
@@ -235,8 +238,11 @@ pub async fn run(args: &ReconcileArgs, _global: &GlobalArgs) -> anyhow::Result<O
 
 /// Runs `ykprov export`.
 pub async fn run_export(args: &ExportArgs, _global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    let client =
-        crate::upload::command::client(&args.org, crate::okta::pacing::RateSetting::Auto { share: 0.5 })?;
+    let client = crate::upload::command::client(
+        &args.org,
+        crate::okta::pacing::RateSetting::Auto { share: 0.5 },
+        crate::okta::oauth::READ_SCOPES,
+    )?;
     let mut tokens = inventory::fetch(&client, args.via, args.filter.as_deref(), args.expand_user).await?;
     tokens.sort_by(|a, b| a.serial.cmp(&b.serial));
     let mut buf = Vec::new();

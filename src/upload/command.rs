@@ -57,11 +57,13 @@ pub fn rate_setting(rate: RateArg, share: f64) -> RateSetting {
 }
 
 /// Builds the client from the connection flags, the environment and okta.yaml.
-pub fn client(org: &OrgArgs, write_rate: RateSetting) -> anyhow::Result<OktaClient> {
+///
+/// `scopes` are what the command needs (least privilege): only `okta.users.read` for reads.
+pub fn client(org: &OrgArgs, write_rate: RateSetting, scopes: &[&str]) -> anyhow::Result<OktaClient> {
     let env = |k: &str| std::env::var(k).ok();
-    let conn = config::resolve(org.org.as_deref(), &env, &config::yaml_paths())?;
-    tracing::debug!(org = %conn.org, org_source = %conn.org_source, token_source = %conn.token_source, "connection");
-    let mut cfg = ClientConfig::new(conn.org, conn.token);
+    let conn = config::resolve(&org.flags(), &env, &config::yaml_paths())?;
+    tracing::debug!(org = %conn.org, org_source = %conn.org_source, credential_source = %conn.credential_source, "connection");
+    let mut cfg = ClientConfig::with_credential(conn.org, conn.credential, scopes);
     cfg.connect_timeout = Duration::from_secs(org.connect_timeout.max(1));
     cfg.timeout = Duration::from_secs(org.timeout.max(1));
     cfg.write_rate = write_rate;
@@ -94,7 +96,7 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if let Some(path) = &args.report {
         crate::report::format_for(path, None)?;
     }
-    let client = client(&args.org, opts.rate)?;
+    let client = client(&args.org, opts.rate, crate::okta::oauth::UPLOAD_SCOPES)?;
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
         s = upload(&opts, client, shutdown) => s?,

@@ -10,6 +10,7 @@ mod environment;
 mod helpers;
 mod hostile;
 mod hostile_server;
+mod oauth;
 mod reconcile;
 mod report;
 mod seeds;

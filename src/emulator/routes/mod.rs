@@ -32,10 +32,19 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(users::get_factor).delete(users::delete_factor),
         )
         .route("/api/v1/users/{id}/lifecycle/deactivate", post(users::deactivate))
+        .route(crate::okta::oauth::TOKEN_PATH, post(oauth_token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(shared.clone(), layers::edge))
         .with_state(shared)
+}
+
+async fn oauth_token(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    shared.oauth.token_endpoint(&shared.base_url, &headers, &body)
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

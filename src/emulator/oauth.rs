@@ -1,0 +1,501 @@
+//! The emulator's org authorization server: `POST /oauth2/v1/token` for API Services apps using
+//! `private_key_jwt`, the access tokens it issued, and the checks of `Bearer` and `DPoP` calls.
+//!
+//! Decisions (also in docs/emulator.md): the assertion must be signed by the key registered for
+//! its `iss` (RS* for RSA keys, ES* for EC keys), with `sub` = `iss`, `aud` = this server's token
+//! URL, an `exp` at most an hour ahead, and an unused `jti`; any failure is 401 `invalid_client`.
+//! Asking for a scope the app was not granted is 400 `invalid_scope` naming it. Scopes are
+//! enforced per endpoint with no implication: `okta.users.manage` does not grant reads. A DPoP
+//! proof at the token endpoint must carry the server's nonce (400 `use_dpop_nonce` with a
+//! `DPoP-Nonce` header otherwise); proofs on API calls need no nonce, as at Okta.
+
+use super::log::Endpoint;
+use crate::okta::oauth::{jwk_thumbprint, sha256_b64, DpopClaims, ASSERTION_TYPE, SCOPE_MANAGE, SCOPE_READ};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// An API Services app the emulator knows: its public key and the scopes granted to it.
+#[derive(Clone, Debug)]
+pub struct OAuthClient {
+    /// The client id (`iss` and `sub` of its assertions).
+    pub client_id: String,
+    /// Its public key, SPKI PEM (`-----BEGIN PUBLIC KEY-----`), RSA or EC.
+    pub public_key_pem: String,
+    /// Scopes granted to the app (what it may request).
+    pub scopes: Vec<String>,
+}
+
+impl OAuthClient {
+    /// A client granted both `okta.users.read` and `okta.users.manage`.
+    pub fn new(client_id: &str, public_key_pem: &str) -> Self {
+        OAuthClient {
+            client_id: client_id.to_string(),
+            public_key_pem: public_key_pem.to_string(),
+            scopes: vec![SCOPE_READ.to_string(), SCOPE_MANAGE.to_string()],
+        }
+    }
+}
+
+/// The scope Okta requires for an endpoint (`None`: no route, the 404/405 answer decides).
+pub fn required_scope(endpoint: Endpoint) -> Option<&'static str> {
+    match endpoint {
+        Endpoint::ListTokens
+        | Endpoint::GetToken
+        | Endpoint::GetUser
+        | Endpoint::ListFactors
+        | Endpoint::GetFactor => Some(SCOPE_READ),
+        Endpoint::UploadToken
+        | Endpoint::DeleteToken
+        | Endpoint::EnrollFactor
+        | Endpoint::DeleteFactor
+        | Endpoint::DeactivateUser => Some(SCOPE_MANAGE),
+        Endpoint::OAuthToken | Endpoint::Other => None,
+    }
+}
+
+struct Registered {
+    client_id: String,
+    key: DecodingKey,
+    rsa: bool,
+    scopes: Vec<String>,
+}
+
+struct Issued {
+    scopes: Vec<String>,
+    expires: Instant,
+    jkt: Option<String>,
+}
+
+/// Why an API call was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Denial {
+    /// Unknown, expired or misused access token: 401.
+    InvalidToken {
+        /// The scheme used (`Bearer` or `DPoP`), echoed in the challenge.
+        dpop: bool,
+        /// Why.
+        description: &'static str,
+    },
+    /// The token lacks the endpoint's scope: 403, empty body, `insufficient_scope`.
+    Scope {
+        /// The scheme used.
+        dpop: bool,
+        /// The missing scope.
+        scope: &'static str,
+    },
+    /// A bad or missing DPoP proof on an API call: 401 `invalid_dpop_proof`.
+    DpopProof(String),
+}
+
+impl Denial {
+    /// The response Okta gives.
+    pub fn into_response(self, base_url: &str, path: &str) -> Response {
+        let challenge = |dpop: bool, rest: String| {
+            let scheme = if dpop { "DPoP" } else { "Bearer" };
+            format!(
+                "{scheme} authorization_uri=\"{base_url}/oauth2/v1/authorize\", realm=\"{base_url}\", {rest}"
+            )
+        };
+        let (mut response, header) = match self {
+            Denial::InvalidToken { dpop, description } => (
+                super::error::ApiError::unauthorized().into_response(),
+                challenge(
+                    dpop,
+                    format!("error=\"invalid_token\", error_description=\"{description}\""),
+                ),
+            ),
+            Denial::Scope { dpop, scope } => (
+                StatusCode::FORBIDDEN.into_response(),
+                challenge(
+                    dpop,
+                    format!("scope=\"{scope}\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\", resource=\"{path}\""),
+                ),
+            ),
+            Denial::DpopProof(why) => (
+                StatusCode::UNAUTHORIZED.into_response(),
+                format!(
+                    "DPoP algs=\"RS256 ES256\", error=\"invalid_dpop_proof\", error_description=\"{}\"",
+                    why.replace('"', "'")
+                ),
+            ),
+        };
+        if let Ok(v) = HeaderValue::from_str(&header) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, v);
+        }
+        response
+    }
+}
+
+/// An OAuth error at the token endpoint: `{"error", "error_description"}`.
+struct TokenError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
+    nonce: Option<String>,
+}
+
+fn token_error(status: StatusCode, error: &'static str, description: impl Into<String>) -> TokenError {
+    TokenError {
+        status,
+        error,
+        description: description.into(),
+        nonce: None,
+    }
+}
+
+impl IntoResponse for TokenError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.error, "error_description": self.description });
+        let mut r = (self.status, axum::Json(body)).into_response();
+        if let Some(n) = self.nonce.and_then(|n| HeaderValue::from_str(&n).ok()) {
+            r.headers_mut().insert(HeaderName::from_static("dpop-nonce"), n);
+        }
+        r
+    }
+}
+
+/// The authorization server's state.
+pub(crate) struct OAuthServer {
+    clients: Vec<Registered>,
+    lifetime: Duration,
+    require_dpop: bool,
+    nonce: String,
+    issued: Mutex<HashMap<String, Issued>>,
+    seen_jti: Mutex<HashSet<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Reads a JWT's payload without checking it (only to find which client's key to check it with).
+fn peek_claims(jwt: &str) -> Option<serde_json::Value> {
+    let payload = jwt.split('.').nth(1)?;
+    serde_json::from_slice(&B64.decode(payload).ok()?).ok()
+}
+
+impl OAuthServer {
+    /// Registers the clients; fails on a public key that does not parse.
+    pub fn new(clients: &[OAuthClient], lifetime: Duration, require_dpop: bool) -> anyhow::Result<Self> {
+        let mut registered = Vec::new();
+        for c in clients {
+            let pem = c.public_key_pem.as_bytes();
+            let (key, rsa) = match DecodingKey::from_rsa_pem(pem) {
+                Ok(k) => (k, true),
+                Err(_) => (
+                    DecodingKey::from_ec_pem(pem).map_err(|_| {
+                        anyhow::anyhow!(
+                            "the public key of OAuth client {} is not an RSA or EC public key PEM",
+                            c.client_id
+                        )
+                    })?,
+                    false,
+                ),
+            };
+            registered.push(Registered {
+                client_id: c.client_id.clone(),
+                key,
+                rsa,
+                scopes: c.scopes.clone(),
+            });
+        }
+        Ok(OAuthServer {
+            clients: registered,
+            lifetime: lifetime.max(Duration::from_secs(1)),
+            require_dpop,
+            nonce: super::users::random_chars(32),
+            issued: Mutex::new(HashMap::new()),
+            seen_jti: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Makes every issued access token expired (tests of refresh after a 401).
+    pub fn expire_all(&self) {
+        let now = Instant::now();
+        for t in lock(&self.issued).values_mut() {
+            t.expires = now;
+        }
+    }
+
+    /// How many access tokens were issued.
+    pub fn issued_count(&self) -> usize {
+        lock(&self.issued).len()
+    }
+
+    /// The access tokens issued (for tests that check none is ever printed).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.issued).keys().cloned().collect()
+    }
+
+    fn fresh_jti(&self, jti: &str) -> bool {
+        !jti.is_empty() && lock(&self.seen_jti).insert(jti.to_string())
+    }
+
+    /// `POST /oauth2/v1/token`.
+    pub fn token_endpoint(&self, base_url: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+        match self.exchange(base_url, headers, body) {
+            Ok(answer) => {
+                let mut r = axum::Json(answer).into_response();
+                r.headers_mut().insert(
+                    axum::http::header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                );
+                r
+            }
+            Err(e) => e.into_response(),
+        }
+    }
+
+    fn exchange(
+        &self,
+        base_url: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<serde_json::Value, TokenError> {
+        let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+        let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+        if field("grant_type") != "client_credentials" {
+            return Err(token_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "The authorization grant type is not supported by the authorization server.",
+            ));
+        }
+        let token_url = format!("{base_url}{}", crate::okta::oauth::TOKEN_PATH);
+        let client = self.authenticate(
+            field("client_assertion_type"),
+            field("client_assertion"),
+            &token_url,
+        )?;
+        let jkt = self.token_request_dpop(headers, &token_url)?;
+        let requested = crate::okta::config::split_scopes(field("scope"));
+        if requested.is_empty() {
+            return Err(token_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+            ));
+        }
+        let refused: Vec<&str> = requested
+            .iter()
+            .filter(|s| !client.scopes.contains(s))
+            .map(String::as_str)
+            .collect();
+        if !refused.is_empty() {
+            return Err(token_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                format!(
+                    "The following scopes are not granted to the client: {}",
+                    refused.join(" ")
+                ),
+            ));
+        }
+        let token = super::users::random_chars(48);
+        let dpop = jkt.is_some();
+        lock(&self.issued).insert(
+            token.clone(),
+            Issued {
+                scopes: requested.clone(),
+                expires: Instant::now() + self.lifetime,
+                jkt,
+            },
+        );
+        Ok(serde_json::json!({
+            "token_type": if dpop { "DPoP" } else { "Bearer" },
+            "expires_in": self.lifetime.as_secs(),
+            "access_token": token,
+            "scope": requested.join(" "),
+        }))
+    }
+
+    /// Checks the client assertion; returns the client it authenticates.
+    fn authenticate(&self, kind: &str, assertion: &str, token_url: &str) -> Result<&Registered, TokenError> {
+        let refuse = |why: &str| token_error(StatusCode::UNAUTHORIZED, "invalid_client", why);
+        if kind != ASSERTION_TYPE || assertion.is_empty() {
+            return Err(refuse(
+                "Client authentication failed: a private_key_jwt client assertion is required.",
+            ));
+        }
+        let iss = peek_claims(assertion)
+            .and_then(|c| c.get("iss").and_then(|v| v.as_str()).map(str::to_string))
+            .ok_or_else(|| refuse("The client_assertion is not a JWT with an iss claim."))?;
+        let client = self
+            .clients
+            .iter()
+            .find(|c| c.client_id == iss)
+            .ok_or_else(|| refuse("The client_id is not registered."))?;
+        let header = jsonwebtoken::decode_header(assertion)
+            .map_err(|_| refuse("The client_assertion header is invalid."))?;
+        let family_ok = match header.alg {
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => client.rsa,
+            Algorithm::ES256 | Algorithm::ES384 => !client.rsa,
+            _ => false,
+        };
+        if !family_ok {
+            return Err(refuse(
+                "The client_assertion algorithm does not match the registered key.",
+            ));
+        }
+        let mut v = Validation::new(header.alg);
+        v.set_audience(&[token_url]);
+        v.set_issuer(&[&client.client_id]);
+        v.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+        v.sub = Some(client.client_id.clone());
+        v.leeway = 5;
+        let claims = jsonwebtoken::decode::<serde_json::Value>(assertion, &client.key, &v)
+            .map_err(|e| refuse(&format!("The client_assertion is invalid: {e}.")))?
+            .claims;
+        let exp = claims.get("exp").and_then(|e| e.as_u64()).unwrap_or(u64::MAX);
+        if exp > now_secs() + 3600 + 5 {
+            return Err(refuse(
+                "The client_assertion expires more than one hour in the future.",
+            ));
+        }
+        let jti = claims.get("jti").and_then(|j| j.as_str()).unwrap_or_default();
+        if !self.fresh_jti(jti) {
+            return Err(refuse("The client_assertion jti is missing or was already used."));
+        }
+        Ok(client)
+    }
+
+    /// The DPoP proof of a token request: the key thumbprint to bind, `None` without DPoP.
+    fn token_request_dpop(&self, headers: &HeaderMap, token_url: &str) -> Result<Option<String>, TokenError> {
+        let invalid = |why: String| token_error(StatusCode::BAD_REQUEST, "invalid_dpop_proof", why);
+        let Some(proof) = headers.get("dpop").and_then(|v| v.to_str().ok()) else {
+            return if self.require_dpop {
+                Err(invalid("The DPoP proof JWT header is missing.".into()))
+            } else {
+                Ok(None)
+            };
+        };
+        let (jkt, claims) = self
+            .verify_proof(proof, "POST", token_url, None)
+            .map_err(invalid)?;
+        if claims.nonce.as_deref() != Some(self.nonce.as_str()) {
+            return Err(TokenError {
+                nonce: Some(self.nonce.clone()),
+                ..token_error(
+                    StatusCode::BAD_REQUEST,
+                    "use_dpop_nonce",
+                    "Authorization server requires nonce in DPoP proof.",
+                )
+            });
+        }
+        Ok(Some(jkt))
+    }
+
+    /// Verifies a DPoP proof's signature (with its embedded key), `typ`, `htm`, `htu`, `iat`,
+    /// `jti` and, for API calls, `ath`. Returns the key's thumbprint and the claims.
+    fn verify_proof(
+        &self,
+        proof: &str,
+        method: &str,
+        htu: &str,
+        access_token: Option<&str>,
+    ) -> Result<(String, DpopClaims), String> {
+        let header =
+            jsonwebtoken::decode_header(proof).map_err(|_| "The DPoP proof is not a JWT.".to_string())?;
+        if header.typ.as_deref() != Some("dpop+jwt") {
+            return Err("The DPoP proof typ must be dpop+jwt.".into());
+        }
+        if !matches!(
+            header.alg,
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::ES256 | Algorithm::ES384
+        ) {
+            return Err("The DPoP proof must use an asymmetric algorithm.".into());
+        }
+        let jwk = header.jwk.ok_or("The DPoP proof has no jwk header.")?;
+        let key = DecodingKey::from_jwk(&jwk).map_err(|_| "The DPoP proof jwk is not usable.".to_string())?;
+        let mut v = Validation::new(header.alg);
+        v.required_spec_claims.clear();
+        v.validate_exp = false;
+        v.validate_aud = false;
+        let claims = jsonwebtoken::decode::<DpopClaims>(proof, &key, &v)
+            .map_err(|e| format!("The DPoP proof is invalid: {e}."))?
+            .claims;
+        if claims.htm != method {
+            return Err(format!(
+                "The DPoP proof htm is {}, expected {method}.",
+                claims.htm
+            ));
+        }
+        if claims.htu != htu {
+            return Err(format!("The DPoP proof htu does not match {htu}."));
+        }
+        if claims.iat.abs_diff(now_secs()) > 300 {
+            return Err("The DPoP proof iat is too far from now.".into());
+        }
+        if let Some(token) = access_token {
+            if claims.ath.as_deref() != Some(sha256_b64(token).as_str()) {
+                return Err("The DPoP proof ath does not match the access token.".into());
+            }
+        }
+        if !self.fresh_jti(&claims.jti) {
+            return Err("The DPoP proof jti is missing or was already used.".into());
+        }
+        let jkt = jwk_thumbprint(&jwk).ok_or("The DPoP proof jwk is not an EC or RSA key.")?;
+        Ok((jkt, claims))
+    }
+
+    /// Checks an OAuth API call (`Authorization: Bearer` or `DPoP`).
+    pub fn check(
+        &self,
+        token: &str,
+        dpop: bool,
+        headers: &HeaderMap,
+        method: &str,
+        url: &str,
+        endpoint: Endpoint,
+    ) -> Result<(), Denial> {
+        let invalid = |description| Denial::InvalidToken { dpop, description };
+        let (scopes, jkt) = {
+            let issued = lock(&self.issued);
+            let t = issued.get(token).ok_or(invalid("The access token is invalid."))?;
+            if Instant::now() >= t.expires {
+                return Err(invalid("The access token is expired."));
+            }
+            (t.scopes.clone(), t.jkt.clone())
+        };
+        match (dpop, jkt) {
+            (false, Some(_)) => return Err(invalid("The access token is DPoP-bound; use the DPoP scheme.")),
+            (true, None) => return Err(invalid("The access token is not DPoP-bound.")),
+            (true, Some(jkt)) => {
+                let proof = headers
+                    .get("dpop")
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| Denial::DpopProof("The DPoP proof JWT header is missing.".into()))?;
+                let (got, _) = self
+                    .verify_proof(proof, method, url, Some(token))
+                    .map_err(Denial::DpopProof)?;
+                if got != jkt {
+                    return Err(Denial::DpopProof(
+                        "The DPoP proof key is not the token's key.".into(),
+                    ));
+                }
+            }
+            (false, None) => {}
+        }
+        if let Some(scope) = required_scope(endpoint) {
+            if !scopes.iter().any(|s| s == scope) {
+                return Err(Denial::Scope { dpop, scope });
+            }
+        }
+        Ok(())
+    }
+}
