@@ -432,20 +432,23 @@ impl OktaClient {
         match code {
             429 => {
                 let concurrency = rate.is_concurrency_limit();
-                let wait = if concurrency {
-                    // The reset is only a suggestion for concurrency 429s; a short pause suffices
-                    // because the caller also lowers its concurrency.
-                    Duration::from_secs(1)
-                } else {
-                    rate.backoff_after_429(self.inner.max_backoff)
-                };
                 let counter = if concurrency {
                     &self.inner.stats.concurrency_limited
                 } else {
                     &self.inner.stats.rate_limited
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
-                pacer.hold_for(wait);
+                let wait = if concurrency {
+                    // Too many in flight org-wide: only this request backs off, briefly (the
+                    // reset is only a suggestion here), while the caller lowers its concurrency.
+                    // Holding every worker would stall the run on a busy org.
+                    use rand::Rng;
+                    Duration::from_millis(rand::thread_rng().gen_range(100..=300))
+                } else {
+                    let wait = rate.backoff_after_429(self.inner.max_backoff);
+                    pacer.hold_for(wait);
+                    wait
+                };
                 Err(ApiError::RateLimited {
                     wait,
                     concurrency,
@@ -639,8 +642,13 @@ impl OktaClient {
                 Err(e @ ApiError::Unreachable { .. }) if attempt >= 3 => return Err(e),
                 Err(e) if e.is_retryable_read() && attempt < 8 => {
                     tracing::debug!(error = %e, attempt, "retrying read");
-                    if !matches!(e, ApiError::RateLimited { .. }) {
-                        tokio::time::sleep(backoff(attempt)).await;
+                    match e {
+                        // The pacer's gate already holds every request until the window resets.
+                        ApiError::RateLimited {
+                            concurrency: false, ..
+                        } => {}
+                        ApiError::RateLimited { wait, .. } => tokio::time::sleep(wait).await,
+                        _ => tokio::time::sleep(backoff(attempt)).await,
                     }
                 }
                 other => return other,
@@ -649,13 +657,16 @@ impl OktaClient {
     }
 }
 
-/// Exponential backoff with full jitter: up to 0.25 s × 2^attempt, capped at 30 s.
+/// Exponential backoff with full jitter: up to 50 ms × 2^attempt (100 ms, 200 ms, … 25.6 s),
+/// capped at 30 s. The first retries are quick because a worker holds its concurrency slot while
+/// it waits, and one-off 5xx answers are the common case; a real outage still backs off to
+/// seconds within a few attempts.
 pub fn backoff(attempt: u32) -> Duration {
     use rand::Rng;
-    let cap = Duration::from_millis(250)
-        .saturating_mul(1u32 << attempt.min(7))
+    let cap = Duration::from_millis(50)
+        .saturating_mul(1u32 << attempt.min(9))
         .min(Duration::from_secs(30));
-    Duration::from_millis(rand::thread_rng().gen_range(0..=cap.as_millis() as u64).max(50))
+    Duration::from_millis(rand::thread_rng().gen_range(10..=cap.as_millis().max(10) as u64))
 }
 
 /// A quoted parameter of `WWW-Authenticate` (`error="…"`, `scope="…"`), matched as a whole name.

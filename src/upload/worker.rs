@@ -146,11 +146,15 @@ pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, F
                     confirmed_by_lookup: false,
                 };
             }
-            Err(ApiError::RateLimited { concurrency, .. }) => {
-                // Not processed; the pacer already holds every worker until the window resets.
+            Err(ApiError::RateLimited {
+                concurrency, wait, ..
+            }) => {
+                // Not processed, so safe to resend. A rate 429 has closed the pacer's gate for
+                // every worker; a concurrency 429 lowers our in-flight bound and backs off alone.
                 rate_limited += 1;
                 if concurrency {
                     ctx.limit.on_concurrency_limited();
+                    tokio::time::sleep(wait).await;
                 }
                 last_error = "rate limited (HTTP 429)".into();
             }
