@@ -628,28 +628,37 @@ impl OktaClient {
         Ok(pages)
     }
 
-    /// Repeats a read while the error is safe to retry (429, 5xx, timeouts), up to 8 attempts;
-    /// a refused connection only 3 times, so an unreachable org fails fast.
+    /// Repeats a read while the error is safe to retry: 429s (waited out, up to 100 of them),
+    /// and 5xx or timeouts (up to 8 attempts); a refused connection only 3 times, so an
+    /// unreachable org fails fast.
     pub async fn read_with_retries<T, F, Fut>(&self, op: F) -> Result<T, ApiError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
         let mut attempt = 0u32;
+        let mut limited = 0u32;
         loop {
-            attempt += 1;
             match op().await {
-                Err(e @ ApiError::Unreachable { .. }) if attempt >= 3 => return Err(e),
-                Err(e) if e.is_retryable_read() && attempt < 8 => {
-                    tracing::debug!(error = %e, attempt, "retrying read");
-                    match e {
-                        // The pacer's gate already holds every request until the window resets.
-                        ApiError::RateLimited {
-                            concurrency: false, ..
-                        } => {}
-                        ApiError::RateLimited { wait, .. } => tokio::time::sleep(wait).await,
-                        _ => tokio::time::sleep(backoff(attempt)).await,
+                Err(ApiError::RateLimited {
+                    concurrency, wait, ..
+                }) if limited < 100 => {
+                    limited += 1;
+                    // A rate 429 closed the pacer's gate for every request until the reset; a
+                    // concurrency 429 backs off this request alone.
+                    if concurrency {
+                        tokio::time::sleep(wait).await;
                     }
+                }
+                Err(e @ ApiError::Unreachable { .. }) if attempt + 1 >= 3 => return Err(e),
+                Err(e)
+                    if e.is_retryable_read()
+                        && !matches!(e, ApiError::RateLimited { .. })
+                        && attempt + 1 < 8 =>
+                {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "retrying read");
+                    tokio::time::sleep(backoff(attempt)).await;
                 }
                 other => return other,
             }
