@@ -1,7 +1,7 @@
 //! The real binary: exit codes, the fatal-error format, kill -9 and resume, and no secret in
 //! anything it prints.
 
-use crate::helpers::{bin, ykprov_against, TestDir};
+use crate::helpers::{assert_exit, bin, ykprov_against, TestDir};
 use crate::seeds;
 use std::time::Duration;
 use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
@@ -101,12 +101,7 @@ async fn upload_prints_no_secret_and_exits_0_then_1_for_rejected_rows() {
         .output()
         .await
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -10,15 +10,7 @@ use std::time::Duration;
 use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 
 fn upload_cmd(emu: &EmulatorHandle, file: &str) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
-    cmd.args(["upload", file, "--concurrency", "4", "-q"])
-        .env("OKTA_CLIENT_ORGURL", emu.url())
-        .env("OKTA_CLIENT_TOKEN", emu.token())
-        .env("HOME", "/nonexistent")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+    crate::helpers::ykprov_against(emu, &["upload", file, "--concurrency", "4", "-q"])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 //! changed during the run, and an org that is unreachable, unresolvable or not speaking TLS.
 //! Each gives exit 2, exactly one `error:` line, and no half-written journal or report.
 
-use crate::helpers::TestDir;
+use crate::helpers::{assert_exit, TestDir};
 use crate::seeds;
 use std::path::Path;
 use std::process::Output;
@@ -94,12 +94,7 @@ async fn a_report_that_cannot_be_written_leaves_no_half_file() {
     .output()
     .await
     .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let reports = dir.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
     // A 16 KiB file-size limit (SIGXFSZ ignored, so write(2) fails with EFBIG): the disk is
@@ -137,12 +132,7 @@ async fn a_report_that_cannot_be_written_leaves_no_half_file() {
     .output()
     .await
     .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         std::fs::metadata(&target).unwrap().len() > 16 * 1024,
         "the limit was really hit"

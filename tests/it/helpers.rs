@@ -65,3 +65,13 @@ pub fn ykprov_against(emu: &ykprov::emulator::EmulatorHandle, args: &[&str]) -> 
         .kill_on_drop(true);
     cmd
 }
+
+/// Asserts a finished command's exit code, showing its stderr when it differs.
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,6 +1,6 @@
 //! `ykprov reconcile` and `export` against the emulator, with tokens in every status.
 
-use crate::helpers::{ykprov_against, TestDir};
+use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::{client_for, options, run};
 use std::path::PathBuf;
@@ -211,12 +211,7 @@ async fn reconcile_binary_exits_1_when_action_is_needed_and_writes_json() {
     .output()
     .await
     .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 1);
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
     assert_eq!(json["reconciliation"]["counts"]["missing"], 1);
     assert_eq!(json["reconciliation"]["counts"]["blocked"], 1);
@@ -240,12 +235,7 @@ async fn reconcile_binary_exits_1_when_action_is_needed_and_writes_json() {
     .output()
     .await
     .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert!(csv.starts_with("serial,id,status,created,activated,lastVerified,userId,login\n"));
     assert_eq!(csv.lines().count(), 1 + 24);
