@@ -101,7 +101,7 @@ impl std::str::FromStr for RateArg {
 /// Connection options shared by the commands that talk to Okta.
 #[derive(Debug, Args, Clone)]
 pub struct OrgArgs {
-    /// The Okta org, e.g. https://acme.okta.com (default: OKTA_CLIENT_ORGURL, then okta.yaml).
+    /// The Okta org, e.g. `https://acme.okta.com` (default: OKTA_CLIENT_ORGURL, then okta.yaml).
     /// The API token is read from OKTA_CLIENT_TOKEN or okta.yaml, never from a flag.
     #[arg(long, value_name = "URL")]
     pub org: Option<String>,

@@ -1,6 +1,6 @@
 //! Audit reports (`ykprov report`, and `upload`/`reconcile --report`): what was provisioned, when,
-//! by whom, from which file, and what Okta says now. [`build`] turns journals and a reconciliation
-//! into one [`AuditReport`] value; [`write`] renders it as HTML, Markdown, CSV or JSON, atomically.
+//! by whom, from which file, and what Okta says now. [`build()`] turns journals and a reconciliation
+//! into one [`AuditReport`] value; [`write()`] renders it as HTML, Markdown, CSV or JSON, atomically.
 //!
 //! It reads only what the journal and the reconciliation hold (serials, outcomes, Okta ids, users),
 //! so a report cannot contain a seed. It does not talk to Okta.
