@@ -331,10 +331,8 @@ fn tally(c: &Counts, client: &OktaClient) -> String {
     )
 }
 
-fn count(counts: &mut Counts, done: &Done) {
-    counts.retries += u64::from(done.retries);
-    counts.in_doubt_lookups += u64::from(done.lookups);
-    match &done.result {
+fn count(counts: &mut Counts, result: &RowResult) {
+    match result {
         RowResult::Uploaded { .. } => counts.uploaded += 1,
         RowResult::AlreadyPresent { .. } => counts.already_present += 1,
         RowResult::Rejected { .. } => counts.rejected += 1,
@@ -394,15 +392,7 @@ async fn stream_rows(
                 at: Utc::now(),
             })?;
         }
-        count(
-            &mut summary.counts,
-            &Done {
-                serial: String::new(),
-                result,
-                retries: 0,
-                lookups: 0,
-            },
-        );
+        count(&mut summary.counts, &result);
         Ok(())
     };
 
@@ -501,6 +491,8 @@ async fn stream_rows(
     }
     if !summary.interrupted {
         reader.await.context("seed reader stopped unexpectedly")??;
+        // Re-read rather than trust the reader's own hash: the reader may have buffered the
+        // whole file before an operator appended to it.
         if seed::sha256_file(&o.file)? != summary.validation.sha256 {
             anyhow::bail!(
                 "{} changed during the upload; re-run to upload any rows added since",
@@ -526,7 +518,9 @@ fn settle(
             {
                 tracing::warn!(serial = %done.serial, outcome = done.result.kind(), detail = %error_code, "row not uploaded");
             }
-            count(&mut summary.counts, &done);
+            summary.counts.retries += u64::from(done.retries);
+            summary.counts.in_doubt_lookups += u64::from(done.lookups);
+            count(&mut summary.counts, &done.result);
             progress.advance(|| tally(&summary.counts, client));
             None
         }
