@@ -1,15 +1,18 @@
 //! The command line, as clap derive types. Kept dumb: checks that need more than one flag live in
 //! each command's config builder, so errors can name every offending flag at once.
 
+mod values;
+
 use crate::emulator::config::{parse_duration, RateLimit};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::okta::inventory::Via;
+use crate::reconcile::diff::{Category, Scope};
+use crate::reconcile::output::Format as ReconcileFormat;
+use crate::report::ReportFormat;
+use crate::seed::SeedFormat;
+use crate::telemetry::{LogFormat, LogSettings};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
-
-pub use crate::reconcile::diff::{Category, Scope};
-pub use crate::reconcile::inventory::Via;
-pub use crate::reconcile::output::Format as ReconcileFormat;
-pub use crate::report::ReportFormat;
 
 /// Provision YubiKey OTP seeds into Okta in bulk, and keep them reconciled.
 ///
@@ -40,18 +43,20 @@ pub struct GlobalArgs {
     pub log_format: LogFormat,
 }
 
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line, for scheduled runs.
-    Json,
+impl GlobalArgs {
+    /// The logging settings these flags ask for.
+    pub fn log_settings(&self) -> LogSettings {
+        LogSettings {
+            quiet: self.quiet,
+            verbose: self.verbose,
+            format: self.log_format,
+        }
+    }
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-// Built once per process; boxing EmulateArgs would only make the dispatch in app.rs noisier.
+// Built once per process; boxing EmulateArgs would only make the dispatch in commands/ noisier.
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check seed files row by row without contacting Okta.
@@ -215,20 +220,6 @@ pub struct UploadArgs {
     /// Also write an audit report of the run here at the end (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
-}
-
-/// Which seed file layout to expect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SeedFormat {
-    /// Detect from the first lines.
-    #[default]
-    Auto,
-    /// `serial,publicId,privateId,aesKey,accessCode,timestamp,` (ykman -O, Personalization Tool,
-    /// ykksm).
-    Yubico,
-    /// A header row names the columns (serialNumber, publicId, privateId, aesKey).
-    Headered,
 }
 
 /// `ykprov validate`.

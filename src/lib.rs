@@ -11,9 +11,9 @@
 //! - [`secret`]: the redacting wrapper every secret lives in.
 //! - [`telemetry`]: logging to stderr.
 
-pub mod app;
 pub mod atomic;
 pub mod cli;
+pub mod commands;
 pub mod demo;
 pub mod emulator;
 pub mod journal;
@@ -26,5 +26,5 @@ pub mod seed;
 pub mod telemetry;
 pub mod upload;
 
-pub use app::{run, Outcome};
 pub use cli::Cli;
+pub use commands::{run, Outcome};

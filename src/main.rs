@@ -1,12 +1,12 @@
 use clap::Parser;
 use std::process::ExitCode;
-use ykprov::{app, cli::Cli, telemetry};
+use ykprov::{cli::Cli, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(&cli.global);
-    match app::run(cli).await {
+    telemetry::init(&cli.global.log_settings());
+    match ykprov::run(cli).await {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("error: {err:#}");

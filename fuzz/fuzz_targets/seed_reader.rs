@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
-use ykprov::cli::SeedFormat;
+use ykprov::seed::SeedFormat;
 use ykprov::seed::{validate_file, ReaderOptions, RowOutcome, SeedReader, ValidationOptions};
 
 fuzz_target!(|data: &[u8]| {

@@ -17,7 +17,6 @@
 //! It does not emulate anything else of Okta (groups, apps, sessions, user-facing OAuth).
 
 pub mod auth;
-mod command;
 pub mod config;
 pub mod error;
 pub mod faults;
@@ -34,7 +33,6 @@ pub mod state;
 pub mod users;
 pub mod views;
 
-pub use command::run_cli;
 pub use config::{EmulatorConfig, RateLimit};
 pub use log::{Endpoint, LogEntry, RequestLog};
 pub use users::{User, UserStatus};

@@ -3,11 +3,13 @@
 
 pub mod client;
 pub mod config;
+pub mod connect;
 pub mod error;
+pub mod inventory;
 pub mod models;
 pub mod oauth;
 pub mod pacing;
-pub mod show;
 
 pub use client::{Bucket, ClientConfig, OktaClient};
+pub use connect::{connect, ConnectSettings};
 pub use error::ApiError;

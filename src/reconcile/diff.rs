@@ -1,7 +1,7 @@
 //! The reconciliation itself: a pure function from what the seed files say and what Okta holds
 //! to categories. No I/O, so every rule is unit-tested directly.
 
-use super::inventory::RemoteToken;
+use crate::okta::inventory::RemoteToken;
 use crate::okta::models::TokenStatus;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ pub struct InvalidRow {
 }
 
 /// Which tokens to account for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Only serials in the files.
@@ -45,7 +45,7 @@ pub enum Scope {
 }
 
 /// Where a serial stands.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Uploaded, not enrolled.

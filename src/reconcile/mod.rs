@@ -1,21 +1,16 @@
-//! `ykprov reconcile` and `ykprov export`: what Okta holds versus what the seed files say.
-//! The inventory fetch is shared ([`inventory`]); the diff is a pure function ([`diff`]);
+//! Reconciliation: what Okta holds versus what the seed files say. The inventory fetch lives
+//! with the client ([`crate::okta::inventory`]); the diff is a pure function ([`diff`]);
 //! rendering is separate ([`output`]).
 
 pub mod diff;
-pub mod inventory;
 pub mod output;
 
-use crate::app::Outcome;
-use crate::cli::{ExportArgs, GlobalArgs, ReconcileArgs, SeedFormat};
+use crate::okta::inventory::{self, Via};
 use crate::okta::OktaClient;
-use crate::seed::{self, ReaderOptions, RowOutcome, SeedReader, ValidationOptions};
-use anyhow::Context;
+use crate::seed::{self, ReaderOptions, RowOutcome, SeedFormat, SeedReader, ValidationOptions};
 use chrono::Utc;
 use diff::{Category, DiffOptions, InvalidRow, LocalRow, Reconciliation, Scope};
-use inventory::Via;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// A seed file's identity in the result.
@@ -83,6 +78,22 @@ pub struct ReconcileOptions {
     pub expand_user: bool,
     /// Exit-1 categories.
     pub fail_on: Vec<Category>,
+}
+
+impl ReconcileOptions {
+    /// The CLI's defaults for these files: detect the layout, the CSV export, file scope, stale
+    /// after 90 days, no users, exit 1 on missing, blocked and invalid.
+    pub fn new(files: Vec<PathBuf>) -> Self {
+        ReconcileOptions {
+            files,
+            format: SeedFormat::Auto,
+            via: Via::Download,
+            scope: Scope::File,
+            stale_after: chrono::Duration::days(90),
+            expand_user: false,
+            fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
+        }
+    }
 }
 
 /// Reads the seed files: the valid rows and the invalid ones.
@@ -174,18 +185,6 @@ pub fn parse_age(s: &str) -> Result<chrono::Duration, String> {
     }
 }
 
-/// Writes `text` to `out` atomically, or to stdout for `-` or no path.
-pub fn emit(out: Option<&PathBuf>, text: &[u8]) -> anyhow::Result<()> {
-    match out {
-        Some(p) if p.as_os_str() != "-" => crate::atomic::write(p, |w| Ok(w.write_all(text)?)),
-        _ => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text).context("cannot write to stdout")?;
-            stdout.flush().context("cannot write to stdout")
-        }
-    }
-}
-
 /// Renders a result in a format.
 pub fn render(r: &ReconcileResult, format: output::Format) -> anyhow::Result<Vec<u8>> {
     Ok(match format {
@@ -198,60 +197,6 @@ pub fn render(r: &ReconcileResult, format: output::Format) -> anyhow::Result<Vec
         output::Format::Csv => output::csv(r)?.into_bytes(),
         output::Format::Md => output::markdown(r).into_bytes(),
     })
-}
-
-/// Runs `ykprov reconcile`.
-pub async fn run(args: &ReconcileArgs, _global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    for f in &args.files {
-        if !f.is_file() {
-            anyhow::bail!("cannot read seed file {}: no such file", f.display());
-        }
-    }
-    let client = crate::upload::command::client(
-        &args.org,
-        crate::okta::pacing::RateSetting::Auto { share: 0.5 },
-        crate::okta::oauth::READ_SCOPES,
-    )?;
-    let o = ReconcileOptions {
-        files: args.files.clone(),
-        format: args.format,
-        via: args.via,
-        scope: args.scope,
-        stale_after: args.stale_after,
-        expand_user: args.expand_user,
-        fail_on: args.fail_on.clone(),
-    };
-    if let Some(path) = &args.report {
-        crate::report::format_for(path, None)?;
-    }
-    let result = reconcile(&o, &client).await?;
-    emit(args.out.as_ref(), &render(&result, args.output)?)?;
-    if let Some(path) = &args.report {
-        crate::report::write_reconcile_report(path, &result)?;
-    }
-    Ok(if result.needs_action() {
-        Outcome::Problems
-    } else {
-        Outcome::Clean
-    })
-}
-
-/// Runs `ykprov export`.
-pub async fn run_export(args: &ExportArgs, _global: &GlobalArgs) -> anyhow::Result<Outcome> {
-    let client = crate::upload::command::client(
-        &args.org,
-        crate::okta::pacing::RateSetting::Auto { share: 0.5 },
-        crate::okta::oauth::READ_SCOPES,
-    )?;
-    let mut tokens = inventory::fetch(&client, args.via, args.filter.as_deref(), args.expand_user).await?;
-    tokens.sort_by(|a, b| a.serial.cmp(&b.serial));
-    let mut buf = Vec::new();
-    inventory::write_export(&mut buf, &tokens)?;
-    emit(args.out.as_ref(), &buf)?;
-    if args.out.as_ref().is_some_and(|p| p.as_os_str() != "-") {
-        eprintln!("exported {} tokens", tokens.len());
-    }
-    Ok(Outcome::Clean)
 }
 
 #[cfg(test)]

@@ -2,12 +2,12 @@
 //! (formula-safe), Markdown for tickets. Order is deterministic (by serial).
 
 use super::diff::{Category, Item};
-use super::inventory::csv_safe;
 use super::ReconcileResult;
+use crate::okta::inventory::csv_safe;
 use std::fmt::Write as _;
 
 /// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Counts and the first rows of each actionable category.
     #[default]

@@ -2,7 +2,7 @@
 //! never does). Cells that a spreadsheet would run as a formula are escaped.
 
 use super::{AuditReport, Row};
-use crate::reconcile::inventory::csv_safe;
+use crate::okta::inventory::csv_safe;
 
 /// The columns, in order (documented in docs/reports.md; locked by a snapshot test).
 pub const COLUMNS: [&str; 16] = [

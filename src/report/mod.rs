@@ -15,8 +15,6 @@ mod tests;
 
 pub use build::build;
 
-use crate::app::Outcome;
-use crate::cli::ReportArgs;
 use crate::journal::Counts;
 use crate::reconcile::diff::{InvalidRow, Item};
 use crate::reconcile::{FileInfo, ReconcileResult};
@@ -241,7 +239,7 @@ pub struct Row {
 }
 
 /// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
     /// One self-contained page with charts.
     Html,
@@ -311,24 +309,6 @@ pub fn write_reconcile_report(path: &Path, result: &ReconcileResult) -> anyhow::
 pub fn write_upload_report(path: &Path, journal: &Path) -> anyhow::Result<()> {
     let report = build(&[journal.to_path_buf()], None)?;
     write(&report, path, format_for(path, None)?)
-}
-
-/// Runs `ykprov report`.
-pub fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
-    if args.journal.is_empty() && args.reconcile.is_none() {
-        anyhow::bail!("nothing to report: pass --journal PATH (repeatable) and/or --reconcile RESULT.json");
-    }
-    let format = format_for(&args.out, args.format)?;
-    let reconcile = args.reconcile.as_deref().map(read_reconcile).transpose()?;
-    let report = build(&args.journal, reconcile.as_ref())?;
-    write(&report, &args.out, format)?;
-    eprintln!(
-        "report written to {} ({} serials, {} runs)",
-        args.out.display(),
-        report.rows.len(),
-        report.runs.len()
-    );
-    Ok(Outcome::Clean)
 }
 
 /// Reads a `reconcile --format json` result.

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::journal::{Entry, Header, Journal, RowResult};
+use crate::okta::inventory::Via;
 use crate::reconcile::diff::{Category, InvalidRow, Item, Reconciliation, Scope};
-use crate::reconcile::inventory::Via;
 use chrono::{DateTime, Utc};
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -739,7 +739,7 @@ fn no_report_format_contains_a_seed_secret() {
     let validation = crate::seed::validate_file(
         &seeds,
         &crate::seed::ValidationOptions {
-            format: crate::cli::SeedFormat::Auto,
+            format: crate::seed::SeedFormat::Auto,
             last_wins: false,
         },
     )

@@ -4,10 +4,10 @@
 
 use super::detect::{self, Columns, DetectedFormat};
 use super::error::{RowError, RowProblem, RowWarning, SkippedRow, WarningKind};
+use super::format::SeedFormat;
 use super::record::{AccessCode, AesKey, Field, FieldProblem, PrivateId, PublicId, Seed, SerialNumber};
 use super::source::{Lines, TextEncoding, MAX_LINE};
 use super::split::{trim, Fields, MAX_FIELDS};
-use crate::cli::SeedFormat;
 use std::path::{Path, PathBuf};
 
 /// How to read a seed file.

@@ -5,9 +5,9 @@
 use super::crosscheck::{self, Entry, Finding};
 use super::detect::DetectedFormat;
 use super::error::{RowError, RowProblem, RowWarning, WarningKind};
+use super::format::SeedFormat;
 use super::reader::{ReaderOptions, RowOutcome, SeedReader};
 use super::source::TextEncoding;
-use crate::cli::SeedFormat;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;

@@ -16,7 +16,7 @@ fn file(bytes: impl AsRef<[u8]>) -> tempfile::NamedTempFile {
     f
 }
 
-fn read_with(bytes: impl AsRef<[u8]>, format: cli::SeedFormat) -> Vec<RowOutcome> {
+fn read_with(bytes: impl AsRef<[u8]>, format: SeedFormat) -> Vec<RowOutcome> {
     let f = file(bytes);
     SeedReader::open(f.path(), &ReaderOptions { format })
         .unwrap()
@@ -24,7 +24,7 @@ fn read_with(bytes: impl AsRef<[u8]>, format: cli::SeedFormat) -> Vec<RowOutcome
 }
 
 fn read(bytes: impl AsRef<[u8]>) -> Vec<RowOutcome> {
-    read_with(bytes, cli::SeedFormat::Auto)
+    read_with(bytes, SeedFormat::Auto)
 }
 
 fn only(bytes: impl AsRef<[u8]>) -> RowOutcome {
@@ -67,7 +67,7 @@ fn report(bytes: impl AsRef<[u8]>, last_wins: bool) -> FileReport {
     validate_file(
         f.path(),
         &ValidationOptions {
-            format: cli::SeedFormat::Auto,
+            format: SeedFormat::Auto,
             last_wins,
         },
     )
@@ -81,8 +81,6 @@ fn messages(r: &FileReport) -> Vec<String> {
         .chain(r.warnings.iter().map(|w| w.to_string()))
         .collect()
 }
-
-use crate::cli;
 
 // --- Rows: one test per rule ---
 
@@ -361,7 +359,7 @@ fn a_header_without_an_aes_key_column_is_refused() {
 fn forcing_headered_on_a_file_without_header_is_refused() {
     let f = file(format!("{OKTA}\n"));
     let opts = ReaderOptions {
-        format: cli::SeedFormat::Headered,
+        format: SeedFormat::Headered,
     };
     let err = SeedReader::open(f.path(), &opts).err().unwrap();
     assert!(err.to_string().contains("expected a header row"), "{err}");
@@ -371,7 +369,7 @@ fn forcing_headered_on_a_file_without_header_is_refused() {
 fn forcing_yubico_treats_a_header_as_a_bad_row() {
     let rows = read_with(
         format!("serial,publicId,privateId,aesKey\n{OKTA}\n"),
-        cli::SeedFormat::Yubico,
+        SeedFormat::Yubico,
     );
     assert!(matches!(&rows[..], [RowOutcome::Invalid(e), RowOutcome::Valid(_)] if e.line == 1));
 }
@@ -674,21 +672,4 @@ fn thousands_of_rows_for_one_serial_are_checked_in_linear_time() {
 fn a_headered_row_missing_a_column_names_the_field() {
     let rows = read("serial,publicId,privateId,aesKey\n7886622,ccccccijgibu,b74be6169486\n");
     assert!(matches!(&rows[..], [RowOutcome::Invalid(e)] if e.field == Some(Field::AesKey) && e.line == 2));
-}
-
-#[test]
-fn the_text_summary_lists_counts_then_problems() {
-    let f = file(format!("{OKTA}\n{OKTA}\n0,cb,00,00\n"));
-    let path = f.path().to_path_buf();
-    let r = validate_file(&path, &ValidationOptions::default());
-    let mut out = Vec::new();
-    validate::write_text(&[(path.clone(), r)], true, &mut out).unwrap();
-    let text = String::from_utf8(out)
-        .unwrap()
-        .replace(&path.display().to_string(), "FILE");
-    insta::assert_snapshot!(text, @r"
-    FILE: Yubico format (UTF-8): 3 rows: 2 valid, 1 invalid, 0 skipped, 1 warnings; 1 to upload
-    FILE:3: serial is 0: the programming tool could not read the key's serial (enable serial-api-visible)
-    FILE:2: warning: serial 7886622: same serial and seed as line 1; uploaded once, from that line
-    ");
 }

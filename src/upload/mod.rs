@@ -5,16 +5,16 @@
 //! The pieces are separate on purpose: pacing lives in `okta::pacing`, the in-flight bound in
 //! [`concurrency`], retries and in-doubt lookups in [`worker`], durability in `journal`.
 
-pub mod command;
 pub mod concurrency;
 pub mod preflight;
+pub mod summary;
 pub mod worker;
 
-use crate::cli::SeedFormat;
 use crate::journal::{self, Counts, Entry, Header, Journal, Replay, RowResult};
 use crate::okta::pacing::RateSetting;
 use crate::okta::{Bucket, OktaClient};
 use crate::progress::Progress;
+use crate::seed::SeedFormat;
 use crate::seed::{self, FileReport, ReaderOptions, RowOutcome, SeedReader, ValidationOptions};
 use anyhow::Context;
 use chrono::Utc;

@@ -2,9 +2,9 @@
 //! contract, shared with reconcile), so a re-run uploads nothing and a crashed run's lost answers
 //! are settled without a single POST.
 
+use crate::okta::inventory::{self, Via};
 use crate::okta::models::TokenStatus;
 use crate::okta::OktaClient;
-use crate::reconcile::inventory::{self, Via};
 use std::collections::HashMap;
 
 /// What Okta holds for one serial.

@@ -2,7 +2,7 @@
 
 use crate::helpers::TestDir;
 use clap::Parser;
-use ykprov::{app, Cli, Outcome};
+use ykprov::{Cli, Outcome};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
@@ -20,7 +20,7 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
         out.to_str().unwrap(),
     ])
     .unwrap();
-    let outcome = app::run(cli).await.expect("demo runs");
+    let outcome = ykprov::run(cli).await.expect("demo runs");
     assert_eq!(outcome, Outcome::Clean);
     let seeds = std::fs::read_to_string(out.join("FAKE-demo-seeds.csv")).unwrap();
     let secrets: Vec<String> = seeds

@@ -20,11 +20,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use ykprov::journal;
+use ykprov::okta::inventory::Via;
 use ykprov::okta::models::TOKENS_PATH;
 use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::{ClientConfig, OktaClient};
 use ykprov::reconcile::diff::{Category, Scope};
-use ykprov::reconcile::inventory::Via;
 use ykprov::reconcile::{reconcile, ReconcileOptions};
 use ykprov::secret::Secret;
 use ykprov::upload::{upload, UploadSummary};
@@ -280,7 +280,7 @@ fn assert_journal_complete(path: &Path, rows: usize) -> HashMap<String, journal:
 fn reconcile_opts(dir: &TestDir, via: Via) -> ReconcileOptions {
     ReconcileOptions {
         files: vec![dir.write("r.csv", seeds::csv(&seeds::rows(42, 1)))],
-        format: ykprov::cli::SeedFormat::Auto,
+        format: ykprov::seed::SeedFormat::Auto,
         via,
         scope: Scope::Org,
         stale_after: chrono::Duration::days(90),

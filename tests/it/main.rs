@@ -1,5 +1,5 @@
 //! One integration-test binary: the emulator on port 0, a temp dir per test, and the tool run
-//! in-process through `app::run` or as the real binary.
+//! in-process through `ykprov::run` or as the real binary.
 
 mod cli;
 mod crash;

@@ -11,11 +11,11 @@ use tokio::sync::watch;
 use ykprov::emulator::oauth::OAuthClient;
 use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::okta::config::{Credential, OAuthSettings};
+use ykprov::okta::inventory::Via;
 use ykprov::okta::oauth::{READ_SCOPES, UPLOAD_SCOPES};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::{ApiError, ClientConfig, OktaClient};
 use ykprov::reconcile::diff::{Category, Scope};
-use ykprov::reconcile::inventory::Via;
 use ykprov::reconcile::{reconcile, ReconcileOptions};
 use ykprov::secret::Secret;
 use ykprov::upload::upload;
@@ -69,7 +69,7 @@ fn oauth_client(url: &str, s: OAuthSettings, scopes: &[&str]) -> OktaClient {
 fn reconcile_opts(file: &Path) -> ReconcileOptions {
     ReconcileOptions {
         files: vec![file.to_path_buf()],
-        format: ykprov::cli::SeedFormat::Auto,
+        format: ykprov::seed::SeedFormat::Auto,
         via: Via::Pages,
         scope: Scope::File,
         stale_after: chrono::Duration::days(90),

@@ -4,14 +4,14 @@ use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::{client_for, options, run};
 use std::path::PathBuf;
-use ykprov::cli::SeedFormat;
 use ykprov::demo::rehearse::Rehearsal;
 use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle};
+use ykprov::okta::inventory::Via;
 use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::{Category, Scope};
-use ykprov::reconcile::inventory::Via;
 use ykprov::reconcile::{reconcile, ReconcileOptions, ReconcileResult};
 use ykprov::secret::Secret;
+use ykprov::seed::SeedFormat;
 use ykprov::seed::{AccessCode, AesKey, PrivateId, PublicId, Seed, SerialNumber};
 
 fn seed_of(r: &seeds::Row) -> Seed {

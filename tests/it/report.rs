@@ -9,10 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use std::path::{Path, PathBuf};
 use ykprov::emulator::{self, EmulatorConfig};
 use ykprov::journal::{Counts, Entry, Header, Journal, RowResult};
+use ykprov::okta::inventory::{RemoteToken, Via};
 use ykprov::okta::models::TokenStatus;
 use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::{self, Category, DiffOptions, InvalidRow, LocalRow, Scope};
-use ykprov::reconcile::inventory::{RemoteToken, Via};
 use ykprov::reconcile::{self, ReconcileOptions, ReconcileResult};
 use ykprov::report::{self, AuditReport, ReportFormat};
 
@@ -48,7 +48,7 @@ async fn reports_of_a_real_faulty_upload_name_serials_and_no_secret() {
     let rec = reconcile::reconcile(
         &ReconcileOptions {
             files: vec![file.clone()],
-            format: ykprov::cli::SeedFormat::Auto,
+            format: ykprov::seed::SeedFormat::Auto,
             via: Via::Pages,
             scope: Scope::Org,
             stale_after: Duration::days(90),

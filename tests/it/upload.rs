@@ -6,12 +6,12 @@ use crate::seeds;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::watch;
-use ykprov::cli::SeedFormat;
 use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::journal::{self, Entry, RowResult};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::{ClientConfig, OktaClient};
 use ykprov::secret::Secret;
+use ykprov::seed::SeedFormat;
 use ykprov::upload::{upload, UploadOptions, UploadSummary};
 
 pub fn client_for(emu: &EmulatorHandle, rate: RateSetting) -> OktaClient {

@@ -1,15 +1,15 @@
 //! `ykprov emulate`: flags to [`EmulatorConfig`], then serve until Ctrl-C and save the state.
 
-use super::config::EmulatorConfig;
-use crate::app::Outcome;
+use super::Outcome;
 use crate::cli::EmulateArgs;
+use crate::emulator::config::EmulatorConfig;
 use anyhow::Context;
 
 /// Environment variable that may hold the token (never a flag: secrets stay out of `ps`).
 pub const TOKEN_ENV: &str = "YKPROV_EMULATOR_TOKEN";
 
 /// Builds the config; `env_token` is the value of [`TOKEN_ENV`], if set.
-pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Result<EmulatorConfig> {
+fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Result<EmulatorConfig> {
     let mut problems = Vec::new();
     if !args.bind.ip().is_loopback() && !args.allow_remote {
         problems.push(format!(
@@ -41,7 +41,7 @@ pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow
         };
         let pem = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read the public key of --oauth-client {id}: {path}"))?;
-        oauth_clients.push(super::oauth::OAuthClient {
+        oauth_clients.push(crate::emulator::oauth::OAuthClient {
             client_id: id.to_string(),
             public_key_pem: pem,
             scopes: crate::okta::config::split_scopes(&args.oauth_scopes),
@@ -77,10 +77,10 @@ pub fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow
 }
 
 /// Runs `ykprov emulate` until Ctrl-C.
-pub async fn run_cli(args: EmulateArgs) -> anyhow::Result<Outcome> {
-    let config = config_from_args(&args, std::env::var(TOKEN_ENV).ok())?;
+pub async fn run(args: &EmulateArgs) -> anyhow::Result<Outcome> {
+    let config = config_from_args(args, std::env::var(TOKEN_ENV).ok())?;
     let config_clients: Vec<String> = config.oauth_clients.iter().map(|c| c.client_id.clone()).collect();
-    let handle = super::spawn(config).await?;
+    let handle = crate::emulator::spawn(config).await?;
     // The emulator's own test token is the one secret it may print: clients need it to connect.
     println!("Okta emulator listening on {}", handle.url());
     println!("API token: {}", handle.token());

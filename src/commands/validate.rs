@@ -4,9 +4,10 @@
 //! A file that cannot be used at all (unreadable, Traditional format, XML) does not stop the
 //! others; after they are reported, the first such failure becomes the command's fatal error.
 
-use super::report::{validate_file, FileReport, ValidationOptions, MAX_STORED};
-use crate::app::Outcome;
+use super::Outcome;
 use crate::cli::{GlobalArgs, ValidateArgs};
+use crate::seed::report::MAX_STORED;
+use crate::seed::{validate_file, FileReport, ValidationOptions};
 use anyhow::Context;
 use std::io::Write;
 use std::path::PathBuf;
@@ -54,7 +55,7 @@ fn outcome(results: Vec<(PathBuf, anyhow::Result<FileReport>)>) -> anyhow::Resul
 }
 
 /// One summary line per file, then its errors and (unless quiet) warnings.
-pub fn write_text(
+fn write_text(
     results: &[(PathBuf, anyhow::Result<FileReport>)],
     warnings: bool,
     out: &mut impl Write,
@@ -117,7 +118,7 @@ pub fn write_text(
 }
 
 /// `{"clean": bool, "files": [report | {"path", "error"}]}`.
-pub fn write_json(
+fn write_json(
     results: &[(PathBuf, anyhow::Result<FileReport>)],
     out: &mut impl Write,
 ) -> std::io::Result<()> {
@@ -141,4 +142,30 @@ pub fn write_json(
         .all(|(_, r)| r.as_ref().is_ok_and(|r| r.is_clean() && r.rows > 0));
     serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "clean": clean, "files": files }))?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OKTA: &str =
+        "7886622,ccccccijgibu,b74be6169486,1fcc6d8ce39bf1604e0b17f3e0a11067,,2020-01-10T23:04:10,";
+
+    #[test]
+    fn the_text_summary_lists_counts_then_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seeds.csv");
+        std::fs::write(&path, format!("{OKTA}\n{OKTA}\n0,cb,00,00\n")).unwrap();
+        let r = validate_file(&path, &ValidationOptions::default());
+        let mut out = Vec::new();
+        write_text(&[(path.clone(), r)], true, &mut out).unwrap();
+        let text = String::from_utf8(out)
+            .unwrap()
+            .replace(&path.display().to_string(), "FILE");
+        insta::assert_snapshot!(text, @r"
+        FILE: Yubico format (UTF-8): 3 rows: 2 valid, 1 invalid, 0 skipped, 1 warnings; 1 to upload
+        FILE:3: serial is 0: the programming tool could not read the key's serial (enable serial-api-visible)
+        FILE:2: warning: serial 7886622: same serial and seed as line 1; uploaded once, from that line
+        ");
+    }
 }

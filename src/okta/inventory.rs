@@ -3,14 +3,14 @@
 //! `export` and `reconcile`. Okta's CSV columns are unconfirmed, so its header is matched
 //! tolerantly; when no serial column can be found we say so and fall back to the JSON list.
 
-use crate::okta::models::{okta_time, TokenStatus, YubikeyToken};
-use crate::okta::OktaClient;
+use super::models::{okta_time, TokenStatus, YubikeyToken};
+use super::OktaClient;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// How to fetch the inventory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     /// The CSV export, `forDownload=true`.

@@ -1,9 +1,9 @@
 //! `ykprov config show`: the resolved connection settings and where each came from. Secrets (the
 //! API token, the private key) are printed as `[redacted]`; only their source is shown.
 
-use super::config::{self, AuthMode, Settings, Sourced};
-use crate::app::Outcome;
+use super::Outcome;
 use crate::cli::{ConfigAction, ConfigArgs};
+use crate::okta::config::{self, AuthMode, Settings, Sourced};
 
 /// Runs `ykprov config …`.
 pub fn run(args: &ConfigArgs) -> anyhow::Result<Outcome> {
@@ -46,7 +46,7 @@ pub fn text(s: &Settings) -> String {
         &mut out,
         "privateKey",
         s.private_key.as_ref(),
-        |k| match super::oauth::SigningKey::from_pem(k) {
+        |k| match crate::okta::oauth::SigningKey::from_pem(k) {
             Ok(key) => format!("[redacted] ({} key)", key.alg_name()),
             Err(_) if s.mode.value == AuthMode::PrivateKey => "[redacted] (not a usable key)".into(),
             Err(_) => "[redacted]".into(),

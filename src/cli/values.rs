@@ -1,0 +1,100 @@
+//! The domain's enums as clap values. The enums live in their domain modules (which know nothing
+//! of clap); this is where the command line names them and gives each its help line.
+
+use crate::okta::inventory::Via;
+use crate::reconcile::diff::{Category, Scope};
+use crate::reconcile::output::Format as ReconcileFormat;
+use crate::report::ReportFormat;
+use crate::seed::SeedFormat;
+use crate::telemetry::LogFormat;
+use clap::builder::PossibleValue;
+
+/// `impl clap::ValueEnum` for a domain enum: each variant with its value name and help line.
+macro_rules! value_enum {
+    ($ty:ty { $($variant:path => $name:literal : $help:literal,)+ }) => {
+        impl clap::ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($variant),+]
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(match self {
+                    $($variant => PossibleValue::new($name).help($help),)+
+                })
+            }
+        }
+    };
+}
+
+value_enum!(LogFormat {
+    LogFormat::Text => "text": "Human-readable lines",
+    LogFormat::Json => "json": "One JSON object per line, for scheduled runs",
+});
+
+value_enum!(SeedFormat {
+    SeedFormat::Auto => "auto": "Detect from the first lines",
+    SeedFormat::Yubico => "yubico": "`serial,publicId,privateId,aesKey,accessCode,timestamp,` (ykman -O, Personalization Tool, ykksm)",
+    SeedFormat::Headered => "headered": "A header row names the columns (serialNumber, publicId, privateId, aesKey)",
+});
+
+value_enum!(Via {
+    Via::Download => "download": "The CSV export, `forDownload=true`",
+    Via::Pages => "pages": "The JSON list, `limit=200`",
+});
+
+value_enum!(Scope {
+    Scope::File => "file": "Only serials in the files",
+    Scope::Org => "org": "Also tokens in Okta that no file accounts for",
+});
+
+value_enum!(Category {
+    Category::Unassigned => "unassigned": "Uploaded, not enrolled",
+    Category::Active => "active": "Enrolled and in use",
+    Category::Blocked => "blocked": "Assigned to a user who is no longer active",
+    Category::Revoked => "revoked": "REVOKED, DELETED or INACTIVE: needs a re-upload to be used again",
+    Category::Other => "other": "A status this version does not know; shown as-is",
+    Category::Missing => "missing": "In a file, not in Okta: needs upload",
+    Category::Unexpected => "unexpected": "In Okta, in no file (`--scope org`)",
+    Category::Stale => "stale": "ACTIVE but not used for longer than `--stale-after`",
+    Category::Invalid => "invalid": "An invalid row in a file",
+});
+
+value_enum!(ReconcileFormat {
+    ReconcileFormat::Text => "text": "Counts and the first rows of each actionable category",
+    ReconcileFormat::Json => "json": "The whole result",
+    ReconcileFormat::Csv => "csv": "One row per serial",
+    ReconcileFormat::Md => "md": "Markdown tables",
+});
+
+value_enum!(ReportFormat {
+    ReportFormat::Html => "html": "One self-contained page with charts",
+    ReportFormat::Md => "md": "Markdown, for tickets and wikis",
+    ReportFormat::Csv => "csv": "One row per serial: the full list",
+    ReportFormat::Json => "json": "The whole report as data",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// The command line must name each value as the domain serializes it, so a value written to
+    /// a journal or a result reads back the same on the command line.
+    #[test]
+    fn value_names_match_the_serialized_names() {
+        for c in Category::ALL {
+            assert_eq!(c.to_possible_value().unwrap().get_name(), c.name());
+        }
+        for v in SeedFormat::value_variants() {
+            let json = serde_json::to_value(v).unwrap();
+            assert_eq!(json.as_str(), Some(v.to_possible_value().unwrap().get_name()));
+        }
+        for v in Via::value_variants() {
+            let json = serde_json::to_value(v).unwrap();
+            assert_eq!(json.as_str(), Some(v.to_possible_value().unwrap().get_name()));
+        }
+        for v in Scope::value_variants() {
+            let json = serde_json::to_value(v).unwrap();
+            assert_eq!(json.as_str(), Some(v.to_possible_value().unwrap().get_name()));
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! `ykprov export`: Okta's YubiKey token inventory as CSV (formula-safe), sorted by serial.
+
+use super::output::{emit, is_stdout};
+use super::reconcile::read_only_connection;
+use super::Outcome;
+use crate::cli::ExportArgs;
+use crate::okta::{self, inventory};
+
+/// Runs `ykprov export`.
+pub async fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
+    let client = okta::connect(&read_only_connection(&args.org))?;
+    let mut tokens = inventory::fetch(&client, args.via, args.filter.as_deref(), args.expand_user).await?;
+    tokens.sort_by(|a, b| a.serial.cmp(&b.serial));
+    let mut buf = Vec::new();
+    inventory::write_export(&mut buf, &tokens)?;
+    emit(args.out.as_ref(), &buf)?;
+    if args.out.as_deref().is_some_and(|p| !is_stdout(p)) {
+        eprintln!("exported {} tokens", tokens.len());
+    }
+    Ok(Outcome::Clean)
+}

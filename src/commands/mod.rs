@@ -1,0 +1,64 @@
+//! The command layer: one file per subcommand, each turning its clap arguments into a validated
+//! config, calling the domain, printing the result and returning an [`Outcome`]. This is the only
+//! layer that knows clap, prints a command's output or decides an exit code; the domain modules
+//! return data and never import this one. The library never exits the process and never prints the
+//! final error; `main` does both.
+
+mod config;
+mod demo;
+mod emulate;
+mod export;
+mod output;
+mod reconcile;
+mod report;
+mod signal;
+mod upload;
+mod validate;
+
+use crate::cli::{Cli, Command};
+use std::process::ExitCode;
+
+/// How a command finished, when it did not fail fatally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything as expected: exit 0.
+    Clean,
+    /// Finished, but found problems (invalid rows, failed uploads, differences): exit 1.
+    Problems,
+    /// Stopped by Ctrl-C after a clean shutdown: exit 130.
+    Interrupted,
+}
+
+impl Outcome {
+    /// The process exit code for this outcome.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Clean => ExitCode::SUCCESS,
+            Outcome::Problems => ExitCode::from(1),
+            Outcome::Interrupted => ExitCode::from(130),
+        }
+    }
+
+    /// `Problems` when `problems`, else `Clean`.
+    fn problems_if(problems: bool) -> Self {
+        if problems {
+            Outcome::Problems
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args, &cli.global),
+        Command::Upload(args) => upload::run(&args, &cli.global).await,
+        Command::Reconcile(args) => reconcile::run(&args).await,
+        Command::Export(args) => export::run(&args).await,
+        Command::Demo(args) => demo::run(&args, &cli.global).await,
+        Command::Report(args) => report::run(&args),
+        Command::Emulate(args) => emulate::run(&args).await,
+        Command::Config(args) => config::run(&args),
+    }
+}

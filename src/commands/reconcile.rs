@@ -1,0 +1,48 @@
+//! `ykprov reconcile`: the seed files against Okta's inventory, rendered, with an optional audit
+//! report, exiting 1 when a `--fail-on` category is non-empty.
+
+use super::output::{emit, require_seed_file};
+use super::Outcome;
+use crate::cli::ReconcileArgs;
+use crate::okta::{self, ConnectSettings};
+use crate::reconcile::{self, ReconcileOptions};
+use std::time::Duration;
+
+/// The connection for a read-only command, from its connection flags.
+pub fn read_only_connection(org: &crate::cli::OrgArgs) -> ConnectSettings {
+    ConnectSettings::read_only(
+        org.flags(),
+        Duration::from_secs(org.connect_timeout),
+        Duration::from_secs(org.timeout),
+    )
+}
+
+fn options(args: &ReconcileArgs) -> ReconcileOptions {
+    ReconcileOptions {
+        format: args.format,
+        via: args.via,
+        scope: args.scope,
+        stale_after: args.stale_after,
+        expand_user: args.expand_user,
+        fail_on: args.fail_on.clone(),
+        ..ReconcileOptions::new(args.files.clone())
+    }
+}
+
+/// Runs `ykprov reconcile`.
+pub async fn run(args: &ReconcileArgs) -> anyhow::Result<Outcome> {
+    for f in &args.files {
+        require_seed_file(f)?;
+    }
+    let client = okta::connect(&read_only_connection(&args.org))?;
+    let o = options(args);
+    if let Some(path) = &args.report {
+        crate::report::format_for(path, None)?;
+    }
+    let result = reconcile::reconcile(&o, &client).await?;
+    emit(args.out.as_ref(), &reconcile::render(&result, args.output)?)?;
+    if let Some(path) = &args.report {
+        crate::report::write_reconcile_report(path, &result)?;
+    }
+    Ok(Outcome::problems_if(result.needs_action()))
+}

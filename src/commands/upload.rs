@@ -1,0 +1,122 @@
+//! `ykprov upload`: flags to a checked config, Ctrl-C handling, the upload, the operator's
+//! summary, the optional report, and the exit outcome.
+
+use super::output::require_seed_file;
+use super::signal::ctrl_c;
+use super::Outcome;
+use crate::cli::{GlobalArgs, RateArg, UploadArgs};
+use crate::okta::pacing::RateSetting;
+use crate::okta::{self, ConnectSettings};
+use crate::upload::summary::{invalid_text, summary_text};
+use crate::upload::{upload, UploadOptions, UploadSummary};
+use anyhow::Context;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Okta's org-wide concurrency limit: more in flight can only earn 429s.
+pub const MAX_CONCURRENCY: usize = 75;
+
+/// Everything `upload` needs, checked.
+struct UploadConfig {
+    options: UploadOptions,
+    connection: ConnectSettings,
+    report: Option<PathBuf>,
+}
+
+impl UploadConfig {
+    /// Checks the flags together and lists every problem at once, each with its flag.
+    fn from_args(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Self> {
+        let mut problems = Vec::new();
+        if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
+            problems.push(format!(
+                "--concurrency must be 1 to {MAX_CONCURRENCY} (Okta's org-wide limit), got {}",
+                args.concurrency
+            ));
+        }
+        if !(args.share > 0.0 && args.share <= 1.0) {
+            problems.push(format!(
+                "--share must be more than 0 and at most 1, got {}",
+                args.share
+            ));
+        }
+        if args.max_attempts == 0 {
+            problems.push("--max-attempts must be at least 1".to_string());
+        }
+        if !problems.is_empty() {
+            anyhow::bail!(problems.join("; "));
+        }
+        let rate = rate_setting(args.rate, args.share);
+        let options = UploadOptions {
+            file: args.file.clone(),
+            journal: args.journal.clone(),
+            resume: args.resume,
+            dry_run: args.dry_run,
+            skip_invalid: args.skip_invalid,
+            concurrency: args.concurrency,
+            max_attempts: args.max_attempts,
+            format: args.format,
+            last_wins: args.last_wins,
+            rate,
+            quiet: global.quiet,
+        };
+        let connection = ConnectSettings {
+            flags: args.org.flags(),
+            connect_timeout: Duration::from_secs(args.org.connect_timeout),
+            timeout: Duration::from_secs(args.org.timeout),
+            write_rate: rate,
+            scopes: crate::okta::oauth::UPLOAD_SCOPES,
+        };
+        Ok(UploadConfig {
+            options,
+            connection,
+            report: args.report.clone(),
+        })
+    }
+}
+
+/// The pace for a `--rate` and `--share`.
+pub fn rate_setting(rate: RateArg, share: f64) -> RateSetting {
+    match rate {
+        RateArg::Auto => RateSetting::Auto { share },
+        RateArg::PerMinute(n) => RateSetting::PerMinute(n),
+    }
+}
+
+/// Runs `ykprov upload`.
+pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    let config = UploadConfig::from_args(args, global)?;
+    let opts = &config.options;
+    require_seed_file(&opts.file)?;
+    crate::okta::config::warn_if_shared(&opts.file);
+    if let Some(path) = &config.report {
+        crate::report::format_for(path, None)?;
+    }
+    let client = okta::connect(&config.connection)?;
+    let (shutdown, quit_now) = ctrl_c();
+    let summary = tokio::select! {
+        s = upload(opts, client, shutdown) => s?,
+        _ = quit_now => return Ok(Outcome::Interrupted),
+    };
+    print!("{}{}", invalid_text(&summary), summary_text(&summary));
+    if let (Some(path), Some(journal)) = (&config.report, &summary.journal) {
+        crate::report::write_upload_report(path, journal).with_context(|| {
+            format!(
+                "the upload finished but its report was not written; retry with `ykprov report --journal {} --out {}`",
+                journal.display(),
+                path.display()
+            )
+        })?;
+    }
+    outcome(&summary)
+}
+
+fn outcome(summary: &UploadSummary) -> anyhow::Result<Outcome> {
+    if let Some(fatal) = &summary.fatal {
+        anyhow::bail!("upload stopped: {fatal}");
+    }
+    Ok(if summary.interrupted {
+        Outcome::Interrupted
+    } else {
+        Outcome::problems_if(!summary.is_clean())
+    })
+}

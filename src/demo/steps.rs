@@ -1,0 +1,213 @@
+//! The demo's steps, in order: each does one thing against the emulator and narrates it.
+
+use super::rehearse::Rehearsal;
+use super::seeds::{self, FakeKey};
+use super::{DemoOptions, Narrator};
+use crate::emulator::EmulatorHandle;
+use crate::okta::inventory::Via;
+use crate::okta::pacing::RateSetting;
+use crate::okta::{ClientConfig, OktaClient};
+use crate::reconcile::diff::Scope;
+use crate::reconcile::{self, output, ReconcileOptions, ReconcileResult};
+use crate::secret::Secret;
+use crate::seed::{self, AccessCode, AesKey, PrivateId, PublicId, Seed, SerialNumber, ValidationOptions};
+use crate::upload::{self, UploadOptions, UploadSummary};
+use std::path::{Path, PathBuf};
+
+/// Keys the demo's users enroll.
+const ENROLLED: usize = 8;
+
+/// Every step in order; true when every serial was stored exactly once and no row failed.
+pub(super) async fn pipeline(
+    opts: &DemoOptions,
+    emu: &EmulatorHandle,
+    out: &mut dyn Narrator,
+) -> anyhow::Result<bool> {
+    introduce(emu, out);
+    let (keys, file) = write_seed_file(opts)?;
+    validate(&file, out)?;
+    let client = {
+        let mut cfg = ClientConfig::new(emu.url().parse()?, Secret::new(emu.token()));
+        cfg.write_rate = RateSetting::Auto { share: 0.5 };
+        OktaClient::new(cfg)?
+    };
+    let summary = upload(opts, &file, &client, out).await?;
+    act(emu, &keys, out).await?;
+    let rec = reconcile(&file, &client, out).await?;
+    write_reports(&opts.dir, &summary, &rec, out)?;
+    Ok(prove(emu, &keys, &summary, out))
+}
+
+fn seed_from_line(line: &str) -> anyhow::Result<Seed> {
+    let f: Vec<&str> = line.split(',').collect();
+    let bad = |what: &str| anyhow::anyhow!("demo generator wrote a bad {what}");
+    let field = |i: usize| f.get(i).copied().unwrap_or_default();
+    Ok(Seed {
+        serial: SerialNumber::parse(field(0)).map_err(|_| bad("serial"))?,
+        public_id: PublicId::parse(field(1)).map_err(|_| bad("public id"))?,
+        private_id: PrivateId::parse(field(2)).map_err(|_| bad("private id"))?,
+        aes_key: AesKey::parse(field(3)).map_err(|_| bad("AES key"))?,
+        access_code: AccessCode::parse("").map_err(|_| bad("access code"))?,
+    })
+}
+
+fn introduce(emu: &EmulatorHandle, out: &mut dyn Narrator) {
+    out.step(
+        "1/6 emulator",
+        &format!(
+            "an Okta emulator is listening on {} with Okta's behaviour: 600 uploads per 10 s window (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% uploads whose answer is lost after they were stored, and 12 users.",
+            emu.url()
+        ),
+    );
+}
+
+/// The fake seed file (and a README saying so), written atomically.
+fn write_seed_file(opts: &DemoOptions) -> anyhow::Result<(Vec<FakeKey>, PathBuf)> {
+    let (keys, text) = seeds::generate(opts.rows, opts.seed);
+    let file = opts.dir.join("FAKE-demo-seeds.csv");
+    crate::atomic::write(&file, |w| Ok(w.write_all(text.as_bytes())?))?;
+    crate::atomic::write(&opts.dir.join("README.txt"), |w| {
+        Ok(w.write_all(b"Everything in this folder was made by `ykprov demo`. The seeds are FAKE: generated, never programmed into a key.\n")?)
+    })?;
+    Ok((keys, file))
+}
+
+fn validate(file: &Path, out: &mut dyn Narrator) -> anyhow::Result<()> {
+    let report = seed::validate_file(file, &ValidationOptions::default())?;
+    let mut lines = format!(
+        "{}: {} rows, {} valid, {} invalid (reported by file, line and field; never by value):",
+        file.display(),
+        report.rows,
+        report.valid,
+        report.error_count
+    );
+    for e in &report.errors {
+        lines.push_str(&format!("\n  {e}"));
+    }
+    out.step("2/6 validate", &lines);
+    Ok(())
+}
+
+async fn upload(
+    opts: &DemoOptions,
+    file: &Path,
+    client: &OktaClient,
+    out: &mut dyn Narrator,
+) -> anyhow::Result<UploadSummary> {
+    let options = UploadOptions {
+        file: file.to_path_buf(),
+        journal: None,
+        resume: false,
+        dry_run: false,
+        skip_invalid: true,
+        concurrency: 4,
+        max_attempts: 6,
+        format: seed::SeedFormat::Auto,
+        last_wins: false,
+        rate: RateSetting::Auto { share: 0.5 },
+        quiet: opts.quiet,
+    };
+    out.show(
+        "\n== 3/6 upload (pacing at half of the limit Okta announces, as Okta recommends for one token)\n",
+    );
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let summary = upload::upload(&options, client.clone(), shutdown).await?;
+    out.show(&upload::summary::summary_text(&summary));
+    out.show(&format!(
+        "the {} invalid rows were journaled and skipped; the lost answers were settled by looking the serial up, never by a blind re-send.\n",
+        summary.counts.invalid
+    ));
+    Ok(summary)
+}
+
+/// Users enroll keys with real OTPs, an admin deletes one token, a user leaves.
+async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> anyhow::Result<()> {
+    let admin = Rehearsal::new(&emu.url(), &Secret::new(emu.token()))?;
+    let users = emu.users();
+    let enrolled = ENROLLED.min(keys.len()).min(users.len());
+    for (i, key) in keys.iter().take(enrolled).enumerate() {
+        admin.enroll(&users[i].id, &seed_from_line(&key.line)?, 1).await?;
+    }
+    let mut deleted = None;
+    if let Some(key) = keys.get(enrolled) {
+        if let Some(t) = admin.token_of(&format!("{:012}", key.serial)).await? {
+            admin.delete_token(&t.id).await?;
+            deleted = Some(key.serial);
+        }
+    }
+    if enrolled > 0 {
+        admin.deactivate_user(&users[enrolled - 1].id).await?;
+    }
+    out.step(
+        "4/6 users act",
+        &format!(
+            "{enrolled} users enrolled their keys by typing a one-time password the key would generate (AES-128, CRC checked by the emulator);\nan admin deleted the token of serial {}; the user {} left and was deactivated, so their key is now BLOCKED.",
+            deleted.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+            users.get(enrolled.saturating_sub(1)).map(|u| u.login.as_str()).unwrap_or("-")
+        ),
+    );
+    Ok(())
+}
+
+async fn reconcile(
+    file: &Path,
+    client: &OktaClient,
+    out: &mut dyn Narrator,
+) -> anyhow::Result<ReconcileResult> {
+    let options = ReconcileOptions {
+        via: Via::Download,
+        scope: Scope::Org,
+        expand_user: true,
+        ..ReconcileOptions::new(vec![file.to_path_buf()])
+    };
+    let rec = reconcile::reconcile(&options, client).await?;
+    out.step("5/6 reconcile", &output::text(&rec));
+    out.show(
+        "unassigned: uploaded, waiting for a user; active: enrolled; blocked: the user left (revoke, then re-upload to reuse);\nmissing: in the file but not in Okta (here: the deleted token; `ykprov upload` would restore it); invalid: rows to fix.\n",
+    );
+    Ok(rec)
+}
+
+fn write_reports(
+    dir: &Path,
+    summary: &UploadSummary,
+    rec: &ReconcileResult,
+    out: &mut dyn Narrator,
+) -> anyhow::Result<()> {
+    let json_path = dir.join("reconcile.json");
+    let md_path = dir.join("reconcile.md");
+    for (path, format) in [(&json_path, output::Format::Json), (&md_path, output::Format::Md)] {
+        let bytes = reconcile::render(rec, format)?;
+        crate::atomic::write(path, |w| Ok(w.write_all(&bytes)?))?;
+    }
+    let mut written = vec![json_path, md_path];
+    if let Some(j) = &summary.journal {
+        written.push(j.clone());
+    }
+    written.extend(super::reports(dir, summary.journal.as_deref(), rec)?);
+    let listing: Vec<String> = written.iter().map(|p| format!("  {}", p.display())).collect();
+    out.step(
+        "6/6 reports",
+        &format!(
+            "written (mode 0600, no secrets in any of them):\n{}",
+            listing.join("\n")
+        ),
+    );
+    Ok(())
+}
+
+/// The emulator's own log as the witness: each serial stored exactly once.
+fn prove(emu: &EmulatorHandle, keys: &[FakeKey], summary: &UploadSummary, out: &mut dyn Narrator) -> bool {
+    let log = emu.log();
+    let exactly_once = keys
+        .iter()
+        .all(|k| log.stored_per_serial.get(&format!("{:012}", k.serial)) == Some(&1));
+    out.show(&format!(
+        "\nproof from the emulator's own log: {} uploads stored, each serial exactly once: {}; {} answers lost after commit, {} server errors injected.\n",
+        log.stored_per_serial.values().sum::<u32>(),
+        if exactly_once { "yes" } else { "NO" },
+        log.dropped_after_commit,
+        log.failed
+    ));
+    exactly_once && summary.counts.failed == 0
+}
