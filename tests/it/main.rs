@@ -1,6 +1,7 @@
 //! One integration-test binary: the emulator on port 0, a temp dir per test, and the tool run
 //! in-process through `ykprov::run` or as the real binary.
 
+mod architecture;
 mod cli;
 mod crash;
 mod demo;
