@@ -2,14 +2,34 @@
 //!
 //! # Layout
 //!
-//! - [`cli`] and [`app`]: the command line and the dispatch of each subcommand.
+//! Two layers, and arrows only point down (`tests/it/architecture.rs` keeps it so):
+//!
+//! ```text
+//! command layer   main.rs -> cli (clap types) + commands/ (one file per subcommand:
+//!                 args -> checked config -> domain call -> print -> Outcome)
+//! -------------------------------------------------------------------------------------
+//! domain          demo      -> upload, reconcile, report, emulator, okta, seed
+//!   (each line    report    -> reconcile, journal, okta, seed
+//!   may use only  upload    -> journal, okta, seed
+//!   what is to    reconcile -> okta, seed
+//!   its right)    emulator  -> okta (models), seed
+//!                 journal   -> okta (models)
+//!                 okta      -> seed
+//!                 seed
+//! shared leaves   secret, atomic, progress, telemetry: used by any layer, use nothing above
+//! ```
+//!
+//! - [`cli`] and [`commands`]: the command line and each subcommand; the only code that knows clap,
+//!   prints a command's result or decides its exit [`Outcome`].
 //! - [`seed`]: reading and validating seed files into [`seed::Seed`] values that cannot be invalid.
-//! - [`okta`]: the HTTP contract with Okta (models, client, pacing, errors, auth).
+//! - [`okta`]: the HTTP contract with Okta (models, client, [`okta::connect()`], pacing, errors,
+//!   auth, the token inventory).
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`report`]: audit reports from journals and reconciliations.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
-//! - [`secret`]: the redacting wrapper every secret lives in.
-//! - [`telemetry`]: logging to stderr.
+//! - [`demo`]: the demo's steps, narrated through a [`demo::Narrator`].
+//! - [`secret`], [`atomic`], [`progress`], [`telemetry`]: the redacting wrapper every secret lives
+//!   in, atomic 0600 output files, the progress bar, logging to stderr.
 
 pub mod atomic;
 pub mod cli;

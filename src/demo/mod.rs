@@ -5,7 +5,7 @@
 //! number. Nothing is left running.
 //!
 //! It narrates through a [`Narrator`] so that the command layer decides where the text goes; each
-//! step is its own function in [`steps`].
+//! step is its own function in `steps`.
 
 pub mod rehearse;
 pub mod seeds;
