@@ -404,6 +404,10 @@ pub struct EmulateArgs {
     /// Require DPoP-bound tokens, as an app with "Require DPoP" does.
     #[arg(long)]
     pub require_dpop: bool,
+    /// Serve another reading of a contract point Okta does not document (repeatable):
+    /// `soft-delete` keeps deleted tokens listed as REVOKED and lets their serial be uploaded again.
+    #[arg(long, value_name = "NAME[=VALUE]")]
+    pub quirk: Vec<String>,
 }
 
 #[cfg(test)]

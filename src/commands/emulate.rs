@@ -3,6 +3,7 @@
 use super::Outcome;
 use crate::cli::EmulateArgs;
 use crate::emulator::config::EmulatorConfig;
+use crate::emulator::quirks::Quirks;
 use anyhow::Context;
 
 /// Environment variable that may hold the token (never a flag: secrets stay out of `ps`).
@@ -47,8 +48,13 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
             scopes: crate::okta::config::split_scopes(&args.oauth_scopes),
         });
     }
+    let quirks = Quirks::parse_all(args.quirk.iter().map(String::as_str)).unwrap_or_else(|errors| {
+        problems.extend(errors.iter().map(|e| format!("--quirk: {e}")));
+        Quirks::default()
+    });
     let config = EmulatorConfig {
         bind: args.bind,
+        quirks,
         oauth_clients,
         access_token_lifetime: args.access_token_lifetime,
         require_dpop: args.require_dpop,
@@ -79,10 +85,14 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
 /// Runs `ykprov emulate` until Ctrl-C.
 pub async fn run(args: &EmulateArgs) -> anyhow::Result<Outcome> {
     let config = config_from_args(args, std::env::var(TOKEN_ENV).ok())?;
+    let config_quirks = config.quirks.clone();
     let config_clients: Vec<String> = config.oauth_clients.iter().map(|c| c.client_id.clone()).collect();
     let handle = crate::emulator::spawn(config).await?;
     // The emulator's own test token is the one secret it may print: clients need it to connect.
     println!("Okta emulator listening on {}", handle.url());
+    if config_quirks != Quirks::default() {
+        println!("quirks: {config_quirks}");
+    }
     println!("API token: {}", handle.token());
     for c in &config_clients {
         println!(
@@ -191,5 +201,13 @@ mod tests {
         let c = config_from_args(&args(&["--no-rate-limit", "--concurrency-limit", "0"]), None).unwrap();
         assert!(c.get_limit.is_none() && c.post_limit.is_none() && c.concurrency_limit.is_none());
         assert!(config_from_args(&args(&["--fail-rate", "1.5"]), None).is_err());
+    }
+
+    #[test]
+    fn quirks_are_switched_on_by_name_and_unknown_ones_refused() {
+        let c = config_from_args(&args(&["--quirk", "soft-delete"]), None).unwrap();
+        assert!(c.quirks.soft_delete);
+        let err = config_from_args(&args(&["--quirk", "soft-delete", "--quirk", "nope"]), None).unwrap_err();
+        assert!(err.to_string().contains("--quirk: unknown quirk `nope`"), "{err}");
     }
 }

@@ -124,6 +124,8 @@ pub struct EmulatorConfig {
     pub access_token_lifetime: Duration,
     /// Refuse token requests without a DPoP proof, as an app with "Require DPoP" does.
     pub require_dpop: bool,
+    /// Readings of the unconfirmed contract points other than the default (`--quirk`).
+    pub quirks: super::quirks::Quirks,
 }
 
 impl Default for EmulatorConfig {
@@ -148,6 +150,7 @@ impl Default for EmulatorConfig {
             oauth_clients: Vec::new(),
             access_token_lifetime: Duration::from_secs(3600),
             require_dpop: false,
+            quirks: super::quirks::Quirks::default(),
         }
     }
 }

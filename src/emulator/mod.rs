@@ -12,6 +12,7 @@
 //! - [`filter`], [`pagination`]: the list's `filter`, cursors and `Link` headers.
 //! - [`rate_limit`], [`faults`], [`log`], [`auth`], [`otp`], [`users`]: one concept each.
 //!
+//! - [`quirks`]: the other readings of unconfirmed contract points (`--quirk`).
 //! - [`oauth`]: `/oauth2/v1/token` for service apps (`private_key_jwt`, DPoP) and scope checks.
 //!
 //! It does not emulate anything else of Okta (groups, apps, sessions, user-facing OAuth).
@@ -26,6 +27,7 @@ pub mod log;
 pub mod oauth;
 pub mod otp;
 pub mod pagination;
+pub mod quirks;
 pub mod rate_limit;
 mod routes;
 pub mod server;
@@ -56,6 +58,7 @@ pub(crate) struct Shared {
     faults: faults::Faults,
     recorder: log::Recorder,
     max_page_size: u32,
+    quirks: quirks::Quirks,
 }
 
 /// A running emulator. Dropping it stops the server without saving; call
@@ -119,6 +122,7 @@ pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
         ),
         recorder: log::Recorder::default(),
         max_page_size: config.max_page_size,
+        quirks: config.quirks.clone(),
     });
     let router = routes::router(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();

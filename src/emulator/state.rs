@@ -198,9 +198,12 @@ impl Store {
     fn index_and_insert(&mut self, token: StoredToken) -> &StoredToken {
         let seq = token.seq;
         self.by_id.insert(token.id.clone(), seq);
-        self.by_serial.insert(token.serial.clone(), seq);
-        self.by_public_id
-            .insert(token.public_id.as_str().to_string(), seq);
+        // History (a soft-deleted record) holds neither its serial nor its public id.
+        if token.status.is_live() {
+            self.by_serial.insert(token.serial.clone(), seq);
+            self.by_public_id
+                .insert(token.public_id.as_str().to_string(), seq);
+        }
         if let Some(f) = &token.factor_id {
             self.by_factor.insert(f.clone(), seq);
         }
@@ -235,8 +238,10 @@ impl Store {
         self.tokens.values()
     }
 
-    /// Deletes an unassigned, blocked or otherwise unenrolled token.
-    pub fn delete(&mut self, id: &str) -> Result<(), StoreError> {
+    /// Deletes an unassigned, blocked or otherwise unenrolled token. With `soft`, the record stays
+    /// (REVOKED, still listed and readable by id) but no longer holds its serial or public id, so
+    /// the key's seed can be uploaded again.
+    pub fn delete(&mut self, id: &str, soft: bool, at: DateTime<Utc>) -> Result<(), StoreError> {
         let seq = *self
             .by_id
             .get(id)
@@ -248,10 +253,29 @@ impl Store {
         if token.status == TokenStatus::Active {
             return Err(StoreError::TokenAssigned);
         }
-        if let Some(token) = self.tokens.remove(&seq) {
-            self.by_id.remove(&token.id);
-            self.by_serial.remove(&token.serial);
-            self.by_public_id.remove(token.public_id.as_str());
+        if soft && !token.status.is_live() {
+            // Already history: deleting it again changes nothing, as a repeated DELETE should.
+            return Ok(());
+        }
+        let token = if soft {
+            self.tokens.get_mut(&seq).map(|t| {
+                t.status = TokenStatus::Revoked;
+                t.last_updated = at;
+                t.user_id = None;
+                t.clone()
+            })
+        } else {
+            self.tokens.remove(&seq).inspect(|t| {
+                self.by_id.remove(&t.id);
+            })
+        };
+        if let Some(token) = token {
+            if self.by_serial.get(&token.serial) == Some(&seq) {
+                self.by_serial.remove(&token.serial);
+            }
+            if self.by_public_id.get(token.public_id.as_str()) == Some(&seq) {
+                self.by_public_id.remove(token.public_id.as_str());
+            }
             if let Some(f) = &token.factor_id {
                 self.by_factor.remove(f);
             }
@@ -549,6 +573,20 @@ mod tests {
     }
 
     #[test]
+    fn a_soft_delete_keeps_the_record_as_revoked_and_frees_the_serial() {
+        let mut s = Store::default();
+        let id = s.insert(new_token(5, "ccccccccccce"), now()).unwrap().id.clone();
+        s.delete(&id, true, now()).unwrap();
+        assert_eq!(s.get(&id).map(|t| t.status.clone()), Some(TokenStatus::Revoked));
+        assert!(s.by_serial("000000000005").is_none());
+        s.delete(&id, true, now()).unwrap();
+        let again = s.insert(new_token(5, "ccccccccccce"), now()).unwrap().id.clone();
+        assert_ne!(again, id);
+        assert_eq!(s.by_serial("000000000005").map(|t| t.id.clone()), Some(again));
+        assert_eq!(s.all().filter(|t| t.serial == "000000000005").count(), 2);
+    }
+
+    #[test]
     fn active_tokens_cannot_be_deleted_and_deactivation_blocks_them() {
         let mut s = Store::default();
         s.add_users(users::generate(1, now()));
@@ -557,10 +595,10 @@ mod tests {
         let otp = otp::generate(&t.public_id, &t.private_id, &t.aes_key, 3, 0, 1, 1);
         let id = s.insert(t, now()).unwrap().id.clone();
         s.enroll(&uid, &otp, now()).unwrap();
-        assert_eq!(s.delete(&id), Err(StoreError::TokenAssigned));
+        assert_eq!(s.delete(&id, false, now()), Err(StoreError::TokenAssigned));
         s.deactivate_user(&uid, now()).unwrap();
         assert_eq!(s.get(&id).unwrap().status, TokenStatus::Blocked);
-        assert_eq!(s.delete(&id), Ok(()));
+        assert_eq!(s.delete(&id, false, now()), Ok(()));
         assert!(s.get(&id).is_none() && s.by_serial("000000000005").is_none());
     }
 }

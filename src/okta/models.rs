@@ -80,6 +80,17 @@ pub enum TokenStatus {
 }
 
 impl TokenStatus {
+    /// Whether a record in this status is the key's current one (UNASSIGNED, ACTIVE or BLOCKED).
+    /// REVOKED, DELETED and INACTIVE records are history: Okta may keep listing them after the
+    /// key was deleted, while the serial can be uploaded again. A status Okta adds later counts as
+    /// live, so nothing is uploaded over a record we do not understand.
+    pub fn is_live(&self) -> bool {
+        !matches!(
+            self,
+            TokenStatus::Revoked | TokenStatus::Deleted | TokenStatus::Inactive
+        )
+    }
+
     /// Okta's spelling.
     pub fn as_str(&self) -> &str {
         match self {

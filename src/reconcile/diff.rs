@@ -120,6 +120,10 @@ pub struct Item {
     pub file: Option<String>,
     /// Line in the file.
     pub line: Option<u64>,
+    /// Okta's statuses of the serial's other records (history such as REVOKED), oldest first;
+    /// with a live record, they say the key was uploaded again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<String>,
 }
 
 /// Knobs of the diff.
@@ -173,6 +177,31 @@ fn category_of(t: &RemoteToken, opts: &DiffOptions) -> Category {
     }
 }
 
+/// A serial's records: the one that says where it stands, and the rest (history).
+struct Records<'a> {
+    current: &'a RemoteToken,
+    history: Vec<&'a RemoteToken>,
+}
+
+/// The record that stands for a serial: its live one (UNASSIGNED, ACTIVE, BLOCKED or a status we
+/// do not know); with none, the newest of its history. Okta keeps at most one live record per
+/// serial; should a list repeat one, the first wins.
+fn current_of<'a>(records: &[&'a RemoteToken]) -> Option<Records<'a>> {
+    let live = records.iter().position(|t| t.status.is_live());
+    let pick = live.or_else(|| (0..records.len()).max_by_key(|&i| (records[i].created, i)))?;
+    let mut history: Vec<&RemoteToken> = records
+        .iter()
+        .enumerate()
+        .filter(|&(i, t)| i != pick && !(live.is_some() && t.status.is_live()))
+        .map(|(_, t)| *t)
+        .collect();
+    history.sort_by_key(|t| t.created);
+    Some(Records {
+        current: records[pick],
+        history,
+    })
+}
+
 /// Joins the files' rows with Okta's tokens on the 12-digit serial.
 pub fn diff(
     local: &[LocalRow],
@@ -180,19 +209,18 @@ pub fn diff(
     invalid: Vec<InvalidRow>,
     opts: &DiffOptions,
 ) -> Reconciliation {
-    let mut by_serial: HashMap<&str, &RemoteToken> = HashMap::with_capacity(remote.len());
+    let mut by_serial: HashMap<&str, Vec<&RemoteToken>> = HashMap::with_capacity(remote.len());
     for t in remote {
-        // Okta keeps one token per serial; if a list repeats one, the first wins.
-        by_serial.entry(t.serial.as_str()).or_insert(t);
+        by_serial.entry(t.serial.as_str()).or_default().push(t);
     }
+    let records = |serial: &str| by_serial.get(serial).and_then(|r| current_of(r));
     let mut items = Vec::with_capacity(local.len());
     let mut seen = std::collections::HashSet::with_capacity(local.len());
     for row in local {
         if !seen.insert(row.serial.as_str()) {
             continue;
         }
-        let remote = by_serial.get(row.serial.as_str()).copied();
-        let mut item = item_for(&row.serial, remote, opts);
+        let mut item = item_for(&row.serial, records(&row.serial).as_ref(), opts);
         item.file = Some(row.file.clone());
         item.line = Some(row.line);
         items.push(item);
@@ -200,7 +228,7 @@ pub fn diff(
     if opts.scope == Scope::Org {
         for t in remote {
             if !seen.contains(t.serial.as_str()) && seen.insert(t.serial.as_str()) {
-                let mut item = item_for(&t.serial, Some(t), opts);
+                let mut item = item_for(&t.serial, records(&t.serial).as_ref(), opts);
                 item.category = Category::Unexpected;
                 items.push(item);
             }
@@ -219,9 +247,9 @@ pub fn diff(
     }
 }
 
-fn item_for(serial: &str, remote: Option<&RemoteToken>, opts: &DiffOptions) -> Item {
-    match remote {
-        None => Item {
+fn item_for(serial: &str, records: Option<&Records<'_>>, opts: &DiffOptions) -> Item {
+    let Some(Records { current: t, history }) = records else {
+        return Item {
             serial: serial.to_string(),
             category: Category::Missing,
             status: None,
@@ -231,21 +259,23 @@ fn item_for(serial: &str, remote: Option<&RemoteToken>, opts: &DiffOptions) -> I
             last_verified: None,
             file: None,
             line: None,
-        },
-        Some(t) => Item {
-            serial: serial.to_string(),
-            category: category_of(t, opts),
-            status: Some(t.status.to_string()),
-            token_id: Some(t.id.clone()),
-            user_id: t.user_id.clone(),
-            login: t.login.clone(),
-            last_verified: t
-                .last_verified
-                .as_ref()
-                .map(crate::okta::models::okta_time::format),
-            file: None,
-            line: None,
-        },
+            history: Vec::new(),
+        };
+    };
+    Item {
+        serial: serial.to_string(),
+        category: category_of(t, opts),
+        status: Some(t.status.to_string()),
+        token_id: Some(t.id.clone()),
+        user_id: t.user_id.clone(),
+        login: t.login.clone(),
+        last_verified: t
+            .last_verified
+            .as_ref()
+            .map(crate::okta::models::okta_time::format),
+        file: None,
+        line: None,
+        history: history.iter().map(|h| h.status.to_string()).collect(),
     }
 }
 
@@ -284,6 +314,34 @@ mod tests {
             user_id: None,
             login: None,
         }
+    }
+
+    #[test]
+    fn a_live_record_wins_over_history_and_the_history_is_kept() {
+        let mut old = remote(1, "REVOKED", None);
+        old.id = "ykkold".into();
+        let mut again = remote(1, "UNASSIGNED", None);
+        again.created = Some(now() - Duration::days(1));
+        let rec = diff(&[local(1)], &[old, again], vec![], &opts(Scope::File));
+        let item = &rec.items[0];
+        assert_eq!(item.category, Category::Unassigned);
+        assert_eq!(item.token_id.as_deref(), Some("ykk1"));
+        assert_eq!(item.history, ["REVOKED"]);
+        assert_eq!(rec.count(&Category::Revoked), 0);
+    }
+
+    #[test]
+    fn a_serial_with_only_history_is_revoked_by_its_newest_record() {
+        let mut older = remote(2, "DELETED", None);
+        older.id = "ykkolder".into();
+        older.created = Some(now() - Duration::days(500));
+        let newer = remote(2, "REVOKED", None);
+        let rec = diff(&[local(2)], &[newer, older], vec![], &opts(Scope::Org));
+        assert_eq!(rec.items.len(), 1, "one item per serial, however many records");
+        let item = &rec.items[0];
+        assert_eq!(item.category, Category::Revoked);
+        assert_eq!(item.status.as_deref(), Some("REVOKED"));
+        assert_eq!(item.history, ["DELETED"]);
     }
 
     #[test]

@@ -149,6 +149,7 @@ fn item(serial: u32, category: Category, status: Option<&str>, login: Option<&st
         last_verified: None,
         file: Some("seeds.csv".into()),
         line: Some(u64::from(serial)),
+        history: Vec::new(),
     }
 }
 

@@ -216,7 +216,7 @@ pub async fn delete_one(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_or_404(path)?;
-    match store(&shared).delete(&id) {
+    match store(&shared).delete(&id, shared.quirks.soft_delete, state::now()) {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::TokenAssigned) => Err(ApiError::yubikey_assigned()),
         Err(_) => Err(ApiError::not_found(&format!("{id} (YubikeyToken)"))),
