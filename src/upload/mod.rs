@@ -6,6 +6,7 @@
 //! [`concurrency`], retries and in-doubt lookups in [`worker`], durability in `journal`.
 
 pub mod concurrency;
+pub mod policy;
 pub mod preflight;
 pub mod summary;
 pub mod worker;
