@@ -6,16 +6,17 @@
 //! [`concurrency`], retries and in-doubt lookups in [`worker`], durability in `journal`.
 
 pub mod concurrency;
+pub mod options;
 pub mod policy;
 pub mod preflight;
 pub mod summary;
 pub mod worker;
 
+pub use options::UploadOptions;
+
 use crate::journal::{self, Counts, Entry, Header, Journal, Replay, RowResult};
-use crate::okta::pacing::RateSetting;
 use crate::okta::{Bucket, OktaClient};
 use crate::progress::Progress;
-use crate::seed::SeedFormat;
 use crate::seed::{self, FileReport, ReaderOptions, RowOutcome, SeedReader, ValidationOptions};
 use anyhow::Context;
 use chrono::Utc;
@@ -27,33 +28,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use worker::{Ctx, Done, Fatal, Work};
-
-/// Validated upload options (built from the CLI, or directly by the demo and tests).
-#[derive(Debug, Clone)]
-pub struct UploadOptions {
-    /// The seed file.
-    pub file: PathBuf,
-    /// Journal path; default beside the seed file.
-    pub journal: Option<PathBuf>,
-    /// Require an existing journal and continue it.
-    pub resume: bool,
-    /// Validate, preflight and plan; send no POST.
-    pub dry_run: bool,
-    /// Upload the valid rows even if some are invalid.
-    pub skip_invalid: bool,
-    /// Requests in flight at most.
-    pub concurrency: usize,
-    /// Attempts per row (429s not counted).
-    pub max_attempts: u32,
-    /// Seed file layout.
-    pub format: SeedFormat,
-    /// Later rows win over earlier rows of the same serial.
-    pub last_wins: bool,
-    /// The pace setting (for the journal header and the plan).
-    pub rate: RateSetting,
-    /// No progress bar.
-    pub quiet: bool,
-}
 
 /// What the run would do or did, row by row counts.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -145,17 +119,6 @@ fn account_name() -> Option<String> {
 fn run_id() -> String {
     use rand::Rng;
     format!("{:016x}", rand::thread_rng().gen::<u64>())
-}
-
-fn options_json(o: &UploadOptions) -> serde_json::Value {
-    let rate = match o.rate {
-        RateSetting::Auto { share } => serde_json::json!({"mode": "auto", "share": share}),
-        RateSetting::PerMinute(n) => serde_json::json!({"mode": "fixed", "per_minute": n}),
-    };
-    serde_json::json!({
-        "rate": rate, "concurrency": o.concurrency, "max_attempts": o.max_attempts,
-        "skip_invalid": o.skip_invalid, "last_wins": o.last_wins, "format": o.format,
-    })
 }
 
 /// Opens (or continues) the journal for this input, refusing one that belongs to another file.
@@ -262,7 +225,7 @@ pub async fn upload(
             org: client.org().to_string(),
             input: o.file.display().to_string(),
             input_sha256: summary.validation.sha256.clone(),
-            options: options_json(o),
+            options: o.to_json(),
             started: Utc::now(),
             resumed: false,
         };
