@@ -149,13 +149,10 @@ impl Trail {
         self.note(&err);
         match step {
             Step::Resend(after) => {
-                if matches!(
-                    err,
-                    ApiError::RateLimited {
-                        concurrency: true,
-                        ..
-                    }
-                ) {
+                if let ApiError::RateLimited {
+                    concurrency: true, ..
+                } = err
+                {
                     ctx.limit.on_concurrency_limited();
                 }
                 if !after.is_zero() {
