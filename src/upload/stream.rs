@@ -287,3 +287,56 @@ fn present_result(present: &Present, was_in_doubt: bool) -> RowResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::okta::models::TokenStatus;
+    use crate::seed::{Field, FieldProblem, RowProblem};
+
+    fn bad_key(serial: Option<&str>) -> RowError {
+        RowError {
+            file: "seeds.csv".into(),
+            line: 4,
+            field: Some(Field::AesKey),
+            serial: serial.map(str::to_string),
+            problem: RowProblem::Field(FieldProblem::Zero),
+        }
+    }
+
+    #[test]
+    fn an_invalid_row_is_journaled_with_its_padded_serial_field_and_reason() {
+        let (serial, result) = invalid(bad_key(Some("7886622")));
+        assert_eq!(serial.as_deref(), Some("000007886622"));
+        assert!(
+            matches!(&result, RowResult::Invalid { field: Some(f), reason } if f == "AES key" && !reason.is_empty()),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn an_invalid_row_without_a_parsable_serial_is_journaled_without_one() {
+        assert_eq!(invalid(bad_key(None)).0, None);
+        assert_eq!(invalid(bad_key(Some("1e6"))).0, None);
+    }
+
+    #[test]
+    fn a_listed_serial_is_already_present_unless_an_earlier_run_was_in_doubt_about_it() {
+        let present = Present {
+            id: "ykk1".into(),
+            status: TokenStatus::Unassigned,
+        };
+        assert!(matches!(
+            present_result(&present, false),
+            RowResult::AlreadyPresent { status, token_id } if status == "UNASSIGNED" && token_id == "ykk1"
+        ));
+        assert_eq!(
+            present_result(&present, true),
+            RowResult::Uploaded {
+                token_id: "ykk1".into(),
+                request_id: None,
+                confirmed_by_lookup: true
+            }
+        );
+    }
+}
