@@ -95,17 +95,9 @@ async fn upload(
     out: &mut dyn Narrator,
 ) -> anyhow::Result<UploadSummary> {
     let options = UploadOptions {
-        file: file.to_path_buf(),
-        journal: None,
-        resume: false,
-        dry_run: false,
         skip_invalid: true,
-        concurrency: 4,
-        max_attempts: 6,
-        format: seed::SeedFormat::Auto,
-        last_wins: false,
-        rate: RateSetting::Auto { share: 0.5 },
         quiet: opts.quiet,
+        ..UploadOptions::new(file)
     };
     out.show(
         "\n== 3/6 upload (pacing at half of the limit Okta announces, as Okta recommends for one token)\n",

@@ -8,7 +8,7 @@ use crate::okta::OktaClient;
 use std::collections::HashMap;
 
 /// What Okta holds for one serial.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Present {
     /// Token id.
     pub id: String,
