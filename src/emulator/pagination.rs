@@ -4,61 +4,16 @@
 //! A cursor names the last item of the previous page by its sort key and insertion sequence, so
 //! pages stay stable while tokens are added or deleted between requests.
 
+use super::attr::{TokenAttr, TokenAttrs};
 use super::error::ApiError;
 use super::filter::Expr;
 use super::state::{Store, StoredToken};
-use crate::okta::models::okta_time;
 use std::cmp::Ordering;
 
 /// JSON pages default to 20 items (Okta).
 pub const DEFAULT_LIMIT: u32 = 20;
 /// CSV pages default to 1000 items (Okta) and may go that high.
 pub const DOWNLOAD_LIMIT: u32 = 1000;
-
-/// Attributes the list can be sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortBy {
-    /// `profile.serial`.
-    Serial,
-    /// `status`.
-    Status,
-    /// `user.id`.
-    UserId,
-    /// `created`.
-    Created,
-    /// `activated`.
-    Activated,
-    /// `lastVerified`.
-    LastVerified,
-}
-
-impl SortBy {
-    fn parse(s: &str) -> Option<SortBy> {
-        Some(match s {
-            "profile.serial" => SortBy::Serial,
-            "status" => SortBy::Status,
-            "user.id" => SortBy::UserId,
-            "created" => SortBy::Created,
-            "activated" => SortBy::Activated,
-            "lastVerified" => SortBy::LastVerified,
-            _ => return None,
-        })
-    }
-
-    /// A string that sorts like the attribute (timestamps are fixed-width ISO 8601; absent = "").
-    fn key(self, t: &StoredToken) -> String {
-        let time =
-            |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| okta_time::format(&d)).unwrap_or_default();
-        match self {
-            SortBy::Serial => t.serial.clone(),
-            SortBy::Status => t.status.as_str().to_string(),
-            SortBy::UserId => t.user_id.clone().unwrap_or_default(),
-            SortBy::Created => time(Some(t.created)),
-            SortBy::Activated => time(t.activated),
-            SortBy::LastVerified => time(Some(t.last_verified)),
-        }
-    }
-}
 
 /// Where the previous page ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +48,7 @@ pub struct ListParams {
     /// Filter, if any.
     pub filter: Option<Expr>,
     /// Sort attribute; `None` = upload order.
-    pub sort_by: Option<SortBy>,
+    pub sort_by: Option<TokenAttr>,
     /// `sortOrder=DESC`.
     pub descending: bool,
     /// `expand=user`.
@@ -152,7 +107,7 @@ impl ListParams {
         let sort_by = match get("sortBy") {
             None | Some("") => None,
             Some(s) => {
-                let parsed = SortBy::parse(s);
+                let parsed = TokenAttr::parse(s);
                 if parsed.is_none() {
                     causes.push(format!("sortBy: unsupported attribute {s}"));
                 }
@@ -220,7 +175,7 @@ impl ListParams {
                 let mut all: Vec<(String, &StoredToken)> = store
                     .all()
                     .filter(|t| self.matches(t))
-                    .map(|t| (by.key(t), t))
+                    .map(|t| (sort_key(by, t), t))
                     .collect();
                 all.sort_by(|a, b| self.order(&a.0, a.1.seq, &b.0, b.1.seq));
                 let start = match &self.after {
@@ -239,7 +194,7 @@ impl ListParams {
         let next = if items.len() > self.limit {
             items.truncate(self.limit);
             items.last().map(|t| Cursor {
-                key: self.sort_by.map(|by| by.key(t)).unwrap_or_default(),
+                key: self.sort_by.map(|by| sort_key(by, t)).unwrap_or_default(),
                 seq: t.seq,
             })
         } else {
@@ -251,7 +206,7 @@ impl ListParams {
     fn after_cursor(&self, t: &StoredToken) -> bool {
         match (&self.after, self.sort_by) {
             (None, _) => true,
-            (Some(c), Some(by)) => self.order(&by.key(t), t.seq, &c.key, c.seq) == Ordering::Greater,
+            (Some(c), Some(by)) => self.order(&sort_key(by, t), t.seq, &c.key, c.seq) == Ordering::Greater,
             (Some(c), None) => self.order("", t.seq, "", c.seq) == Ordering::Greater,
         }
     }
@@ -276,6 +231,11 @@ impl ListParams {
         out.push(format!("after={}", cursor.encode()));
         out.join("&")
     }
+}
+
+/// The key `t` sorts by under `sortBy=by` (cursors carry it too).
+fn sort_key(by: TokenAttr, t: &StoredToken) -> String {
+    t.attr(by).sort_key()
 }
 
 /// Splits `a=b&c=d`, percent-decoding (and `+` as space); `None` on invalid UTF-8.

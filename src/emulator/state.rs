@@ -6,7 +6,7 @@
 //! id, serial, public id and factor id to that sequence number. The store knows nothing about
 //! HTTP; `routes` turns its errors into Okta error bodies.
 
-use super::filter::{Attr, Filterable};
+use super::attr::{AttrValue, TokenAttr, TokenAttrs};
 use super::otp::{self, OtpError};
 use super::users::{self, User, UserStatus};
 use crate::okta::models::TokenStatus;
@@ -59,22 +59,15 @@ pub struct StoredToken {
     pub last_counters: Option<(u16, u8)>,
 }
 
-impl Filterable for StoredToken {
-    fn serial(&self) -> &str {
-        &self.serial
-    }
-    fn status(&self) -> &TokenStatus {
-        &self.status
-    }
-    fn user_id(&self) -> Option<&str> {
-        self.user_id.as_deref()
-    }
-    fn time(&self, attr: Attr) -> Option<DateTime<Utc>> {
+impl TokenAttrs for StoredToken {
+    fn attr(&self, attr: TokenAttr) -> AttrValue<'_> {
         match attr {
-            Attr::Created => Some(self.created),
-            Attr::Activated => self.activated,
-            Attr::LastVerified => Some(self.last_verified),
-            Attr::Serial | Attr::Status | Attr::UserId => None,
+            TokenAttr::Serial => AttrValue::Text(Some(&self.serial)),
+            TokenAttr::Status => AttrValue::Status(&self.status),
+            TokenAttr::UserId => AttrValue::Text(self.user_id.as_deref()),
+            TokenAttr::Created => AttrValue::Time(Some(self.created)),
+            TokenAttr::Activated => AttrValue::Time(self.activated),
+            TokenAttr::LastVerified => AttrValue::Time(Some(self.last_verified)),
         }
     }
 }
