@@ -71,57 +71,13 @@ impl ListParams {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
+        // Every bad parameter is named at once, as Okta lists each in `errorCauses`.
         let mut causes = Vec::new();
-        let for_download = match get("forDownload").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                causes.push("forDownload: must be true or false".to_string());
-                false
-            }
-        };
-        let (default, max) = if for_download {
-            (DOWNLOAD_LIMIT, DOWNLOAD_LIMIT.max(max_page))
-        } else {
-            (DEFAULT_LIMIT, max_page)
-        };
-        let limit = match get("limit").map(|l| l.trim().parse::<u32>()) {
-            None => default,
-            // Okta clamps over-large limits rather than refusing them.
-            Some(Ok(n)) if n > 0 => n.min(max),
-            Some(_) => {
-                causes.push("limit: must be a positive integer".to_string());
-                default
-            }
-        };
-        let after = match get("after") {
-            None | Some("") => None,
-            Some(a) => {
-                let c = Cursor::decode(a);
-                if c.is_none() {
-                    causes.push("after: not a cursor this server issued".to_string());
-                }
-                c
-            }
-        };
-        let sort_by = match get("sortBy") {
-            None | Some("") => None,
-            Some(s) => {
-                let parsed = TokenAttr::parse(s);
-                if parsed.is_none() {
-                    causes.push(format!("sortBy: unsupported attribute {s}"));
-                }
-                parsed
-            }
-        };
-        let descending = match get("sortOrder").map(str::to_ascii_uppercase).as_deref() {
-            None | Some("") | Some("ASC") => false,
-            Some("DESC") => true,
-            Some(_) => {
-                causes.push("sortOrder: must be ASC or DESC".to_string());
-                false
-            }
-        };
+        let for_download = for_download(get("forDownload"), &mut causes);
+        let limit = limit(get("limit"), for_download, max_page, &mut causes);
+        let after = after(get("after"), &mut causes);
+        let sort_by = sort_by(get("sortBy"), &mut causes);
+        let descending = descending(get("sortOrder"), &mut causes);
         if !causes.is_empty() {
             return Err(ApiError::validation(causes));
         }
@@ -230,6 +186,76 @@ impl ListParams {
             .collect();
         out.push(format!("after={}", cursor.encode()));
         out.join("&")
+    }
+}
+
+/// `forDownload`: `true` or `false`, any case; absent is `false`.
+fn for_download(value: Option<&str>, causes: &mut Vec<String>) -> bool {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            causes.push("forDownload: must be true or false".to_string());
+            false
+        }
+    }
+}
+
+/// `limit`: a positive integer, clamped to the page cap; the default depends on the format.
+fn limit(value: Option<&str>, for_download: bool, max_page: u32, causes: &mut Vec<String>) -> u32 {
+    let (default, max) = if for_download {
+        (DOWNLOAD_LIMIT, DOWNLOAD_LIMIT.max(max_page))
+    } else {
+        (DEFAULT_LIMIT, max_page)
+    };
+    match value.map(|l| l.trim().parse::<u32>()) {
+        None => default,
+        // Okta clamps over-large limits rather than refusing them.
+        Some(Ok(n)) if n > 0 => n.min(max),
+        Some(_) => {
+            causes.push("limit: must be a positive integer".to_string());
+            default
+        }
+    }
+}
+
+/// `after`: a cursor this server issued; empty is none.
+fn after(value: Option<&str>, causes: &mut Vec<String>) -> Option<Cursor> {
+    match value {
+        None | Some("") => None,
+        Some(a) => {
+            let c = Cursor::decode(a);
+            if c.is_none() {
+                causes.push("after: not a cursor this server issued".to_string());
+            }
+            c
+        }
+    }
+}
+
+/// `sortBy`: one of the token attributes; empty is upload order.
+fn sort_by(value: Option<&str>, causes: &mut Vec<String>) -> Option<TokenAttr> {
+    match value {
+        None | Some("") => None,
+        Some(s) => {
+            let parsed = TokenAttr::parse(s);
+            if parsed.is_none() {
+                causes.push(format!("sortBy: unsupported attribute {s}"));
+            }
+            parsed
+        }
+    }
+}
+
+/// `sortOrder`: `ASC` or `DESC`, any case; absent or empty is ascending.
+fn descending(value: Option<&str>, causes: &mut Vec<String>) -> bool {
+    match value.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("") | Some("ASC") => false,
+        Some("DESC") => true,
+        Some(_) => {
+            causes.push("sortOrder: must be ASC or DESC".to_string());
+            false
+        }
     }
 }
 
