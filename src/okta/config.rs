@@ -9,7 +9,7 @@
 //!
 //! This file holds the settings' types; `yaml` reads okta.yaml, `sources` gathers each setting
 //! from the highest source that has it ([`gather`]), and `resolve` checks that the result is
-//! complete for its mode ([`Settings::connection`], [`resolve`]).
+//! complete for its mode ([`Settings::connection`], [`resolve()`]).
 
 mod resolve;
 mod sources;
