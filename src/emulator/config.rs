@@ -1,9 +1,8 @@
 //! The emulator's settings: [`EmulatorConfig`] for the library. A rate limit's own type and
-//! parser live with the limiter in [`super::rate_limit`] and are re-exported here, where the
-//! command line has always found them. Building a config from `ykprov emulate` flags lives in the
-//! command layer, so tests can build configs directly.
+//! parser live with the limiter in [`super::rate_limit`]. Building a config from `ykprov emulate`
+//! flags lives in the command layer, so tests can build configs directly.
 
-pub use super::rate_limit::{parse_duration, ParseError, RateLimit};
+use super::rate_limit::RateLimit;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
