@@ -99,14 +99,63 @@ impl RowResult {
         !matches!(self, RowResult::Failed { .. })
     }
 
+    /// Which outcome this is, without its details.
+    pub fn outcome(&self) -> OutcomeKind {
+        match self {
+            RowResult::Uploaded { .. } => OutcomeKind::Uploaded,
+            RowResult::AlreadyPresent { .. } => OutcomeKind::AlreadyPresent,
+            RowResult::Rejected { .. } => OutcomeKind::Rejected,
+            RowResult::Failed { .. } => OutcomeKind::Failed,
+            RowResult::Invalid { .. } => OutcomeKind::Invalid,
+        }
+    }
+
     /// Short name for counts and reports.
     pub fn kind(&self) -> &'static str {
+        self.outcome().as_str()
+    }
+}
+
+/// A serial's outcome without its details: what counts, logs and reports group by. Its serde
+/// names are [`RowResult`]'s `result` tags, plus `in_doubt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// Created in Okta by this tool.
+    Uploaded,
+    /// Okta already had it.
+    AlreadyPresent,
+    /// Okta refused it.
+    Rejected,
+    /// Gave up after retries.
+    Failed,
+    /// The row did not validate.
+    Invalid,
+    /// A request left and no outcome was journaled (a crash). Never written as an outcome
+    /// line: replay and reports derive it from an intent without one.
+    InDoubt,
+}
+
+impl OutcomeKind {
+    /// Every outcome, in report order.
+    pub const ALL: [OutcomeKind; 6] = [
+        OutcomeKind::Uploaded,
+        OutcomeKind::AlreadyPresent,
+        OutcomeKind::Rejected,
+        OutcomeKind::Failed,
+        OutcomeKind::Invalid,
+        OutcomeKind::InDoubt,
+    ];
+
+    /// The name journals, logs and reports use (its serde name).
+    pub fn as_str(self) -> &'static str {
         match self {
-            RowResult::Uploaded { .. } => "uploaded",
-            RowResult::AlreadyPresent { .. } => "already_present",
-            RowResult::Rejected { .. } => "rejected",
-            RowResult::Failed { .. } => "failed",
-            RowResult::Invalid { .. } => "invalid",
+            OutcomeKind::Uploaded => "uploaded",
+            OutcomeKind::AlreadyPresent => "already_present",
+            OutcomeKind::Rejected => "rejected",
+            OutcomeKind::Failed => "failed",
+            OutcomeKind::Invalid => "invalid",
+            OutcomeKind::InDoubt => "in_doubt",
         }
     }
 }
@@ -534,5 +583,42 @@ mod tests {
             Journal::create(&path, header()).is_err(),
             "never overwrites an existing journal"
         );
+    }
+
+    #[test]
+    fn outcome_names_are_their_serde_names_and_the_journal_tags() {
+        for kind in OutcomeKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        let results = [
+            RowResult::Uploaded {
+                token_id: "ykk1".into(),
+                request_id: None,
+                confirmed_by_lookup: false,
+            },
+            RowResult::AlreadyPresent {
+                status: "ACTIVE".into(),
+                token_id: "ykk1".into(),
+            },
+            RowResult::Rejected {
+                http_status: 400,
+                error_code: "E0000001".into(),
+                error_summary: "bad".into(),
+                error_causes: vec![],
+                request_id: None,
+            },
+            RowResult::Failed {
+                attempts: 2,
+                reason: "503".into(),
+                request_id: None,
+            },
+            RowResult::Invalid {
+                field: None,
+                reason: "short".into(),
+            },
+        ];
+        for r in results {
+            assert_eq!(serde_json::to_value(&r).unwrap()["result"], r.kind());
+        }
     }
 }

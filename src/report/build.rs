@@ -1,7 +1,7 @@
 //! Journals and a reconciliation in, one [`AuditReport`] out. Pure apart from reading the journals.
 
 use super::{Anomalies, AuditReport, OutcomeCounts, RateSeries, ReconcileSummary, Retried, Row, Run};
-use crate::journal::{self, Entry, Header, RowResult};
+use crate::journal::{self, Entry, Header, OutcomeKind, RowResult};
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::{Category, Item};
 use crate::reconcile::ReconcileResult;
@@ -149,7 +149,7 @@ impl Accumulator {
                     serial: Some(serial),
                     line: Some(line),
                     run_id,
-                    outcome: Some("in_doubt".into()),
+                    outcome: Some(OutcomeKind::InDoubt),
                     ..Row::default()
                 },
             );
@@ -179,16 +179,8 @@ impl Accumulator {
         let mut rows: Vec<Row> = self.rows.into_values().collect();
         rows.append(&mut self.unserialed);
         let mut outcomes = OutcomeCounts::default();
-        for r in &rows {
-            match r.outcome.as_deref() {
-                Some("uploaded") => outcomes.uploaded += 1,
-                Some("already_present") => outcomes.already_present += 1,
-                Some("rejected") => outcomes.rejected += 1,
-                Some("failed") => outcomes.failed += 1,
-                Some("invalid") => outcomes.invalid += 1,
-                Some("in_doubt") => outcomes.in_doubt += 1,
-                _ => {}
-            }
+        for kind in rows.iter().filter_map(|r| r.outcome) {
+            outcomes.add(kind);
         }
         AuditReport {
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -234,7 +226,7 @@ fn run_from(journal: &str, h: Header) -> Run {
 
 fn row_from(result: &RowResult) -> Row {
     let mut row = Row {
-        outcome: Some(result.kind().to_string()),
+        outcome: Some(result.outcome()),
         ..Row::default()
     };
     match result {

@@ -5,6 +5,7 @@
 use super::markdown::problem;
 use super::svg::{self, Bar};
 use super::{options_text, AuditReport, Row, Run, NO_SECRETS, TABLE_ROWS};
+use crate::journal::OutcomeKind;
 use crate::reconcile::diff::Category;
 use std::fmt::Write as _;
 
@@ -81,15 +82,14 @@ footer{margin-top:2em;border-top:2px solid var(--line);padding-top:.6em;color:va
 }
 "#;
 
-fn outcome_color(name: &str) -> &'static str {
-    match name {
-        "uploaded" => "#2e7d32",
-        "already_present" => "#1565c0",
-        "rejected" => "#c62828",
-        "failed" => "#ef6c00",
-        "invalid" => "#6a1b9a",
-        "in_doubt" => "#8d6e63",
-        _ => "#78909c",
+fn outcome_color(kind: OutcomeKind) -> &'static str {
+    match kind {
+        OutcomeKind::Uploaded => "#2e7d32",
+        OutcomeKind::AlreadyPresent => "#1565c0",
+        OutcomeKind::Rejected => "#c62828",
+        OutcomeKind::Failed => "#ef6c00",
+        OutcomeKind::Invalid => "#6a1b9a",
+        OutcomeKind::InDoubt => "#8d6e63",
     }
 }
 
@@ -128,12 +128,13 @@ fn head(out: &mut String, r: &AuditReport) {
 
 fn summary(out: &mut String, r: &AuditReport) {
     out.push_str(r#"<section id="outcomes"><h2>Outcomes</h2><div class="stats">"#);
-    for (name, n) in r.outcomes.pairs() {
+    for (kind, n) in r.outcomes.pairs() {
         let _ = write!(
             out,
-            r#"<div class="stat" id="count-{name}" style="--c:{}"><b>{n}</b>{}</div>"#,
-            outcome_color(name),
-            name.replace('_', " ")
+            r#"<div class="stat" id="count-{}" style="--c:{}"><b>{n}</b>{}</div>"#,
+            kind.as_str(),
+            outcome_color(kind),
+            kind.as_str().replace('_', " ")
         );
     }
     out.push_str("</div>\n");
@@ -143,10 +144,10 @@ fn summary(out: &mut String, r: &AuditReport) {
             .outcomes
             .pairs()
             .iter()
-            .map(|&(label, value)| Bar {
-                label,
+            .map(|&(kind, value)| Bar {
+                label: kind.as_str(),
                 value,
-                color: outcome_color(label),
+                color: outcome_color(kind),
             })
             .collect();
         let _ = write!(
@@ -378,8 +379,8 @@ fn row_html(out: &mut String, row: &Row) {
         (None, _) => "(unreadable)".into(),
     };
     let outcome = match (&row.outcome, row.confirmed_by_lookup) {
-        (Some(o), true) => format!("{} (confirmed by lookup)", esc(o)),
-        (Some(o), false) => esc(o),
+        (Some(o), true) => format!("{} (confirmed by lookup)", o.as_str()),
+        (Some(o), false) => o.as_str().to_string(),
         (None, _) => String::new(),
     };
     let _ = write!(
@@ -403,17 +404,17 @@ fn serials(out: &mut String, r: &AuditReport) {
         r#"<p class="note">{} serials, grouped by outcome. Groups over {OPEN_BELOW} rows start collapsed; each shows at most {TABLE_ROWS} rows.</p>"#,
         r.rows.len()
     );
-    let groups: [(&str, Option<&str>); 7] = [
-        ("uploaded", Some("uploaded")),
-        ("already present", Some("already_present")),
-        ("rejected", Some("rejected")),
-        ("failed", Some("failed")),
-        ("invalid", Some("invalid")),
-        ("in doubt", Some("in_doubt")),
+    let groups: [(&str, Option<OutcomeKind>); 7] = [
+        ("uploaded", Some(OutcomeKind::Uploaded)),
+        ("already present", Some(OutcomeKind::AlreadyPresent)),
+        ("rejected", Some(OutcomeKind::Rejected)),
+        ("failed", Some(OutcomeKind::Failed)),
+        ("invalid", Some(OutcomeKind::Invalid)),
+        ("in doubt", Some(OutcomeKind::InDoubt)),
         ("not in the journals (reconciliation only)", None),
     ];
     for (title, key) in groups {
-        let in_group = |row: &&Row| row.outcome.as_deref() == key;
+        let in_group = |row: &&Row| row.outcome == key;
         let total = r.rows.iter().filter(in_group).count();
         if total == 0 {
             continue;

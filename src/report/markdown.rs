@@ -210,7 +210,7 @@ fn serials(out: &mut String, r: &AuditReport) {
             (None, Some(l)) => format!("(line {l})"),
             (None, None) => String::new(),
         };
-        let mut outcome = opt(&row.outcome);
+        let mut outcome = row.outcome.map(|k| k.as_str().to_string()).unwrap_or_default();
         if row.confirmed_by_lookup {
             outcome.push_str(" (confirmed by lookup)");
         }
@@ -246,8 +246,8 @@ pub fn render(r: &AuditReport) -> String {
     );
     runs(&mut out, r);
     let _ = writeln!(out, "## Outcomes\n\n| Outcome | Count |\n|---|---:|");
-    for (name, n) in r.outcomes.pairs() {
-        let _ = writeln!(out, "| {name} | {n} |");
+    for (kind, n) in r.outcomes.pairs() {
+        let _ = writeln!(out, "| {} | {n} |", kind.as_str());
     }
     out.push('\n');
     anomalies(&mut out, r);

@@ -15,7 +15,7 @@ mod tests;
 
 pub use build::build;
 
-use crate::journal::Counts;
+use crate::journal::{Counts, OutcomeKind};
 use crate::reconcile::diff::{InvalidRow, Item};
 use crate::reconcile::{FileInfo, ReconcileResult};
 use anyhow::Context;
@@ -127,16 +127,36 @@ pub struct OutcomeCounts {
 }
 
 impl OutcomeCounts {
-    /// `(name, count)` in report order.
-    pub fn pairs(&self) -> [(&'static str, u64); 6] {
-        [
-            ("uploaded", self.uploaded),
-            ("already_present", self.already_present),
-            ("rejected", self.rejected),
-            ("failed", self.failed),
-            ("invalid", self.invalid),
-            ("in_doubt", self.in_doubt),
-        ]
+    /// `(outcome, count)` in report order.
+    pub fn pairs(&self) -> [(OutcomeKind, u64); 6] {
+        OutcomeKind::ALL.map(|k| (k, *self.slot(k)))
+    }
+
+    /// Counts one more serial with this outcome.
+    pub fn add(&mut self, kind: OutcomeKind) {
+        *self.slot_mut(kind) += 1;
+    }
+
+    fn slot(&self, kind: OutcomeKind) -> &u64 {
+        match kind {
+            OutcomeKind::Uploaded => &self.uploaded,
+            OutcomeKind::AlreadyPresent => &self.already_present,
+            OutcomeKind::Rejected => &self.rejected,
+            OutcomeKind::Failed => &self.failed,
+            OutcomeKind::Invalid => &self.invalid,
+            OutcomeKind::InDoubt => &self.in_doubt,
+        }
+    }
+
+    fn slot_mut(&mut self, kind: OutcomeKind) -> &mut u64 {
+        match kind {
+            OutcomeKind::Uploaded => &mut self.uploaded,
+            OutcomeKind::AlreadyPresent => &mut self.already_present,
+            OutcomeKind::Rejected => &mut self.rejected,
+            OutcomeKind::Failed => &mut self.failed,
+            OutcomeKind::Invalid => &mut self.invalid,
+            OutcomeKind::InDoubt => &mut self.in_doubt,
+        }
     }
 }
 
@@ -209,9 +229,8 @@ pub struct Row {
     pub line: Option<u64>,
     /// The run that wrote the final outcome.
     pub run_id: Option<String>,
-    /// Final outcome (`uploaded`, `already_present`, `rejected`, `failed`, `invalid`, `in_doubt`);
-    /// absent when the serial is only in the reconciliation.
-    pub outcome: Option<String>,
+    /// Final outcome; absent when the serial is only in the reconciliation.
+    pub outcome: Option<OutcomeKind>,
     /// Highest attempt journaled.
     pub attempts: Option<u32>,
     /// When the outcome was journaled.
