@@ -54,7 +54,7 @@ struct Accumulator {
 
 impl Accumulator {
     fn run_id(&self) -> Option<String> {
-        self.open.as_ref().map(|o| o.run.run_id.clone())
+        self.open.as_ref().map(|o| o.run.header.run_id.clone())
     }
 
     fn add(&mut self, journal: &str, entry: Entry) {
@@ -134,7 +134,7 @@ impl Accumulator {
         };
         if o.run.counts.is_none() {
             o.run.ended = o.last_at.as_ref().map(okta_time::format);
-            self.anomalies.unfinished_runs.push(o.run.run_id.clone());
+            self.anomalies.unfinished_runs.push(o.run.header.run_id.clone());
         }
         o.run.requests = series(&o.intents);
         self.runs.push(o.run);
@@ -195,24 +195,16 @@ impl Accumulator {
     }
 }
 
-fn run_from(journal: &str, h: Header) -> Run {
+fn run_from(journal: &str, header: Header) -> Run {
     // A fixed --rate is the limit even when the summary is missing (crashed run).
-    let fixed = h
+    let fixed = header
         .options
         .pointer("/rate/per_minute")
         .and_then(serde_json::Value::as_f64);
     Run {
-        run_id: h.run_id,
+        header,
         journal: journal.to_string(),
-        tool_version: h.tool_version,
-        operator: h.operator,
-        org: h.org,
-        input: h.input,
-        input_sha256: h.input_sha256,
-        options: h.options,
-        started: okta_time::format(&h.started),
         ended: None,
-        resumed: h.resumed,
         interrupted: None,
         counts: None,
         pace_per_minute: fixed,

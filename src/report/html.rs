@@ -6,6 +6,7 @@ use super::markdown::problem;
 use super::svg::{self, Bar};
 use super::{options_text, AuditReport, Row, Run, NO_SECRETS, TABLE_ROWS};
 use crate::journal::OutcomeKind;
+use crate::okta::models::okta_time;
 use crate::reconcile::diff::Category;
 use std::fmt::Write as _;
 
@@ -172,7 +173,7 @@ fn summary(out: &mut String, r: &AuditReport) {
         );
     }
     for run in r.runs.iter().filter(|x| !x.requests.counts.is_empty()) {
-        let title = format!("Request rate, run {}", run.run_id);
+        let title = format!("Request rate, run {}", run.header.run_id);
         let _ = write!(
             out,
             r#"<figure class="chart-rate"><figcaption>{}</figcaption>{}</figure>"#,
@@ -192,24 +193,27 @@ fn run_block(out: &mut String, run: &Run) {
     let _ = write!(
         out,
         r#"<h3>Run <span class="id">{}</span>{}</h3><dl class="kv">"#,
-        esc(&run.run_id),
-        if run.resumed { " (resumed)" } else { "" }
+        esc(&run.header.run_id),
+        if run.header.resumed { " (resumed)" } else { "" }
     );
     let pace = run
         .pace_per_minute
         .map(|p| format!("{p:.0}/min"))
         .unwrap_or_default();
     let fields: [(&str, String); 11] = [
-        ("Operator", esc(&run.operator)),
-        ("Org", esc(&run.org)),
-        ("Input", esc(&run.input)),
-        ("SHA-256", format!("<code>{}</code>", esc(&run.input_sha256))),
-        ("Started", esc(&run.started)),
+        ("Operator", esc(&run.header.operator)),
+        ("Org", esc(&run.header.org)),
+        ("Input", esc(&run.header.input)),
+        (
+            "SHA-256",
+            format!("<code>{}</code>", esc(&run.header.input_sha256)),
+        ),
+        ("Started", esc(&okta_time::format(&run.header.started))),
         ("Ended", opt(&run.ended)),
         ("Status", status.to_string()),
-        ("Options", esc(&options_text(&run.options))),
+        ("Options", esc(&options_text(&run.header.options))),
         ("Pace limit", esc(&pace)),
-        ("Tool version", esc(&run.tool_version)),
+        ("Tool version", esc(&run.header.tool_version)),
         ("Journal", esc(&run.journal)),
     ];
     for (k, v) in fields {

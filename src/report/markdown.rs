@@ -2,6 +2,7 @@
 //! pointing to the CSV export.
 
 use super::{options_text, AuditReport, Row, NO_SECRETS, TABLE_ROWS};
+use crate::okta::models::okta_time;
 use std::fmt::Write as _;
 
 /// Escapes a table cell: pipes, line breaks, and `<` (GitHub renders inline HTML).
@@ -58,15 +59,15 @@ fn runs(out: &mut String, r: &AuditReport) {
         let _ = writeln!(
             out,
             "| {}{} | {} | {} | {} | `{}` | {} | {} | {} | {} |",
-            cell(&run.run_id),
-            if run.resumed { " (resumed)" } else { "" },
-            cell(&run.operator),
-            cell(&run.org),
-            cell(&run.input),
-            cell(&run.input_sha256),
-            cell(&run.started),
+            cell(&run.header.run_id),
+            if run.header.resumed { " (resumed)" } else { "" },
+            cell(&run.header.operator),
+            cell(&run.header.org),
+            cell(&run.header.input),
+            cell(&run.header.input_sha256),
+            cell(&okta_time::format(&run.header.started)),
             opt(&run.ended),
-            cell(&options_text(&run.options)),
+            cell(&options_text(&run.header.options)),
             finished
         );
     }

@@ -9,13 +9,14 @@ mod build;
 mod csv_out;
 mod html;
 mod markdown;
+mod run_json;
 mod svg;
 #[cfg(test)]
 mod tests;
 
 pub use build::build;
 
-use crate::journal::{Counts, OutcomeKind};
+use crate::journal::{Counts, Header, OutcomeKind};
 use crate::reconcile::diff::{InvalidRow, Item};
 use crate::reconcile::{FileInfo, ReconcileResult};
 use anyhow::Context;
@@ -53,32 +54,17 @@ pub struct AuditReport {
     pub rows: Vec<Row>,
 }
 
-/// One run of `ykprov upload`, from its journal header to its summary.
+/// One run of `ykprov upload`, from its journal header to its summary. Its JSON keeps the
+/// report's own names and order (see [`run_json`]), not the journal's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "run_json::RunJson", try_from = "run_json::RunJson")]
 pub struct Run {
-    /// Random run id.
-    pub run_id: String,
+    /// The run's journal header, as written.
+    pub header: Header,
     /// The journal it was read from.
     pub journal: String,
-    /// ykprov version of the run.
-    pub tool_version: String,
-    /// user@host.
-    pub operator: String,
-    /// Okta org URL.
-    pub org: String,
-    /// Seed file name, as given.
-    pub input: String,
-    /// SHA-256 of the seed file.
-    pub input_sha256: String,
-    /// Options (rate, share, concurrency …) as journaled.
-    pub options: serde_json::Value,
-    /// Start.
-    pub started: String,
     /// End: the summary's time, or the last entry's when the run has no summary (crash).
     pub ended: Option<String>,
-    /// Whether it resumed an earlier run.
-    pub resumed: bool,
     /// Whether it was interrupted (`None`: no summary, the run did not finish cleanly).
     pub interrupted: Option<bool>,
     /// The run's own counts, from its summary.
