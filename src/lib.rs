@@ -7,6 +7,7 @@
 //! - [`okta`]: the HTTP contract with Okta (models, client, pacing, errors, auth).
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`report`]: audit reports from journals and reconciliations.
+//! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
 //! - [`secret`]: the redacting wrapper every secret lives in.
 //! - [`telemetry`]: logging to stderr.
@@ -17,6 +18,7 @@ pub mod commands;
 pub mod demo;
 pub mod emulator;
 pub mod journal;
+pub mod markup;
 pub mod okta;
 pub mod progress;
 pub mod reconcile;

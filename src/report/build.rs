@@ -4,7 +4,7 @@ use super::{Anomalies, AuditReport, OutcomeCounts, RateSeries, ReconcileSummary,
 use crate::journal::{self, Entry, Header, OutcomeKind, RowResult};
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::{Category, Item};
-use crate::reconcile::ReconcileResult;
+use crate::reconcile::{output, ReconcileResult};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -296,10 +296,6 @@ fn series(times: &[DateTime<Utc>]) -> RateSeries {
     }
 }
 
-fn user_of(i: &Item) -> Option<String> {
-    i.login.clone().or_else(|| i.user_id.clone())
-}
-
 /// Adds Okta's view to each journaled serial, and a row for each serial only Okta or the files know.
 fn join_reconciliation(rows: &mut BTreeMap<String, Row>, r: &ReconcileResult) {
     for item in &r.reconciliation.items {
@@ -315,7 +311,7 @@ fn join_reconciliation(rows: &mut BTreeMap<String, Row>, r: &ReconcileResult) {
         if row.token_id.is_none() {
             row.token_id = item.token_id.clone();
         }
-        row.user = user_of(item);
+        row.user = output::user(item).map(str::to_string);
     }
 }
 

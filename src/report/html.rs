@@ -1,30 +1,15 @@
 //! The HTML view: one self-contained page (inline CSS and SVG, no scripts, nothing fetched),
-//! readable on a phone and printable. Every interpolated string goes through [`esc`].
+//! readable on a phone and printable. Every interpolated string goes through [`crate::markup::html`].
 //! Long tables are collapsed per group and cut at [`TABLE_ROWS`] rows, pointing to the CSV.
 
 use super::markdown::problem;
 use super::svg::{self, Bar};
 use super::{options_text, AuditReport, Row, Run, NO_SECRETS, TABLE_ROWS};
 use crate::journal::OutcomeKind;
+use crate::markup::html as esc;
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::Category;
 use std::fmt::Write as _;
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn opt(s: &Option<String>) -> String {
     s.as_deref().map(esc).unwrap_or_default()
@@ -463,18 +448,4 @@ pub fn render(r: &AuditReport) -> String {
         esc(&r.tool_version)
     );
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_neutralises_markup_and_both_quotes() {
-        assert_eq!(
-            esc(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
-        );
-        assert_eq!(esc("plain"), "plain");
-    }
 }

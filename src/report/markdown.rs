@@ -2,16 +2,9 @@
 //! pointing to the CSV export.
 
 use super::{options_text, AuditReport, Row, NO_SECRETS, TABLE_ROWS};
+use crate::markup::md_cell as cell;
 use crate::okta::models::okta_time;
 use std::fmt::Write as _;
-
-/// Escapes a table cell: pipes, line breaks, and `<` (GitHub renders inline HTML).
-fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
-        .replace('<', "&lt;")
-}
 
 fn opt(s: &Option<String>) -> String {
     s.as_deref().map(cell).unwrap_or_default()
@@ -256,14 +249,4 @@ pub fn render(r: &AuditReport) -> String {
     serials(&mut out, r);
     let _ = writeln!(out, "---\n\n{NO_SECRETS} ykprov {}.", cell(&r.tool_version));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_cannot_break_the_table_or_inject_html() {
-        assert_eq!(cell("a|b\nc<script>"), "a\\|b c&lt;script>");
-    }
 }
