@@ -13,6 +13,7 @@ mod run_json;
 mod svg;
 #[cfg(test)]
 mod tests;
+mod view;
 
 pub use build::build;
 
