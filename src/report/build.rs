@@ -1,7 +1,7 @@
 //! Journals and a reconciliation in, one [`AuditReport`] out. Pure apart from reading the journals.
 
 use super::{Anomalies, AuditReport, OutcomeCounts, RateSeries, ReconcileSummary, Retried, Row, Run};
-use crate::journal::{self, Entry, Header, OutcomeKind, RowResult};
+use crate::journal::{self, Counts, Entry, Header, OutcomeKind, RowResult};
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::{Category, Item};
 use crate::reconcile::{output, ReconcileResult};
@@ -72,59 +72,66 @@ impl Accumulator {
                 line,
                 attempt,
                 at,
-            } => {
-                if let Some(o) = &mut self.open {
-                    o.intents.push(at);
-                    o.last_at = Some(at);
-                }
-                let max = self.attempts.entry(serial.clone()).or_insert(0);
-                *max = (*max).max(attempt);
-                let run_id = self.run_id();
-                self.pending.insert(serial, (line, run_id));
-            }
+            } => self.intent(serial, line, attempt, at),
             Entry::Outcome {
                 serial,
                 line,
                 result,
                 at,
-            } => {
-                if let Some(o) = &mut self.open {
-                    o.last_at = Some(at);
-                }
-                let mut row = row_from(&result);
-                row.line = Some(line);
-                row.at = Some(okta_time::format(&at));
-                row.run_id = self.run_id();
-                match serial {
-                    Some(s) => {
-                        self.pending.remove(&s);
-                        row.serial = Some(s.clone());
-                        self.rows.insert(s, row);
-                    }
-                    None => self.unserialed.push(row),
-                }
-            }
+            } => self.outcome(serial, line, &result, at),
             Entry::Summary {
                 counts,
                 interrupted,
                 pace_per_minute,
                 at,
                 ..
-            } => {
-                if let Some(o) = &mut self.open {
-                    let a = &mut self.anomalies;
-                    a.rate_limited += counts.rate_limited;
-                    a.concurrency_limited += counts.concurrency_limited;
-                    a.retries += counts.retries;
-                    a.in_doubt_lookups += counts.in_doubt_lookups;
-                    o.run.ended = Some(okta_time::format(&at));
-                    o.run.interrupted = Some(interrupted);
-                    o.run.counts = Some(counts);
-                    if pace_per_minute > 0.0 {
-                        o.run.pace_per_minute = Some(pace_per_minute);
-                    }
-                }
+            } => self.summary(counts, interrupted, pace_per_minute, at),
+        }
+    }
+
+    fn intent(&mut self, serial: String, line: u64, attempt: u32, at: DateTime<Utc>) {
+        if let Some(o) = &mut self.open {
+            o.intents.push(at);
+            o.last_at = Some(at);
+        }
+        let max = self.attempts.entry(serial.clone()).or_insert(0);
+        *max = (*max).max(attempt);
+        let run_id = self.run_id();
+        self.pending.insert(serial, (line, run_id));
+    }
+
+    fn outcome(&mut self, serial: Option<String>, line: u64, result: &RowResult, at: DateTime<Utc>) {
+        if let Some(o) = &mut self.open {
+            o.last_at = Some(at);
+        }
+        let mut row = row_from(result);
+        row.line = Some(line);
+        row.at = Some(okta_time::format(&at));
+        row.run_id = self.run_id();
+        match serial {
+            Some(s) => {
+                self.pending.remove(&s);
+                row.serial = Some(s.clone());
+                self.rows.insert(s, row);
             }
+            None => self.unserialed.push(row),
+        }
+    }
+
+    fn summary(&mut self, counts: Counts, interrupted: bool, pace_per_minute: f64, at: DateTime<Utc>) {
+        let Some(o) = &mut self.open else {
+            return;
+        };
+        let a = &mut self.anomalies;
+        a.rate_limited += counts.rate_limited;
+        a.concurrency_limited += counts.concurrency_limited;
+        a.retries += counts.retries;
+        a.in_doubt_lookups += counts.in_doubt_lookups;
+        o.run.ended = Some(okta_time::format(&at));
+        o.run.interrupted = Some(interrupted);
+        o.run.counts = Some(counts);
+        if pace_per_minute > 0.0 {
+            o.run.pace_per_minute = Some(pace_per_minute);
         }
     }
 
