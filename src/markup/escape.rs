@@ -4,31 +4,35 @@
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(s, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    })
 }
 
 /// Escapes a Markdown table cell: backslashes and pipes (which would end the cell), line breaks
 /// (which would end the row) and `<` (GitHub renders inline HTML).
 pub fn md_cell(s: &str) -> String {
+    escape(s, |c| match c {
+        '\\' => Some("\\\\"),
+        '|' => Some("\\|"),
+        '\r' | '\n' => Some(" "),
+        '<' => Some("&lt;"),
+        _ => None,
+    })
+}
+
+/// `s` with each character that `replace` names replaced.
+fn escape(s: &str, replace: impl Fn(char) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '|' => out.push_str("\\|"),
-            '\r' | '\n' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            c => out.push(c),
+        match replace(c) {
+            Some(r) => out.push_str(r),
+            None => out.push(c),
         }
     }
     out
