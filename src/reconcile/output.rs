@@ -168,7 +168,7 @@ const INVALID_COLUMNS: [Column; 3] = [
 const MD_ROWS: usize = FIRST_ROWS * 10;
 
 /// The Markdown view: counts, then a table per category that needs a look (cut silently at
-/// [`MD_ROWS`]), then the invalid rows.
+/// `MD_ROWS`), then the invalid rows.
 pub fn markdown(r: &ReconcileResult) -> String {
     let rec = &r.reconciliation;
     let mut out = String::new();

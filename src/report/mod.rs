@@ -56,7 +56,7 @@ pub struct AuditReport {
 }
 
 /// One run of `ykprov upload`, from its journal header to its summary. Its JSON keeps the
-/// report's own names and order (see [`run_json`]), not the journal's.
+/// report's own names and order (see `run_json.rs`), not the journal's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(into = "run_json::RunJson", try_from = "run_json::RunJson")]
 pub struct Run {
