@@ -26,6 +26,7 @@
 //!   auth, the token inventory).
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`report`]: audit reports from journals and reconciliations.
+//! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
 //! - [`demo`]: the demo's steps, narrated through a [`demo::Narrator`].
 //! - [`secret`], [`atomic`], [`progress`], [`telemetry`]: the redacting wrapper every secret lives
@@ -37,6 +38,7 @@ pub mod commands;
 pub mod demo;
 pub mod emulator;
 pub mod journal;
+pub mod markup;
 pub mod okta;
 pub mod progress;
 pub mod reconcile;

@@ -30,7 +30,7 @@ fn cells(r: &Row) -> [String; 16] {
     [
         s(&r.serial),
         n(r.line),
-        s(&r.outcome),
+        r.outcome.map(|k| k.as_str().to_string()).unwrap_or_default(),
         n(r.attempts.map(u64::from)),
         s(&r.at),
         s(&r.token_id),

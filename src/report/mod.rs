@@ -9,13 +9,15 @@ mod build;
 mod csv_out;
 mod html;
 mod markdown;
+mod run_json;
 mod svg;
 #[cfg(test)]
 mod tests;
+mod view;
 
 pub use build::build;
 
-use crate::journal::Counts;
+use crate::journal::{Counts, Header, OutcomeKind};
 use crate::reconcile::diff::{InvalidRow, Item};
 use crate::reconcile::{FileInfo, ReconcileResult};
 use anyhow::Context;
@@ -53,32 +55,17 @@ pub struct AuditReport {
     pub rows: Vec<Row>,
 }
 
-/// One run of `ykprov upload`, from its journal header to its summary.
+/// One run of `ykprov upload`, from its journal header to its summary. Its JSON keeps the
+/// report's own names and order (see `run_json.rs`), not the journal's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "run_json::RunJson", try_from = "run_json::RunJson")]
 pub struct Run {
-    /// Random run id.
-    pub run_id: String,
+    /// The run's journal header, as written.
+    pub header: Header,
     /// The journal it was read from.
     pub journal: String,
-    /// ykprov version of the run.
-    pub tool_version: String,
-    /// user@host.
-    pub operator: String,
-    /// Okta org URL.
-    pub org: String,
-    /// Seed file name, as given.
-    pub input: String,
-    /// SHA-256 of the seed file.
-    pub input_sha256: String,
-    /// Options (rate, share, concurrency …) as journaled.
-    pub options: serde_json::Value,
-    /// Start.
-    pub started: String,
     /// End: the summary's time, or the last entry's when the run has no summary (crash).
     pub ended: Option<String>,
-    /// Whether it resumed an earlier run.
-    pub resumed: bool,
     /// Whether it was interrupted (`None`: no summary, the run did not finish cleanly).
     pub interrupted: Option<bool>,
     /// The run's own counts, from its summary.
@@ -127,16 +114,36 @@ pub struct OutcomeCounts {
 }
 
 impl OutcomeCounts {
-    /// `(name, count)` in report order.
-    pub fn pairs(&self) -> [(&'static str, u64); 6] {
-        [
-            ("uploaded", self.uploaded),
-            ("already_present", self.already_present),
-            ("rejected", self.rejected),
-            ("failed", self.failed),
-            ("invalid", self.invalid),
-            ("in_doubt", self.in_doubt),
-        ]
+    /// `(outcome, count)` in report order.
+    pub fn pairs(&self) -> [(OutcomeKind, u64); 6] {
+        OutcomeKind::ALL.map(|k| (k, *self.slot(k)))
+    }
+
+    /// Counts one more serial with this outcome.
+    pub fn add(&mut self, kind: OutcomeKind) {
+        *self.slot_mut(kind) += 1;
+    }
+
+    fn slot(&self, kind: OutcomeKind) -> &u64 {
+        match kind {
+            OutcomeKind::Uploaded => &self.uploaded,
+            OutcomeKind::AlreadyPresent => &self.already_present,
+            OutcomeKind::Rejected => &self.rejected,
+            OutcomeKind::Failed => &self.failed,
+            OutcomeKind::Invalid => &self.invalid,
+            OutcomeKind::InDoubt => &self.in_doubt,
+        }
+    }
+
+    fn slot_mut(&mut self, kind: OutcomeKind) -> &mut u64 {
+        match kind {
+            OutcomeKind::Uploaded => &mut self.uploaded,
+            OutcomeKind::AlreadyPresent => &mut self.already_present,
+            OutcomeKind::Rejected => &mut self.rejected,
+            OutcomeKind::Failed => &mut self.failed,
+            OutcomeKind::Invalid => &mut self.invalid,
+            OutcomeKind::InDoubt => &mut self.in_doubt,
+        }
     }
 }
 
@@ -209,9 +216,8 @@ pub struct Row {
     pub line: Option<u64>,
     /// The run that wrote the final outcome.
     pub run_id: Option<String>,
-    /// Final outcome (`uploaded`, `already_present`, `rejected`, `failed`, `invalid`, `in_doubt`);
-    /// absent when the serial is only in the reconciliation.
-    pub outcome: Option<String>,
+    /// Final outcome; absent when the serial is only in the reconciliation.
+    pub outcome: Option<OutcomeKind>,
     /// Highest attempt journaled.
     pub attempts: Option<u32>,
     /// When the outcome was journaled.
