@@ -53,6 +53,7 @@ fn outcome(serial: Option<u32>, line: u64, result: RowResult, at: &str) -> Entry
 /// The fixed run: two uploads (one settled by a lookup after a retry), one already present,
 /// one rejected (with a formula-like cause), one failed, one invalid row, and one request with
 /// no outcome (in doubt).
+#[allow(clippy::too_many_lines)] // a fixture: one journal, entry by entry
 fn entries() -> Vec<Entry> {
     vec![
         intent(1, 1, "2026-11-20T10:00:01Z"),

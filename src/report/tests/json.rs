@@ -3,6 +3,7 @@
 use super::*;
 
 #[test]
+#[allow(clippy::too_many_lines)] // an inline snapshot is one long literal
 fn json_snapshot() {
     insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Json), @r#"
     {

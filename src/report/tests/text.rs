@@ -130,6 +130,7 @@ fn html_blocks(html: &str) -> String {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // an inline snapshot is one long literal
 fn html_snapshot() {
     insta::assert_snapshot!(html_blocks(&text(&fixed_report(), ReportFormat::Html)), @r#"
     <header><h1>ykprov audit report</h1>
