@@ -7,6 +7,7 @@
 //! "in doubt" and must be checked against Okta before any re-send.
 
 use crate::okta::models::okta_time;
+use crate::seed::Serial;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -194,7 +195,7 @@ pub enum Entry {
     /// A POST is about to leave.
     Intent {
         /// 12-digit serial.
-        serial: String,
+        serial: Serial,
         /// Line in the seed file.
         line: u64,
         /// 1-based attempt.
@@ -206,7 +207,7 @@ pub enum Entry {
     /// A row's final (or failed) outcome.
     Outcome {
         /// 12-digit serial, when the row had a readable one.
-        serial: Option<String>,
+        serial: Option<Serial>,
         /// Line in the seed file.
         line: u64,
         /// What happened.
@@ -322,9 +323,9 @@ pub struct Replay {
     /// Every run's header, oldest first.
     pub headers: Vec<Header>,
     /// The last outcome per 12-digit serial.
-    pub outcomes: HashMap<String, RowResult>,
+    pub outcomes: HashMap<Serial, RowResult>,
     /// Serials with an intent after their last outcome: the POST may or may not have landed.
-    pub in_doubt: HashSet<String>,
+    pub in_doubt: HashSet<Serial>,
     /// Line numbers that could not be read (a torn line is normal after a crash).
     pub unreadable_lines: Vec<u64>,
     /// Whether every unreadable line was torn by a crash: the last line, or a line followed by

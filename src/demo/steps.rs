@@ -10,7 +10,9 @@ use crate::okta::{ClientConfig, OktaClient};
 use crate::reconcile::diff::Scope;
 use crate::reconcile::{self, output, ReconcileOptions, ReconcileResult};
 use crate::secret::Secret;
-use crate::seed::{self, AccessCode, AesKey, PrivateId, PublicId, Seed, SerialNumber, ValidationOptions};
+use crate::seed::{
+    self, AccessCode, AesKey, PrivateId, PublicId, Seed, Serial, SerialNumber, ValidationOptions,
+};
 use crate::upload::{self, UploadOptions, UploadSummary};
 use std::path::{Path, PathBuf};
 
@@ -122,7 +124,7 @@ async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> 
     }
     let mut deleted = None;
     if let Some(key) = keys.get(enrolled) {
-        if let Some(t) = admin.token_of(&format!("{:012}", key.serial)).await? {
+        if let Some(t) = admin.token_of(&Serial::from(key.serial)).await? {
             admin.delete_token(&t.id).await?;
             deleted = Some(key.serial);
         }
@@ -193,7 +195,7 @@ fn prove(emu: &EmulatorHandle, keys: &[FakeKey], summary: &UploadSummary, out: &
     let log = emu.log();
     let exactly_once = keys
         .iter()
-        .all(|k| log.stored_per_serial.get(&format!("{:012}", k.serial)) == Some(&1));
+        .all(|k| log.stored_per_serial.get(Serial::from(k.serial).as_str()) == Some(&1));
     out.show(&format!(
         "\nproof from the emulator's own log: {} uploads stored, each serial exactly once: {}; {} answers lost after commit, {} server errors injected.\n",
         log.stored_per_serial.values().sum::<u32>(),

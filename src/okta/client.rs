@@ -255,7 +255,8 @@ impl OktaClient {
     /// Looks a serial up with `filter=profile.serial eq "…"`; tries the 12-digit form, then the
     /// plain form, because Okta's expectation is unconfirmed.
     pub async fn find_by_serial(&self, serial: SerialNumber) -> Result<Option<YubikeyToken>, ApiError> {
-        for form in [serial.padded(), serial.to_string()] {
+        let padded = crate::seed::Serial::from(serial);
+        for form in [padded.to_string(), serial.to_string()] {
             let mut url = self.tokens_url();
             url.query_pairs_mut()
                 .append_pair("filter", &format!("profile.serial eq \"{form}\""));
@@ -263,7 +264,7 @@ impl OktaClient {
             if let Some(token) = page
                 .items
                 .into_iter()
-                .find(|t| t.serial_padded().as_deref() == Some(&serial.padded()))
+                .find(|t| t.serial_padded().as_ref() == Some(&padded))
             {
                 return Ok(Some(token));
             }

@@ -119,7 +119,7 @@ pub fn csv(r: &ReconcileResult) -> anyhow::Result<String> {
     for i in &r.reconciliation.items {
         let line = i.line.map(|l| l.to_string()).unwrap_or_default();
         w.write_record([
-            csv_safe(&i.serial).as_ref(),
+            csv_safe(i.serial.as_str()).as_ref(),
             i.category.name(),
             csv_safe(i.status.as_deref().unwrap_or("")).as_ref(),
             csv_safe(i.token_id.as_deref().unwrap_or("")).as_ref(),

@@ -5,6 +5,7 @@ use crate::journal::{self, Counts, Entry, Header, OutcomeKind, RowResult};
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::{Category, Item};
 use crate::reconcile::{output, ReconcileResult};
+use crate::seed::Serial;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -44,11 +45,11 @@ struct OpenRun {
 struct Accumulator {
     runs: Vec<Run>,
     open: Option<OpenRun>,
-    rows: BTreeMap<String, Row>,
+    rows: BTreeMap<Serial, Row>,
     unserialed: Vec<Row>,
-    attempts: HashMap<String, u32>,
+    attempts: HashMap<Serial, u32>,
     /// Serials with a request after their last outcome: (line, run id).
-    pending: BTreeMap<String, (u64, Option<String>)>,
+    pending: BTreeMap<Serial, (u64, Option<String>)>,
     anomalies: Anomalies,
 }
 
@@ -89,7 +90,7 @@ impl Accumulator {
         }
     }
 
-    fn intent(&mut self, serial: String, line: u64, attempt: u32, at: DateTime<Utc>) {
+    fn intent(&mut self, serial: Serial, line: u64, attempt: u32, at: DateTime<Utc>) {
         if let Some(o) = &mut self.open {
             o.intents.push(at);
             o.last_at = Some(at);
@@ -100,7 +101,7 @@ impl Accumulator {
         self.pending.insert(serial, (line, run_id));
     }
 
-    fn outcome(&mut self, serial: Option<String>, line: u64, result: &RowResult, at: DateTime<Utc>) {
+    fn outcome(&mut self, serial: Option<Serial>, line: u64, result: &RowResult, at: DateTime<Utc>) {
         if let Some(o) = &mut self.open {
             o.last_at = Some(at);
         }
@@ -304,7 +305,7 @@ fn series(times: &[DateTime<Utc>]) -> RateSeries {
 }
 
 /// Adds Okta's view to each journaled serial, and a row for each serial only Okta or the files know.
-fn join_reconciliation(rows: &mut BTreeMap<String, Row>, r: &ReconcileResult) {
+fn join_reconciliation(rows: &mut BTreeMap<Serial, Row>, r: &ReconcileResult) {
     for item in &r.reconciliation.items {
         let row = rows.entry(item.serial.clone()).or_insert_with(|| Row {
             serial: Some(item.serial.clone()),

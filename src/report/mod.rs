@@ -20,6 +20,7 @@ pub use build::build;
 use crate::journal::{Counts, Header, OutcomeKind};
 use crate::reconcile::diff::{InvalidRow, Item};
 use crate::reconcile::{FileInfo, ReconcileResult};
+use crate::seed::Serial;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -160,11 +161,11 @@ pub struct Anomalies {
     /// Lookups to settle an upload in doubt (sum of the runs' summaries).
     pub in_doubt_lookups: u64,
     /// Serials whose lost answer was settled by a lookup that found the token.
-    pub confirmed_by_lookup: Vec<String>,
+    pub confirmed_by_lookup: Vec<Serial>,
     /// Serials sent more than once, with the highest attempt journaled.
     pub retried: Vec<Retried>,
     /// Serials with a request and no outcome.
-    pub in_doubt: Vec<String>,
+    pub in_doubt: Vec<Serial>,
     /// Journal lines that could not be read (`journal:line`).
     pub unreadable_lines: Vec<String>,
     /// Runs with no summary (crashed or killed).
@@ -175,7 +176,7 @@ pub struct Anomalies {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retried {
     /// 12-digit serial.
-    pub serial: String,
+    pub serial: Serial,
     /// Highest attempt number journaled.
     pub attempts: u32,
 }
@@ -211,7 +212,7 @@ pub struct ReconcileSummary {
 #[serde(rename_all = "camelCase")]
 pub struct Row {
     /// 12-digit serial (absent for an invalid row without a readable one).
-    pub serial: Option<String>,
+    pub serial: Option<Serial>,
     /// Line in the seed file.
     pub line: Option<u64>,
     /// The run that wrote the final outcome.

@@ -34,7 +34,7 @@ fn header() -> Header {
 
 fn intent(serial: u32, attempt: u32, at: &str) -> Entry {
     Entry::Intent {
-        serial: format!("{serial:012}"),
+        serial: serial.into(),
         line: u64::from(serial),
         attempt,
         at: t(at),
@@ -43,7 +43,7 @@ fn intent(serial: u32, attempt: u32, at: &str) -> Entry {
 
 fn outcome(serial: Option<u32>, line: u64, result: RowResult, at: &str) -> Entry {
     Entry::Outcome {
-        serial: serial.map(|s| format!("{s:012}")),
+        serial: serial.map(Serial::from),
         line,
         result,
         at: t(at),
@@ -145,7 +145,7 @@ fn entries() -> Vec<Entry> {
 
 fn item(serial: u32, category: Category, status: Option<&str>, login: Option<&str>) -> Item {
     Item {
-        serial: format!("{serial:012}"),
+        serial: serial.into(),
         category,
         status: status.map(str::to_string),
         token_id: status.map(|_| format!("ykk{serial}")),
@@ -323,7 +323,7 @@ fn no_report_format_contains_a_seed_secret() {
     let j = Journal::create(&journal, header()).unwrap();
     for e in &validation.errors {
         j.append(&Entry::Outcome {
-            serial: e.serial.clone(),
+            serial: e.serial.as_deref().map(Serial::from),
             line: e.line,
             result: RowResult::Invalid {
                 field: e.field.map(|f| f.name().to_string()),
@@ -379,7 +379,7 @@ fn a_hundred_thousand_rows_make_a_usable_html_and_a_complete_csv() {
     for s in 1..=N {
         let at = start + chrono::Duration::milliseconds(i64::from(s) * 500);
         acc_entries.push(Entry::Intent {
-            serial: format!("{s:012}"),
+            serial: Serial::from(s),
             line: u64::from(s),
             attempt: 1,
             at,
@@ -400,7 +400,7 @@ fn a_hundred_thousand_rows_make_a_usable_html_and_a_complete_csv() {
             }
         };
         acc_entries.push(Entry::Outcome {
-            serial: Some(format!("{s:012}")),
+            serial: Some(Serial::from(s)),
             line: u64::from(s),
             result,
             at,

@@ -12,6 +12,7 @@ use crate::markup::table::{Cell, Column, Table};
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::{Category, Item};
 use crate::reconcile::output;
+use crate::seed::Serial;
 
 /// The report's title.
 pub const TITLE: &str = "ykprov audit report";
@@ -200,13 +201,12 @@ pub fn anomaly_lists(a: &Anomalies) -> Vec<List> {
         .iter()
         .map(|x| format!("{} ({} attempts)", x.serial, x.attempts))
         .collect();
+    let texts = |serials: &[Serial]| serials.iter().map(Serial::to_string).collect::<Vec<_>>();
+    let (confirmed, in_doubt) = (texts(&a.confirmed_by_lookup), texts(&a.in_doubt));
     [
-        (
-            "Uploads confirmed by lookup after a lost answer",
-            &a.confirmed_by_lookup,
-        ),
+        ("Uploads confirmed by lookup after a lost answer", &confirmed),
         ("Sent more than once", &retried),
-        ("Still in doubt (request sent, no outcome)", &a.in_doubt),
+        ("Still in doubt (request sent, no outcome)", &in_doubt),
         ("Runs without a summary", &a.unfinished_runs),
         ("Unreadable journal lines", &a.unreadable_lines),
     ]

@@ -5,7 +5,7 @@
 
 use super::preflight::Present;
 use crate::journal::Replay;
-use crate::seed::{FileReport, RowError, RowOutcome, ValidRow};
+use crate::seed::{FileReport, RowError, RowOutcome, Serial, ValidRow};
 use std::collections::HashMap;
 
 /// What the run knows before it sends anything.
@@ -16,7 +16,7 @@ pub struct Known<'a> {
     /// Earlier runs of this journal: finished serials and serials in doubt.
     pub replay: &'a Replay,
     /// Tokens Okta already holds, by 12-digit serial.
-    pub existing: &'a HashMap<String, Present>,
+    pub existing: &'a HashMap<Serial, Present>,
 }
 
 /// The fate of one row; it carries the row on to whoever acts on it.
@@ -35,7 +35,7 @@ pub enum Decision<'a> {
         /// The row.
         row: ValidRow,
         /// Its 12-digit serial.
-        serial: String,
+        serial: Serial,
         /// What Okta holds.
         present: &'a Present,
         /// An earlier run sent it and never saw the answer: this listing is that answer.
@@ -61,7 +61,7 @@ pub fn decide<'a>(row: RowOutcome, known: &Known<'a>) -> Decision<'a> {
     if !known.validation.is_uploadable(row.line) {
         return Decision::Excluded;
     }
-    let serial = row.seed.serial.padded();
+    let serial = Serial::from(row.seed.serial);
     if known.replay.is_done(&serial) {
         return Decision::DoneBefore;
     }
@@ -93,7 +93,7 @@ mod tests {
     struct Facts {
         report: FileReport,
         replay: Replay,
-        existing: HashMap<String, Present>,
+        existing: HashMap<Serial, Present>,
     }
 
     impl Facts {

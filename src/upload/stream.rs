@@ -13,7 +13,7 @@ use super::UploadOptions;
 use crate::journal::{Counts, Entry, Journal, RowResult};
 use crate::okta::{Bucket, OktaClient};
 use crate::progress::Progress;
-use crate::seed::{self, ReaderOptions, RowError, RowOutcome, SeedReader, SerialNumber};
+use crate::seed::{self, ReaderOptions, RowError, RowOutcome, SeedReader, Serial, SerialNumber};
 use anyhow::Context;
 use chrono::Utc;
 use std::sync::Arc;
@@ -240,7 +240,7 @@ impl Live {
     /// Journals the outcome of a row settled without a POST, then counts it.
     fn record(
         &self,
-        serial: Option<String>,
+        serial: Option<Serial>,
         line: u64,
         result: RowResult,
         tally: &mut Tally,
@@ -258,12 +258,12 @@ impl Live {
 
 /// An invalid row's journal line: its serial only when it parsed, the field, and the reason;
 /// never a value.
-fn invalid(e: RowError) -> (Option<String>, RowResult) {
+fn invalid(e: RowError) -> (Option<Serial>, RowResult) {
     let serial = e
         .serial
         .as_deref()
         .and_then(|s| SerialNumber::parse(s).ok())
-        .map(SerialNumber::padded);
+        .map(Serial::from);
     let result = RowResult::Invalid {
         field: e.field.map(|f| f.name().to_string()),
         reason: e.problem.to_string(),

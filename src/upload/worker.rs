@@ -8,7 +8,7 @@ use super::policy::{self, Step, Tries};
 use crate::journal::{Entry, Journal, RowResult};
 use crate::okta::models::YubikeyToken;
 use crate::okta::{ApiError, OktaClient};
-use crate::seed::Seed;
+use crate::seed::{Seed, Serial};
 use chrono::Utc;
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ pub struct Work {
 #[derive(Debug)]
 pub struct Done {
     /// 12-digit serial.
-    pub serial: String,
+    pub serial: Serial,
     /// What happened.
     pub result: RowResult,
     /// Retries made.
@@ -213,7 +213,7 @@ impl Trail {
 /// Uploads one seed and journals its outcome. Holds `slot` until done.
 #[tracing::instrument(skip_all, fields(serial = %work.seed.serial, line = work.line))]
 pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, Fatal> {
-    let serial = work.seed.serial.padded();
+    let serial = Serial::from(work.seed.serial);
     let mut row = Trail {
         in_doubt: work.was_in_doubt,
         ..Trail::default()
@@ -255,7 +255,7 @@ pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, F
 async fn send(
     ctx: &Ctx,
     work: &Work,
-    serial: &str,
+    serial: &Serial,
     row: &mut Trail,
 ) -> Result<Result<RowResult, ApiError>, Fatal> {
     if row.tries.sent() > 0 {
@@ -273,9 +273,9 @@ async fn send(
 }
 
 /// The journal line written before each POST, so a crash leaves the row in doubt, never lost.
-fn intent(serial: &str, line: u64, tries: Tries) -> Entry {
+fn intent(serial: &Serial, line: u64, tries: Tries) -> Entry {
     Entry::Intent {
-        serial: serial.to_string(),
+        serial: serial.clone(),
         line,
         attempt: tries.sent() + 1,
         at: Utc::now(),

@@ -11,6 +11,7 @@ use ykprov::journal::{self, Entry, RowResult};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::{ClientConfig, OktaClient};
 use ykprov::secret::Secret;
+use ykprov::seed::Serial;
 use ykprov::upload::{upload, UploadOptions, UploadSummary};
 
 pub fn client_for(emu: &EmulatorHandle, rate: RateSetting) -> OktaClient {
@@ -55,7 +56,7 @@ fn assert_exactly_once(emu: &EmulatorHandle, first: u32, n: u32) {
 }
 
 /// The journal's last outcome per serial.
-fn journal_outcomes(path: &Path) -> std::collections::HashMap<String, RowResult> {
+fn journal_outcomes(path: &Path) -> std::collections::HashMap<Serial, RowResult> {
     journal::replay(path).unwrap().outcomes
 }
 
