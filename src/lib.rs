@@ -9,14 +9,15 @@
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
 //! domain          demo      -> upload, reconcile, report, emulator, okta, seed
-//!   (each line    report    -> reconcile, journal, okta, seed
+//!   (each line    report    -> reconcile, journal, okta, seed, markup
 //!   may use only  upload    -> journal, okta, seed
-//!   what is to    reconcile -> okta, seed
+//!   what is to    reconcile -> okta, seed, markup
 //!   its right)    emulator  -> okta (models), seed
-//!                 journal   -> okta (models)
+//!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
 //!                 seed
-//! shared leaves   secret, atomic, progress, telemetry: used by any layer, use nothing above
+//! shared leaves   secret, atomic, progress, telemetry, markup: used by any layer, use nothing
+//!                 above
 //! ```
 //!
 //! - [`cli`] and [`commands`]: the command line and each subcommand; the only code that knows clap,
