@@ -44,18 +44,14 @@ where
     Ok((ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed)))
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let url: String = std::env::var("EMU_URL")?;
-    let token: String = std::env::var("EMU_TOKEN")?;
-    let n: u32 = env_or("BENCH_TOKENS", 100_000);
-    let secs: u64 = env_or("BENCH_SECS", 10);
-    let connections: usize = env_or("BENCH_CONNECTIONS", 16);
-    let auth = format!("SSWS {token}");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections * 2)
-        .build()?;
-
+/// Uploads `n` tokens over `connections` keep-alive connections; their ids.
+async fn upload_fleet(
+    client: &reqwest::Client,
+    url: &str,
+    auth: &str,
+    n: u32,
+    connections: usize,
+) -> anyhow::Result<Vec<String>> {
     // 1. Upload the fleet (concurrently, keep-alive).
     let started = Instant::now();
     let next = Arc::new(AtomicU64::new(1));
@@ -64,8 +60,8 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..connections {
         let (client, url, auth, next, ids) = (
             client.clone(),
-            url.clone(),
-            auth.clone(),
+            url.to_string(),
+            auth.to_string(),
             next.clone(),
             ids.clone(),
         );
@@ -98,9 +94,23 @@ async fn main() -> anyhow::Result<()> {
         "upload: {n} tokens in {upload_secs:.1} s = {:.0} POST/s",
         f64::from(n) / upload_secs
     );
-    let ids: Arc<Vec<String>> = Arc::new(std::mem::take(
-        &mut *ids.lock().map_err(|_| anyhow::anyhow!("poisoned"))?,
-    ));
+    let ids = std::mem::take(&mut *ids.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    Ok(ids)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let url: String = std::env::var("EMU_URL")?;
+    let token: String = std::env::var("EMU_TOKEN")?;
+    let n: u32 = env_or("BENCH_TOKENS", 100_000);
+    let secs: u64 = env_or("BENCH_SECS", 10);
+    let connections: usize = env_or("BENCH_CONNECTIONS", 16);
+    let auth = format!("SSWS {token}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections * 2)
+        .build()?;
+
+    let ids = Arc::new(upload_fleet(&client, &url, &auth, n, connections).await?);
 
     // 2. GET by id.
     let (c, u, a, i) = (client.clone(), url.clone(), auth.clone(), ids.clone());

@@ -3,7 +3,7 @@
 
 mod values;
 
-use crate::emulator::config::{parse_duration, RateLimit};
+use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;

@@ -7,6 +7,7 @@
 //! "in doubt" and must be checked against Okta before any re-send.
 
 use crate::okta::models::okta_time;
+use crate::seed::Serial;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -99,14 +100,63 @@ impl RowResult {
         !matches!(self, RowResult::Failed { .. })
     }
 
+    /// Which outcome this is, without its details.
+    pub fn outcome(&self) -> OutcomeKind {
+        match self {
+            RowResult::Uploaded { .. } => OutcomeKind::Uploaded,
+            RowResult::AlreadyPresent { .. } => OutcomeKind::AlreadyPresent,
+            RowResult::Rejected { .. } => OutcomeKind::Rejected,
+            RowResult::Failed { .. } => OutcomeKind::Failed,
+            RowResult::Invalid { .. } => OutcomeKind::Invalid,
+        }
+    }
+
     /// Short name for counts and reports.
     pub fn kind(&self) -> &'static str {
+        self.outcome().as_str()
+    }
+}
+
+/// A serial's outcome without its details: what counts, logs and reports group by. Its serde
+/// names are [`RowResult`]'s `result` tags, plus `in_doubt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// Created in Okta by this tool.
+    Uploaded,
+    /// Okta already had it.
+    AlreadyPresent,
+    /// Okta refused it.
+    Rejected,
+    /// Gave up after retries.
+    Failed,
+    /// The row did not validate.
+    Invalid,
+    /// A request left and no outcome was journaled (a crash). Never written as an outcome
+    /// line: replay and reports derive it from an intent without one.
+    InDoubt,
+}
+
+impl OutcomeKind {
+    /// Every outcome, in report order.
+    pub const ALL: [OutcomeKind; 6] = [
+        OutcomeKind::Uploaded,
+        OutcomeKind::AlreadyPresent,
+        OutcomeKind::Rejected,
+        OutcomeKind::Failed,
+        OutcomeKind::Invalid,
+        OutcomeKind::InDoubt,
+    ];
+
+    /// The name journals, logs and reports use (its serde name).
+    pub fn as_str(self) -> &'static str {
         match self {
-            RowResult::Uploaded { .. } => "uploaded",
-            RowResult::AlreadyPresent { .. } => "already_present",
-            RowResult::Rejected { .. } => "rejected",
-            RowResult::Failed { .. } => "failed",
-            RowResult::Invalid { .. } => "invalid",
+            OutcomeKind::Uploaded => "uploaded",
+            OutcomeKind::AlreadyPresent => "already_present",
+            OutcomeKind::Rejected => "rejected",
+            OutcomeKind::Failed => "failed",
+            OutcomeKind::Invalid => "invalid",
+            OutcomeKind::InDoubt => "in_doubt",
         }
     }
 }
@@ -145,7 +195,7 @@ pub enum Entry {
     /// A POST is about to leave.
     Intent {
         /// 12-digit serial.
-        serial: String,
+        serial: Serial,
         /// Line in the seed file.
         line: u64,
         /// 1-based attempt.
@@ -157,7 +207,7 @@ pub enum Entry {
     /// A row's final (or failed) outcome.
     Outcome {
         /// 12-digit serial, when the row had a readable one.
-        serial: Option<String>,
+        serial: Option<Serial>,
         /// Line in the seed file.
         line: u64,
         /// What happened.
@@ -273,9 +323,9 @@ pub struct Replay {
     /// Every run's header, oldest first.
     pub headers: Vec<Header>,
     /// The last outcome per 12-digit serial.
-    pub outcomes: HashMap<String, RowResult>,
+    pub outcomes: HashMap<Serial, RowResult>,
     /// Serials with an intent after their last outcome: the POST may or may not have landed.
-    pub in_doubt: HashSet<String>,
+    pub in_doubt: HashSet<Serial>,
     /// Line numbers that could not be read (a torn line is normal after a crash).
     pub unreadable_lines: Vec<u64>,
     /// Whether every unreadable line was torn by a crash: the last line, or a line followed by
@@ -371,168 +421,4 @@ pub fn default_path(seed_file: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn header() -> Header {
-        Header {
-            run_id: "r1".into(),
-            tool_version: "0.1.0".into(),
-            operator: "admin@host".into(),
-            org: "https://x.okta.com".into(),
-            input: "seeds.csv".into(),
-            input_sha256: "ab".into(),
-            options: serde_json::json!({"concurrency": 4}),
-            started: Utc::now(),
-            resumed: false,
-        }
-    }
-
-    fn outcome(serial: &str, result: RowResult) -> Entry {
-        Entry::Outcome {
-            serial: Some(serial.into()),
-            line: 1,
-            result,
-            at: Utc::now(),
-        }
-    }
-
-    fn intent(serial: &str) -> Entry {
-        Entry::Intent {
-            serial: serial.into(),
-            line: 1,
-            attempt: 1,
-            at: Utc::now(),
-        }
-    }
-
-    #[test]
-    fn replay_separates_done_failed_and_in_doubt_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.jsonl");
-        let j = Journal::create(&path, header()).unwrap();
-        j.append(&intent("000000000001")).unwrap();
-        j.append(&outcome(
-            "000000000001",
-            RowResult::Uploaded {
-                token_id: "ykk1".into(),
-                request_id: None,
-                confirmed_by_lookup: false,
-            },
-        ))
-        .unwrap();
-        j.append(&intent("000000000002")).unwrap();
-        j.append(&outcome(
-            "000000000003",
-            RowResult::Failed {
-                attempts: 6,
-                reason: "x".into(),
-                request_id: None,
-            },
-        ))
-        .unwrap();
-        let r = replay(&path).unwrap();
-        assert!(r.is_done("000000000001"));
-        assert!(!r.is_done("000000000002"));
-        assert!(r.in_doubt.contains("000000000002"));
-        assert!(
-            !r.is_done("000000000003"),
-            "failed rows are retried by the next run"
-        );
-        assert!(r.unreadable_lines.is_empty());
-    }
-
-    #[test]
-    fn torn_last_line_is_tolerated_and_mended_on_resume() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.jsonl");
-        let j = Journal::create(&path, header()).unwrap();
-        j.append(&intent("000000000001")).unwrap();
-        drop(j);
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"{\"type\":\"outcome\",\"ser").unwrap();
-        let r = replay(&path).unwrap();
-        assert_eq!(r.unreadable_lines, vec![3]);
-        assert!(r.only_torn_by_crashes);
-        assert!(r.in_doubt.contains("000000000001"));
-        let j = Journal::resume(&path, header()).unwrap();
-        j.append(&outcome(
-            "000000000001",
-            RowResult::AlreadyPresent {
-                status: "UNASSIGNED".into(),
-                token_id: "ykk1".into(),
-            },
-        ))
-        .unwrap();
-        let r = replay(&path).unwrap();
-        assert!(r.is_done("000000000001"));
-        assert_eq!(r.headers.len(), 2);
-        assert_eq!(
-            r.unreadable_lines,
-            vec![3],
-            "the torn line stays, on a line of its own"
-        );
-    }
-
-    #[test]
-    fn garbage_in_the_middle_is_damage_not_a_crash() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.jsonl");
-        let j = Journal::create(&path, header()).unwrap();
-        j.append(&intent("000000000001")).unwrap();
-        drop(j);
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"garbage\n").unwrap();
-        drop(f);
-        let j = Journal::resume(&path, header()).unwrap();
-        drop(j);
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"more garbage\n{\"type\":\"intent\",\"serial\":\"000000000002\",\"line\":2,\"attempt\":1,\"at\":\"2026-01-01T00:00:00.000Z\"}\n").unwrap();
-        let r = replay(&path).unwrap();
-        assert_eq!(r.unreadable_lines, vec![3, 5]);
-        assert!(!r.only_torn_by_crashes);
-    }
-
-    #[test]
-    fn duplicate_outcomes_keep_the_last() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.jsonl");
-        let j = Journal::create(&path, header()).unwrap();
-        j.append(&outcome(
-            "000000000001",
-            RowResult::Failed {
-                attempts: 6,
-                reason: "x".into(),
-                request_id: None,
-            },
-        ))
-        .unwrap();
-        j.append(&outcome(
-            "000000000001",
-            RowResult::Uploaded {
-                token_id: "ykk1".into(),
-                request_id: None,
-                confirmed_by_lookup: true,
-            },
-        ))
-        .unwrap();
-        assert!(replay(&path).unwrap().is_done("000000000001"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn journal_is_private_to_its_owner() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.jsonl");
-        Journal::create(&path, header()).unwrap();
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
-        assert!(
-            Journal::create(&path, header()).is_err(),
-            "never overwrites an existing journal"
-        );
-    }
-}
+mod tests;

@@ -9,14 +9,15 @@
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
 //! domain          demo      -> upload, reconcile, report, emulator, okta, seed
-//!   (each line    report    -> reconcile, journal, okta, seed
+//!   (each line    report    -> reconcile, journal, okta, seed, markup
 //!   may use only  upload    -> journal, okta, seed
-//!   what is to    reconcile -> okta, seed
+//!   what is to    reconcile -> okta, seed, markup
 //!   its right)    emulator  -> okta (models), seed
-//!                 journal   -> okta (models)
+//!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
 //!                 seed
-//! shared leaves   secret, atomic, progress, telemetry: used by any layer, use nothing above
+//! shared leaves   secret, atomic, progress, telemetry, markup: used by any layer, use nothing
+//!                 above
 //! ```
 //!
 //! - [`cli`] and [`commands`]: the command line and each subcommand; the only code that knows clap,
@@ -26,6 +27,7 @@
 //!   auth, the token inventory).
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`report`]: audit reports from journals and reconciliations.
+//! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
 //! - [`demo`]: the demo's steps, narrated through a [`demo::Narrator`].
 //! - [`secret`], [`atomic`], [`progress`], [`telemetry`]: the redacting wrapper every secret lives
@@ -37,6 +39,7 @@ pub mod commands;
 pub mod demo;
 pub mod emulator;
 pub mod journal;
+pub mod markup;
 pub mod okta;
 pub mod progress;
 pub mod reconcile;

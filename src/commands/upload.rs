@@ -47,7 +47,6 @@ impl UploadConfig {
         }
         let rate = rate_setting(args.rate, args.share);
         let options = UploadOptions {
-            file: args.file.clone(),
             journal: args.journal.clone(),
             resume: args.resume,
             dry_run: args.dry_run,
@@ -58,6 +57,7 @@ impl UploadConfig {
             last_wins: args.last_wins,
             rate,
             quiet: global.quiet,
+            ..UploadOptions::new(&args.file)
         };
         let connection = ConnectSettings {
             flags: args.org.flags(),
@@ -119,4 +119,21 @@ fn outcome(summary: &UploadSummary) -> anyhow::Result<Outcome> {
     } else {
         Outcome::problems_if(!summary.is_clean())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn the_flags_defaults_are_the_upload_options_defaults() {
+        let cli = Cli::try_parse_from(["ykprov", "upload", "seeds.csv"]).unwrap();
+        let Command::Upload(args) = &cli.command else {
+            panic!("parsed as another command");
+        };
+        let config = UploadConfig::from_args(args, &cli.global).unwrap();
+        assert_eq!(config.options, UploadOptions::new("seeds.csv"));
+    }
 }

@@ -5,7 +5,7 @@
 use crate::emulator::otp;
 use crate::okta::models::{YubikeyToken, TOKENS_PATH};
 use crate::secret::Secret;
-use crate::seed::Seed;
+use crate::seed::{Seed, Serial};
 use anyhow::Context;
 use serde_json::json;
 
@@ -92,8 +92,8 @@ impl Rehearsal {
     }
 
     /// The token of a serial, looked up by filter.
-    pub async fn token_of(&self, serial_padded: &str) -> anyhow::Result<Option<YubikeyToken>> {
-        let path = format!("{TOKENS_PATH}?filter=profile.serial%20eq%20%22{serial_padded}%22");
+    pub async fn token_of(&self, serial: &Serial) -> anyhow::Result<Option<YubikeyToken>> {
+        let path = format!("{TOKENS_PATH}?filter=profile.serial%20eq%20%22{serial}%22");
         let tokens: Vec<YubikeyToken> = self.call(reqwest::Method::GET, &path, None).await?.json().await?;
         Ok(tokens.into_iter().next())
     }

@@ -10,7 +10,9 @@ use crate::okta::{ClientConfig, OktaClient};
 use crate::reconcile::diff::Scope;
 use crate::reconcile::{self, output, ReconcileOptions, ReconcileResult};
 use crate::secret::Secret;
-use crate::seed::{self, AccessCode, AesKey, PrivateId, PublicId, Seed, SerialNumber, ValidationOptions};
+use crate::seed::{
+    self, AccessCode, AesKey, PrivateId, PublicId, Seed, Serial, SerialNumber, ValidationOptions,
+};
 use crate::upload::{self, UploadOptions, UploadSummary};
 use std::path::{Path, PathBuf};
 
@@ -95,17 +97,9 @@ async fn upload(
     out: &mut dyn Narrator,
 ) -> anyhow::Result<UploadSummary> {
     let options = UploadOptions {
-        file: file.to_path_buf(),
-        journal: None,
-        resume: false,
-        dry_run: false,
         skip_invalid: true,
-        concurrency: 4,
-        max_attempts: 6,
-        format: seed::SeedFormat::Auto,
-        last_wins: false,
-        rate: RateSetting::Auto { share: 0.5 },
         quiet: opts.quiet,
+        ..UploadOptions::new(file)
     };
     out.show(
         "\n== 3/6 upload (pacing at half of the limit Okta announces, as Okta recommends for one token)\n",
@@ -130,7 +124,7 @@ async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> 
     }
     let mut deleted = None;
     if let Some(key) = keys.get(enrolled) {
-        if let Some(t) = admin.token_of(&format!("{:012}", key.serial)).await? {
+        if let Some(t) = admin.token_of(&Serial::from(key.serial)).await? {
             admin.delete_token(&t.id).await?;
             deleted = Some(key.serial);
         }
@@ -201,7 +195,7 @@ fn prove(emu: &EmulatorHandle, keys: &[FakeKey], summary: &UploadSummary, out: &
     let log = emu.log();
     let exactly_once = keys
         .iter()
-        .all(|k| log.stored_per_serial.get(&format!("{:012}", k.serial)) == Some(&1));
+        .all(|k| log.stored_per_serial.get(Serial::from(k.serial).as_str()) == Some(&1));
     out.show(&format!(
         "\nproof from the emulator's own log: {} uploads stored, each serial exactly once: {}; {} answers lost after commit, {} server errors injected.\n",
         log.stored_per_serial.values().sum::<u32>(),

@@ -5,6 +5,7 @@
 //! parentheses. Operators and keywords are case-insensitive, attribute names are not (as in
 //! Okta). Anything else is a [`FilterError`], answered with 400 `E0000031`.
 
+use super::attr::{AttrValue, TokenAttr, TokenAttrs};
 use crate::okta::models::{okta_time, TokenStatus};
 use crate::seed::SerialNumber;
 use chrono::{DateTime, Utc};
@@ -40,23 +41,6 @@ pub enum FilterError {
     TooDeep,
 }
 
-/// A token attribute that can be filtered on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Attr {
-    /// `profile.serial`.
-    Serial,
-    /// `status`.
-    Status,
-    /// `user.id`.
-    UserId,
-    /// `created`.
-    Created,
-    /// `activated`.
-    Activated,
-    /// `lastVerified`.
-    LastVerified,
-}
-
 /// Comparison operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -89,25 +73,13 @@ pub enum Value {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// `attr op value`.
-    Cmp(Attr, Op, Value),
+    Cmp(TokenAttr, Op, Value),
     /// `a and b`.
     And(Box<Expr>, Box<Expr>),
     /// `a or b`.
     Or(Box<Expr>, Box<Expr>),
     /// `not a`.
     Not(Box<Expr>),
-}
-
-/// What a filter can look at on a token.
-pub trait Filterable {
-    /// 12-digit serial.
-    fn serial(&self) -> &str;
-    /// Status.
-    fn status(&self) -> &TokenStatus;
-    /// Assigned user.
-    fn user_id(&self) -> Option<&str>;
-    /// A timestamp attribute.
-    fn time(&self, attr: Attr) -> Option<DateTime<Utc>>;
 }
 
 impl Expr {
@@ -123,16 +95,17 @@ impl Expr {
     }
 
     /// Whether `t` satisfies the filter.
-    pub fn matches(&self, t: &impl Filterable) -> bool {
+    pub fn matches(&self, t: &impl TokenAttrs) -> bool {
         match self {
             Expr::And(a, b) => a.matches(t) && b.matches(t),
             Expr::Or(a, b) => a.matches(t) || b.matches(t),
             Expr::Not(a) => !a.matches(t),
-            Expr::Cmp(attr, op, value) => match (attr, value) {
-                (Attr::Serial, Value::Serial(s)) => t.serial() == s,
-                (Attr::Status, Value::Status(s)) => t.status() == s,
-                (Attr::UserId, Value::Text(s)) => t.user_id() == Some(s.as_str()),
-                (_, Value::Time(v)) => t.time(*attr).is_some_and(|have| match op {
+            // The parser pairs each attribute with its kind of value and allows only `eq` on
+            // non-timestamps, so the value kinds alone decide the comparison.
+            Expr::Cmp(attr, op, value) => match (t.attr(*attr), value) {
+                (AttrValue::Text(have), Value::Serial(s) | Value::Text(s)) => have == Some(s.as_str()),
+                (AttrValue::Status(have), Value::Status(s)) => have == s,
+                (AttrValue::Time(have), Value::Time(v)) => have.is_some_and(|have| match op {
                     Op::Eq => have == *v,
                     Op::Gt => have > *v,
                     Op::Ge => have >= *v,
@@ -147,7 +120,7 @@ impl Expr {
     /// The serial every match must have, when the filter pins one (so the index can be used).
     pub fn required_serial(&self) -> Option<&str> {
         match self {
-            Expr::Cmp(Attr::Serial, Op::Eq, Value::Serial(s)) => Some(s),
+            Expr::Cmp(TokenAttr::Serial, Op::Eq, Value::Serial(s)) => Some(s),
             Expr::And(a, b) => a.required_serial().or_else(|| b.required_serial()),
             _ => None,
         }
@@ -293,14 +266,8 @@ impl Parser {
     }
 
     fn comparison(&mut self, attr_name: String) -> Result<Expr, FilterError> {
-        let attr = match attr_name.as_str() {
-            "profile.serial" => Attr::Serial,
-            "status" => Attr::Status,
-            "user.id" => Attr::UserId,
-            "created" => Attr::Created,
-            "activated" => Attr::Activated,
-            "lastVerified" => Attr::LastVerified,
-            _ => return Err(FilterError::UnsupportedAttribute(attr_name)),
+        let Some(attr) = TokenAttr::parse(&attr_name) else {
+            return Err(FilterError::UnsupportedAttribute(attr_name));
         };
         let op_name = match self.next() {
             Some(Tok::Word(w)) => w,
@@ -324,8 +291,7 @@ impl Parser {
                 })
             }
         };
-        let is_time = matches!(attr, Attr::Created | Attr::Activated | Attr::LastVerified);
-        if op != Op::Eq && !is_time {
+        if op != Op::Eq && !attr.is_time() {
             return Err(FilterError::UnsupportedOperator {
                 attr: attr_name,
                 op: op_name,
@@ -337,13 +303,13 @@ impl Parser {
             None => return Err(FilterError::Unexpected("end of filter, expected a value".into())),
         };
         let value = match attr {
-            Attr::Serial => Value::Serial(match SerialNumber::parse(&raw) {
+            TokenAttr::Serial => Value::Serial(match SerialNumber::parse(&raw) {
                 Ok(s) => s.padded(),
                 Err(_) => raw,
             }),
-            Attr::Status => Value::Status(TokenStatus::parse(&raw)),
-            Attr::UserId => Value::Text(raw),
-            Attr::Created | Attr::Activated | Attr::LastVerified => {
+            TokenAttr::Status => Value::Status(TokenStatus::parse(&raw)),
+            TokenAttr::UserId => Value::Text(raw),
+            TokenAttr::Created | TokenAttr::Activated | TokenAttr::LastVerified => {
                 Value::Time(okta_time::parse(&raw).ok_or(FilterError::BadDate(attr_name))?)
             }
         };
@@ -363,21 +329,14 @@ mod tests {
         activated: Option<DateTime<Utc>>,
     }
 
-    impl Filterable for T {
-        fn serial(&self) -> &str {
-            &self.serial
-        }
-        fn status(&self) -> &TokenStatus {
-            &self.status
-        }
-        fn user_id(&self) -> Option<&str> {
-            self.user.as_deref()
-        }
-        fn time(&self, attr: Attr) -> Option<DateTime<Utc>> {
+    impl TokenAttrs for T {
+        fn attr(&self, attr: TokenAttr) -> AttrValue<'_> {
             match attr {
-                Attr::Created | Attr::LastVerified => Some(self.created),
-                Attr::Activated => self.activated,
-                _ => None,
+                TokenAttr::Serial => AttrValue::Text(Some(&self.serial)),
+                TokenAttr::Status => AttrValue::Status(&self.status),
+                TokenAttr::UserId => AttrValue::Text(self.user.as_deref()),
+                TokenAttr::Created | TokenAttr::LastVerified => AttrValue::Time(Some(self.created)),
+                TokenAttr::Activated => AttrValue::Time(self.activated),
             }
         }
     }

@@ -4,12 +4,13 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: [`EmulatorConfig`] and [`RateLimit`].
+//! - [`config`]: [`EmulatorConfig`]; [`RateLimit`] lives with the limiter in [`rate_limit`].
 //! - [`server`]: the accept loop (`serve(listener, router, shutdown)`), able to drop a connection.
 //! - `layers`: request log, concurrency, rate limits, auth, faults: the path every request takes.
 //! - `routes`: the endpoints; [`views`] renders stored objects; [`error`] renders Okta errors.
 //! - [`state`]: tokens, users and enrollments with their indexes, and the `--state` snapshot.
-//! - [`filter`], [`pagination`]: the list's `filter`, cursors and `Link` headers.
+//! - [`attr`]: the token attributes that [`filter`] and [`pagination`] (the list's `filter`,
+//!   `sortBy`, cursors and `Link` headers) both name.
 //! - [`rate_limit`], [`faults`], [`log`], [`auth`], [`otp`], [`users`]: one concept each.
 //!
 //! - [`quirks`]: the other readings of unconfirmed contract points (`--quirk`).
@@ -17,6 +18,7 @@
 //!
 //! It does not emulate anything else of Okta (groups, apps, sessions, user-facing OAuth).
 
+pub mod attr;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -35,8 +37,9 @@ pub mod state;
 pub mod users;
 pub mod views;
 
-pub use config::{EmulatorConfig, RateLimit};
+pub use config::EmulatorConfig;
 pub use log::{Endpoint, LogEntry, RequestLog};
+pub use rate_limit::RateLimit;
 pub use users::{User, UserStatus};
 
 use crate::okta::models::YubikeyToken;

@@ -4,61 +4,16 @@
 //! A cursor names the last item of the previous page by its sort key and insertion sequence, so
 //! pages stay stable while tokens are added or deleted between requests.
 
+use super::attr::{TokenAttr, TokenAttrs};
 use super::error::ApiError;
 use super::filter::Expr;
 use super::state::{Store, StoredToken};
-use crate::okta::models::okta_time;
 use std::cmp::Ordering;
 
 /// JSON pages default to 20 items (Okta).
 pub const DEFAULT_LIMIT: u32 = 20;
 /// CSV pages default to 1000 items (Okta) and may go that high.
 pub const DOWNLOAD_LIMIT: u32 = 1000;
-
-/// Attributes the list can be sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortBy {
-    /// `profile.serial`.
-    Serial,
-    /// `status`.
-    Status,
-    /// `user.id`.
-    UserId,
-    /// `created`.
-    Created,
-    /// `activated`.
-    Activated,
-    /// `lastVerified`.
-    LastVerified,
-}
-
-impl SortBy {
-    fn parse(s: &str) -> Option<SortBy> {
-        Some(match s {
-            "profile.serial" => SortBy::Serial,
-            "status" => SortBy::Status,
-            "user.id" => SortBy::UserId,
-            "created" => SortBy::Created,
-            "activated" => SortBy::Activated,
-            "lastVerified" => SortBy::LastVerified,
-            _ => return None,
-        })
-    }
-
-    /// A string that sorts like the attribute (timestamps are fixed-width ISO 8601; absent = "").
-    fn key(self, t: &StoredToken) -> String {
-        let time =
-            |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| okta_time::format(&d)).unwrap_or_default();
-        match self {
-            SortBy::Serial => t.serial.clone(),
-            SortBy::Status => t.status.as_str().to_string(),
-            SortBy::UserId => t.user_id.clone().unwrap_or_default(),
-            SortBy::Created => time(Some(t.created)),
-            SortBy::Activated => time(t.activated),
-            SortBy::LastVerified => time(Some(t.last_verified)),
-        }
-    }
-}
 
 /// Where the previous page ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +48,7 @@ pub struct ListParams {
     /// Filter, if any.
     pub filter: Option<Expr>,
     /// Sort attribute; `None` = upload order.
-    pub sort_by: Option<SortBy>,
+    pub sort_by: Option<TokenAttr>,
     /// `sortOrder=DESC`.
     pub descending: bool,
     /// `expand=user`.
@@ -116,57 +71,13 @@ impl ListParams {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.as_str())
         };
+        // Every bad parameter is named at once, as Okta lists each in `errorCauses`.
         let mut causes = Vec::new();
-        let for_download = match get("forDownload").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
-                causes.push("forDownload: must be true or false".to_string());
-                false
-            }
-        };
-        let (default, max) = if for_download {
-            (DOWNLOAD_LIMIT, DOWNLOAD_LIMIT.max(max_page))
-        } else {
-            (DEFAULT_LIMIT, max_page)
-        };
-        let limit = match get("limit").map(|l| l.trim().parse::<u32>()) {
-            None => default,
-            // Okta clamps over-large limits rather than refusing them.
-            Some(Ok(n)) if n > 0 => n.min(max),
-            Some(_) => {
-                causes.push("limit: must be a positive integer".to_string());
-                default
-            }
-        };
-        let after = match get("after") {
-            None | Some("") => None,
-            Some(a) => {
-                let c = Cursor::decode(a);
-                if c.is_none() {
-                    causes.push("after: not a cursor this server issued".to_string());
-                }
-                c
-            }
-        };
-        let sort_by = match get("sortBy") {
-            None | Some("") => None,
-            Some(s) => {
-                let parsed = SortBy::parse(s);
-                if parsed.is_none() {
-                    causes.push(format!("sortBy: unsupported attribute {s}"));
-                }
-                parsed
-            }
-        };
-        let descending = match get("sortOrder").map(str::to_ascii_uppercase).as_deref() {
-            None | Some("") | Some("ASC") => false,
-            Some("DESC") => true,
-            Some(_) => {
-                causes.push("sortOrder: must be ASC or DESC".to_string());
-                false
-            }
-        };
+        let for_download = for_download(get("forDownload"), &mut causes);
+        let limit = limit(get("limit"), for_download, max_page, &mut causes);
+        let after = after(get("after"), &mut causes);
+        let sort_by = sort_by(get("sortBy"), &mut causes);
+        let descending = descending(get("sortOrder"), &mut causes);
         if !causes.is_empty() {
             return Err(ApiError::validation(causes));
         }
@@ -220,7 +131,7 @@ impl ListParams {
                 let mut all: Vec<(String, &StoredToken)> = store
                     .all()
                     .filter(|t| self.matches(t))
-                    .map(|t| (by.key(t), t))
+                    .map(|t| (sort_key(by, t), t))
                     .collect();
                 all.sort_by(|a, b| self.order(&a.0, a.1.seq, &b.0, b.1.seq));
                 let start = match &self.after {
@@ -239,7 +150,7 @@ impl ListParams {
         let next = if items.len() > self.limit {
             items.truncate(self.limit);
             items.last().map(|t| Cursor {
-                key: self.sort_by.map(|by| by.key(t)).unwrap_or_default(),
+                key: self.sort_by.map(|by| sort_key(by, t)).unwrap_or_default(),
                 seq: t.seq,
             })
         } else {
@@ -251,7 +162,7 @@ impl ListParams {
     fn after_cursor(&self, t: &StoredToken) -> bool {
         match (&self.after, self.sort_by) {
             (None, _) => true,
-            (Some(c), Some(by)) => self.order(&by.key(t), t.seq, &c.key, c.seq) == Ordering::Greater,
+            (Some(c), Some(by)) => self.order(&sort_key(by, t), t.seq, &c.key, c.seq) == Ordering::Greater,
             (Some(c), None) => self.order("", t.seq, "", c.seq) == Ordering::Greater,
         }
     }
@@ -276,6 +187,81 @@ impl ListParams {
         out.push(format!("after={}", cursor.encode()));
         out.join("&")
     }
+}
+
+/// `forDownload`: `true` or `false`, any case; absent is `false`.
+fn for_download(value: Option<&str>, causes: &mut Vec<String>) -> bool {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            causes.push("forDownload: must be true or false".to_string());
+            false
+        }
+    }
+}
+
+/// `limit`: a positive integer, clamped to the page cap; the default depends on the format.
+fn limit(value: Option<&str>, for_download: bool, max_page: u32, causes: &mut Vec<String>) -> u32 {
+    let (default, max) = if for_download {
+        (DOWNLOAD_LIMIT, DOWNLOAD_LIMIT.max(max_page))
+    } else {
+        (DEFAULT_LIMIT, max_page)
+    };
+    match value.map(|l| l.trim().parse::<u32>()) {
+        None => default,
+        // Okta clamps over-large limits rather than refusing them.
+        Some(Ok(n)) if n > 0 => n.min(max),
+        Some(_) => {
+            causes.push("limit: must be a positive integer".to_string());
+            default
+        }
+    }
+}
+
+/// `after`: a cursor this server issued; empty is none.
+fn after(value: Option<&str>, causes: &mut Vec<String>) -> Option<Cursor> {
+    match value {
+        None | Some("") => None,
+        Some(a) => {
+            let c = Cursor::decode(a);
+            if c.is_none() {
+                causes.push("after: not a cursor this server issued".to_string());
+            }
+            c
+        }
+    }
+}
+
+/// `sortBy`: one of the token attributes; empty is upload order.
+fn sort_by(value: Option<&str>, causes: &mut Vec<String>) -> Option<TokenAttr> {
+    match value {
+        None | Some("") => None,
+        Some(s) => {
+            let parsed = TokenAttr::parse(s);
+            if parsed.is_none() {
+                causes.push(format!("sortBy: unsupported attribute {s}"));
+            }
+            parsed
+        }
+    }
+}
+
+/// `sortOrder`: `ASC` or `DESC`, any case; absent or empty is ascending.
+fn descending(value: Option<&str>, causes: &mut Vec<String>) -> bool {
+    match value.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("") | Some("ASC") => false,
+        Some("DESC") => true,
+        Some(_) => {
+            causes.push("sortOrder: must be ASC or DESC".to_string());
+            false
+        }
+    }
+}
+
+/// The key `t` sorts by under `sortBy=by` (cursors carry it too).
+fn sort_key(by: TokenAttr, t: &StoredToken) -> String {
+    t.attr(by).sort_key()
 }
 
 /// Splits `a=b&c=d`, percent-decoding (and `+` as space); `None` on invalid UTF-8.

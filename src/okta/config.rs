@@ -6,13 +6,23 @@
 //! `PrivateKey` (an API Services app: client id, a private key, optional `kid` and scopes; see
 //! [`crate::okta::oauth`]). Secrets (the token, the private key) are never taken from a flag value:
 //! flags show up in `ps` and shell history. `--private-key` takes a path only.
+//!
+//! This file holds the settings' types; `yaml` reads okta.yaml, `sources` gathers each setting
+//! from the highest source that has it ([`gather`]), and `resolve` checks that the result is
+//! complete for its mode ([`Settings::connection`], [`resolve()`]).
+
+mod resolve;
+mod sources;
+mod yaml;
+
+pub use resolve::resolve;
+pub use sources::gather;
+pub use yaml::{warn_if_shared, yaml_paths};
 
 use crate::secret::Secret;
-use anyhow::Context;
 use reqwest::Url;
-use serde::Deserialize;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Environment variable for the org URL.
 pub const ENV_ORG: &str = "OKTA_CLIENT_ORGURL";
@@ -60,68 +70,6 @@ impl fmt::Display for AuthMode {
             AuthMode::Ssws => "SSWS",
             AuthMode::PrivateKey => "PrivateKey",
         })
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct YamlFile {
-    #[serde(default)]
-    okta: YamlOkta,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct YamlOkta {
-    #[serde(default)]
-    client: YamlClient,
-}
-
-/// `scopes` as the SDKs write it (a YAML list) or as a single string.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum YamlScopes {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl YamlScopes {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            YamlScopes::List(v) => v.into_iter().flat_map(|s| split_scopes(&s)).collect(),
-            YamlScopes::Text(s) => split_scopes(&s),
-        }
-    }
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct YamlClient {
-    org_url: Option<String>,
-    token: Option<Secret<String>>,
-    authorization_mode: Option<String>,
-    client_id: Option<String>,
-    scopes: Option<YamlScopes>,
-    private_key: Option<Secret<String>>,
-    #[serde(alias = "privateKeyId")]
-    kid: Option<String>,
-    dpop: Option<bool>,
-}
-
-impl<'de> Deserialize<'de> for Secret<String> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret::new)
-    }
-}
-
-impl fmt::Debug for YamlClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("YamlClient")
-            .field("org_url", &self.org_url)
-            .field("token", &self.token)
-            .field("authorization_mode", &self.authorization_mode)
-            .field("client_id", &self.client_id)
-            .field("private_key", &self.private_key)
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
     }
 }
 
@@ -217,276 +165,6 @@ pub struct Connection {
     pub credential: Credential,
     /// Where the credential came from (the token's, or the private key's source).
     pub credential_source: String,
-}
-
-fn read_yaml(path: &Path) -> anyhow::Result<Option<YamlClient>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let text = Secret::new(text);
-    warn_if_shared(path);
-    // serde_norway's errors quote the offending line, which could hold the token: keep only the
-    // position.
-    let parsed: YamlFile = serde_norway::from_str(text.expose()).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(" at line {}", l.line()))
-            .unwrap_or_default();
-        anyhow::anyhow!("{} is not valid okta.yaml{at}", path.display())
-    })?;
-    Ok(Some(parsed.okta.client))
-}
-
-/// Warns when a file holding secrets is readable by group or others.
-pub fn warn_if_shared(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(
-                    "{} is readable by other users (mode {:o}); run chmod 600 on it",
-                    path.display(),
-                    meta.permissions().mode() & 0o777
-                );
-            }
-        }
-    }
-}
-
-/// The okta.yaml files in precedence order.
-pub fn yaml_paths() -> Vec<PathBuf> {
-    let mut paths = vec![PathBuf::from("okta.yaml")];
-    if let Some(home) = std::env::var_os("HOME") {
-        paths.push(PathBuf::from(home).join(".okta").join("okta.yaml"));
-    }
-    paths
-}
-
-/// The first of flag, environment, then each file that has the value.
-fn pick<T>(
-    flag: Option<(T, &str)>,
-    env: Option<(T, &str)>,
-    files: &[(String, YamlClient)],
-    get: impl Fn(&YamlClient) -> Option<T>,
-) -> Option<Sourced<T>> {
-    let sourced = |(value, source): (T, &str)| Sourced {
-        value,
-        source: source.to_string(),
-    };
-    flag.map(sourced).or_else(|| env.map(sourced)).or_else(|| {
-        files.iter().find_map(|(path, c)| {
-            get(c).map(|value| Sourced {
-                value,
-                source: path.clone(),
-            })
-        })
-    })
-}
-
-/// A PEM given inline, or a path to read it from (warning when the file is shared).
-fn load_private_key(raw: Sourced<Secret<String>>) -> anyhow::Result<Sourced<Secret<String>>> {
-    if raw.value.expose().contains("-----BEGIN") {
-        // The SDKs allow a PEM with literal `\n` in an environment variable.
-        return Ok(Sourced {
-            value: Secret::new(raw.value.expose().replace("\\n", "\n")),
-            source: raw.source,
-        });
-    }
-    let path = PathBuf::from(raw.value.expose().trim());
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "cannot read the private key file {} (from {})",
-            path.display(),
-            raw.source
-        )
-    })?;
-    warn_if_shared(&path);
-    Ok(Sourced {
-        value: Secret::new(text),
-        source: format!("{} (file {})", raw.source, path.display()),
-    })
-}
-
-/// Collects every setting from the flags, the environment and the okta.yaml files.
-pub fn gather(
-    flags: &Flags,
-    env: &dyn Fn(&str) -> Option<String>,
-    yaml: &[PathBuf],
-) -> anyhow::Result<Settings> {
-    let mut files = Vec::new();
-    for path in yaml {
-        if let Some(client) = read_yaml(path)? {
-            files.push((path.display().to_string(), client));
-        }
-    }
-    let env = |k: &'static str| env(k).filter(|s| !s.trim().is_empty()).map(|v| (v, k));
-    let org = pick(
-        flags.org.clone().map(|o| (o, "--org")),
-        env(ENV_ORG),
-        &files,
-        |c| c.org_url.clone(),
-    );
-    let mode_text = pick(
-        flags.mode.map(|m| (m.to_string(), "--authorization-mode")),
-        env(ENV_MODE),
-        &files,
-        |c| c.authorization_mode.clone(),
-    );
-    let mode = match mode_text {
-        Some(s) => Sourced {
-            value: s
-                .value
-                .parse::<AuthMode>()
-                .map_err(|e| anyhow::anyhow!("{e} (from {})", s.source))?,
-            source: s.source,
-        },
-        None => Sourced {
-            value: AuthMode::Ssws,
-            source: "default".into(),
-        },
-    };
-    let token = pick(
-        None,
-        env(ENV_TOKEN).map(|(v, k)| (Secret::new(v), k)),
-        &files,
-        |c| c.token.clone(),
-    );
-    let client_id = pick(
-        flags.client_id.clone().map(|v| (v, "--client-id")),
-        env(ENV_CLIENT_ID),
-        &files,
-        |c| c.client_id.clone(),
-    );
-    let scopes = pick(
-        flags.scopes.as_deref().map(|v| (split_scopes(v), "--scopes")),
-        env(ENV_SCOPES).map(|(v, k)| (split_scopes(&v), k)),
-        &files,
-        |c| c.scopes.clone().map(YamlScopes::into_vec),
-    )
-    .filter(|s| !s.value.is_empty());
-    let private_key = pick(
-        flags
-            .private_key
-            .as_ref()
-            .map(|p| (Secret::new(p.display().to_string()), "--private-key")),
-        env(ENV_PRIVATE_KEY).map(|(v, k)| (Secret::new(v), k)),
-        &files,
-        |c| c.private_key.clone(),
-    );
-    // Only read the key file when it will be used, so an SSWS setup with a stale path still works.
-    let private_key = match private_key {
-        Some(k) if mode.value == AuthMode::PrivateKey => Some(load_private_key(k)?),
-        other => other,
-    };
-    let kid = pick(
-        flags.kid.clone().map(|v| (v, "--kid")),
-        env(ENV_KID),
-        &files,
-        |c| c.kid.clone(),
-    );
-    let dpop_text = pick(
-        flags.dpop.then(|| ("true".to_string(), "--dpop")),
-        env(ENV_DPOP),
-        &files,
-        |c| c.dpop.map(|b| b.to_string()),
-    );
-    let dpop = match dpop_text {
-        Some(s) => Sourced {
-            value: parse_bool(&s.value).with_context(|| format!("bad DPoP setting from {}", s.source))?,
-            source: s.source,
-        },
-        None => Sourced {
-            value: false,
-            source: "default".into(),
-        },
-    };
-    Ok(Settings {
-        org,
-        mode,
-        token,
-        client_id,
-        scopes,
-        private_key,
-        kid,
-        dpop,
-    })
-}
-
-fn parse_bool(s: &str) -> anyhow::Result<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => Ok(true),
-        "false" | "0" | "no" => Ok(false),
-        other => anyhow::bail!("expected true or false, got `{other}`"),
-    }
-}
-
-impl Settings {
-    /// Checks that the settings are complete for their mode and builds the [`Connection`].
-    pub fn connection(self) -> anyhow::Result<Connection> {
-        let Some(org) = self.org else {
-            anyhow::bail!("no Okta org given: use --org https://YOUR-ORG.okta.com, set {ENV_ORG}, or put okta.client.orgUrl in okta.yaml")
-        };
-        let url = Url::parse(org.value.trim())
-            .with_context(|| format!("the org URL from {} is not a URL", org.source))?;
-        let (credential, credential_source) = match self.mode.value {
-            AuthMode::Ssws => {
-                let Some(token) = self.token else {
-                    anyhow::bail!(
-                        "no API token: set {ENV_TOKEN} or put okta.client.token in okta.yaml (never on the command line); or use {ENV_MODE}=PrivateKey"
-                    )
-                };
-                (Credential::Ssws(token.value), token.source)
-            }
-            AuthMode::PrivateKey => {
-                let mut missing = Vec::new();
-                if self.client_id.is_none() {
-                    missing.push(format!(
-                        "the client id ({ENV_CLIENT_ID}, okta.client.clientId or --client-id)"
-                    ));
-                }
-                if self.private_key.is_none() {
-                    missing.push(format!(
-                        "the private key ({ENV_PRIVATE_KEY}, okta.client.privateKey or --private-key PATH)"
-                    ));
-                }
-                let (Some(client_id), Some(key)) = (self.client_id, self.private_key) else {
-                    anyhow::bail!(
-                        "authorization mode PrivateKey (from {}) needs {}",
-                        self.mode.source,
-                        missing.join(" and ")
-                    )
-                };
-                (
-                    Credential::PrivateKey(OAuthSettings {
-                        client_id: client_id.value,
-                        scopes: self.scopes.map(|s| s.value),
-                        private_key: key.value,
-                        kid: self.kid.map(|k| k.value),
-                        dpop: self.dpop.value,
-                    }),
-                    key.source,
-                )
-            }
-        };
-        Ok(Connection {
-            org: url,
-            org_source: org.source,
-            credential,
-            credential_source,
-        })
-    }
-}
-
-/// Resolves the connection from the flags, the environment and the okta.yaml files.
-pub fn resolve(
-    flags: &Flags,
-    env: &dyn Fn(&str) -> Option<String>,
-    yaml: &[PathBuf],
-) -> anyhow::Result<Connection> {
-    gather(flags, env, yaml)?.connection()
 }
 
 #[cfg(test)]

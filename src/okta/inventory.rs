@@ -5,6 +5,7 @@
 
 use super::models::{okta_time, TokenStatus, YubikeyToken};
 use super::OktaClient;
+use crate::seed::Serial;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -25,7 +26,7 @@ pub enum Via {
 #[serde(rename_all = "camelCase")]
 pub struct RemoteToken {
     /// 12-digit serial.
-    pub serial: String,
+    pub serial: Serial,
     /// Token id.
     pub id: String,
     /// Status.
@@ -140,10 +141,7 @@ pub fn parse_export_csv(text: &str) -> Result<Vec<RemoteToken>, CsvProblem> {
         let Some(raw) = r.get(serial_col).map(str::trim).filter(|s| !s.is_empty()) else {
             continue;
         };
-        let serial = raw
-            .parse::<u64>()
-            .map(|n| format!("{n:012}"))
-            .unwrap_or_else(|_| raw.to_string());
+        let serial = Serial::from_okta(raw);
         let time = |c| get(&r, c).as_deref().and_then(okta_time::parse);
         out.push(RemoteToken {
             serial,
@@ -263,7 +261,7 @@ pub fn write_export<W: std::io::Write>(out: W, tokens: &[RemoteToken]) -> anyhow
     let t = |d: &Option<DateTime<Utc>>| d.as_ref().map(okta_time::format).unwrap_or_default();
     for tok in tokens {
         w.write_record([
-            csv_safe(&tok.serial).as_ref(),
+            csv_safe(tok.serial.as_str()).as_ref(),
             csv_safe(&tok.id).as_ref(),
             csv_safe(tok.status.as_str()).as_ref(),
             &t(&tok.created),

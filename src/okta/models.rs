@@ -198,12 +198,8 @@ pub struct YubikeyToken {
 
 impl YubikeyToken {
     /// The serial as Okta stores it, normalised to 12 digits when it is numeric.
-    pub fn serial_padded(&self) -> Option<String> {
-        let raw = self.profile.serial.as_deref()?.trim();
-        Some(match raw.parse::<u64>() {
-            Ok(n) => format!("{n:012}"),
-            Err(_) => raw.to_string(),
-        })
+    pub fn serial_padded(&self) -> Option<crate::seed::Serial> {
+        Some(crate::seed::Serial::from_okta(self.profile.serial.as_deref()?))
     }
 
     /// The assigned user's id, from `_embedded.user.id` or the `user` link.

@@ -3,6 +3,7 @@
 
 use crate::okta::inventory::RemoteToken;
 use crate::okta::models::TokenStatus;
+use crate::seed::Serial;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalRow {
     /// 12-digit serial.
-    pub serial: String,
+    pub serial: Serial,
     /// Seed file.
     pub file: String,
     /// Line in it.
@@ -103,7 +104,7 @@ impl Category {
 #[serde(rename_all = "camelCase")]
 pub struct Item {
     /// 12-digit serial.
-    pub serial: String,
+    pub serial: Serial,
     /// Where it stands.
     pub category: Category,
     /// Okta's status, as Okta spells it.
@@ -247,10 +248,10 @@ pub fn diff(
     }
 }
 
-fn item_for(serial: &str, records: Option<&Records<'_>>, opts: &DiffOptions) -> Item {
+fn item_for(serial: &Serial, records: Option<&Records<'_>>, opts: &DiffOptions) -> Item {
     let Some(Records { current: t, history }) = records else {
         return Item {
-            serial: serial.to_string(),
+            serial: serial.clone(),
             category: Category::Missing,
             status: None,
             token_id: None,
@@ -263,7 +264,7 @@ fn item_for(serial: &str, records: Option<&Records<'_>>, opts: &DiffOptions) -> 
         };
     };
     Item {
-        serial: serial.to_string(),
+        serial: serial.clone(),
         category: category_of(t, opts),
         status: Some(t.status.to_string()),
         token_id: Some(t.id.clone()),
@@ -297,7 +298,7 @@ mod tests {
 
     fn local(serial: u32) -> LocalRow {
         LocalRow {
-            serial: format!("{serial:012}"),
+            serial: serial.into(),
             file: "s.csv".into(),
             line: u64::from(serial),
         }
@@ -305,7 +306,7 @@ mod tests {
 
     fn remote(serial: u32, status: &str, days_since_use: Option<i64>) -> RemoteToken {
         RemoteToken {
-            serial: format!("{serial:012}"),
+            serial: serial.into(),
             id: format!("ykk{serial}"),
             status: TokenStatus::parse(status),
             created: Some(now() - Duration::days(400)),
@@ -360,7 +361,7 @@ mod tests {
         let cat = |s: u32| {
             rec.items
                 .iter()
-                .find(|i| i.serial == format!("{s:012}"))
+                .find(|i| i.serial == Serial::from(s))
                 .unwrap()
                 .category
                 .clone()

@@ -120,7 +120,7 @@ fn read_local(o: &ReconcileOptions) -> anyhow::Result<(Vec<LocalRow>, Vec<Invali
         for row in SeedReader::open(path, &ReaderOptions { format: o.format })? {
             if let RowOutcome::Valid(v) = row {
                 rows.push(LocalRow {
-                    serial: v.seed.serial.padded(),
+                    serial: v.seed.serial.into(),
                     file: name.clone(),
                     line: v.line,
                 });

@@ -1,8 +1,12 @@
 //! Rendering a reconciliation: a short terminal table, JSON for machines, CSV for spreadsheets
-//! (formula-safe), Markdown for tickets. Order is deterministic (by serial).
+//! (formula-safe), Markdown for tickets (through the table writer and escaping the report's
+//! Markdown uses, [`crate::markup`]). Order is deterministic (by serial). The user and
+//! file:line cells of an item are defined here, once, for every view and the report.
 
 use super::diff::{Category, Item};
 use super::ReconcileResult;
+use crate::markup::md_cell;
+use crate::markup::table::{self, Column, Table};
 use crate::okta::inventory::csv_safe;
 use std::fmt::Write as _;
 
@@ -23,18 +27,16 @@ pub enum Format {
 /// How many rows of each category the text and Markdown views list.
 const FIRST_ROWS: usize = 10;
 
-fn who(i: &Item) -> String {
-    match (&i.login, &i.user_id) {
-        (Some(l), _) => l.clone(),
-        (None, Some(u)) => u.clone(),
-        _ => String::new(),
-    }
+/// The user cell: the assigned user's login, else their id.
+pub fn user(i: &Item) -> Option<&str> {
+    i.login.as_deref().or(i.user_id.as_deref())
 }
 
-fn where_(i: &Item) -> String {
+/// The file:line cell, when the serial is in a file.
+pub fn place(i: &Item) -> Option<String> {
     match (&i.file, i.line) {
-        (Some(f), Some(l)) => format!("{f}:{l}"),
-        _ => String::new(),
+        (Some(f), Some(l)) => Some(format!("{f}:{l}")),
+        _ => None,
     }
 }
 
@@ -83,8 +85,8 @@ pub fn text(r: &ReconcileResult) -> String {
                 c.name(),
                 i.serial,
                 i.status.as_deref().unwrap_or("-"),
-                who(i),
-                where_(i)
+                user(i).unwrap_or_default(),
+                place(i).unwrap_or_default()
             );
         }
         if items.len() > FIRST_ROWS {
@@ -117,7 +119,7 @@ pub fn csv(r: &ReconcileResult) -> anyhow::Result<String> {
     for i in &r.reconciliation.items {
         let line = i.line.map(|l| l.to_string()).unwrap_or_default();
         w.write_record([
-            csv_safe(&i.serial).as_ref(),
+            csv_safe(i.serial.as_str()).as_ref(),
             i.category.name(),
             csv_safe(i.status.as_deref().unwrap_or("")).as_ref(),
             csv_safe(i.token_id.as_deref().unwrap_or("")).as_ref(),
@@ -147,11 +149,26 @@ pub fn csv(r: &ReconcileResult) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+/// Columns of a category's table in the Markdown view.
+const ITEM_COLUMNS: [Column; 4] = [
+    Column::text("serial"),
+    Column::text("status"),
+    Column::text("user"),
+    Column::text("file"),
+];
 
-/// The Markdown view.
+/// Columns of the invalid rows' table in the Markdown view.
+const INVALID_COLUMNS: [Column; 3] = [
+    Column::text("file"),
+    Column::number("line"),
+    Column::text("problem"),
+];
+
+/// How many rows of each category the Markdown view lists.
+const MD_ROWS: usize = FIRST_ROWS * 10;
+
+/// The Markdown view: counts, then a table per category that needs a look (cut silently at
+/// `MD_ROWS`), then the invalid rows.
 pub fn markdown(r: &ReconcileResult) -> String {
     let rec = &r.reconciliation;
     let mut out = String::new();
@@ -159,56 +176,44 @@ pub fn markdown(r: &ReconcileResult) -> String {
     let _ = writeln!(
         out,
         "- Org: {}\n- Files: {}\n- Generated: {}\n- Tokens in Okta: {}\n",
-        r.org,
+        md_cell(&r.org),
         md_cell(&r.files.join(", ")),
-        r.generated_at,
+        md_cell(&r.generated_at),
         r.okta_tokens
     );
-    let _ = writeln!(out, "| category | count |\n|---|---:|");
-    for c in Category::ALL {
-        let _ = writeln!(out, "| {} | {} |", c.name(), rec.count(&c));
-    }
+    let counts = [Column::text("category"), Column::number("count")];
+    let counts = Table::of(&counts, Category::ALL, usize::MAX, |c| {
+        vec![c.name().into(), rec.count(&c).to_string().into()]
+    });
+    table::markdown(&mut out, &counts);
     for c in Category::ALL
         .iter()
-        .filter(|c| **c != Category::Invalid && **c != Category::Unassigned && **c != Category::Active)
+        .filter(|c| !matches!(c, Category::Invalid | Category::Unassigned | Category::Active))
     {
-        let items: Vec<&Item> = rec.of(c).collect();
-        if items.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "\n## {} ({})\n\n| serial | status | user | file |\n|---|---|---|---|",
-            c.name(),
-            items.len()
-        );
-        for i in items.iter().take(FIRST_ROWS * 10) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                i.serial,
-                md_cell(i.status.as_deref().unwrap_or("-")),
-                md_cell(&who(i)),
-                md_cell(&where_(i))
-            );
+        let items = Table::of(&ITEM_COLUMNS, rec.of(c), MD_ROWS, |i| {
+            vec![
+                i.serial.as_str().into(),
+                i.status.as_deref().unwrap_or("-").into(),
+                user(i).into(),
+                place(i).unwrap_or_default().into(),
+            ]
+        });
+        if items.total > 0 {
+            let _ = writeln!(out, "\n## {} ({})\n", c.name(), items.total);
+            table::markdown(&mut out, &items);
         }
     }
     if !rec.invalid.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n## invalid ({})\n\n| file | line | problem |\n|---|---:|---|",
-            rec.invalid.len()
-        );
-        for bad in rec.invalid.iter().take(FIRST_ROWS * 10) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} {} |",
-                md_cell(&bad.file),
-                bad.line,
-                md_cell(bad.field.as_deref().unwrap_or("row")),
-                md_cell(&bad.reason)
-            );
-        }
+        let _ = writeln!(out, "\n## invalid ({})\n", rec.invalid.len());
+        let invalid = Table::of(&INVALID_COLUMNS, &rec.invalid, MD_ROWS, |bad| {
+            let field = bad.field.as_deref().unwrap_or("row");
+            vec![
+                bad.file.as_str().into(),
+                bad.line.to_string().into(),
+                format!("{field} {}", bad.reason).into(),
+            ]
+        });
+        table::markdown(&mut out, &invalid);
     }
     out
 }

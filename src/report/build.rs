@@ -1,10 +1,11 @@
 //! Journals and a reconciliation in, one [`AuditReport`] out. Pure apart from reading the journals.
 
 use super::{Anomalies, AuditReport, OutcomeCounts, RateSeries, ReconcileSummary, Retried, Row, Run};
-use crate::journal::{self, Entry, Header, RowResult};
+use crate::journal::{self, Counts, Entry, Header, OutcomeKind, RowResult};
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::{Category, Item};
-use crate::reconcile::ReconcileResult;
+use crate::reconcile::{output, ReconcileResult};
+use crate::seed::Serial;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -44,17 +45,17 @@ struct OpenRun {
 struct Accumulator {
     runs: Vec<Run>,
     open: Option<OpenRun>,
-    rows: BTreeMap<String, Row>,
+    rows: BTreeMap<Serial, Row>,
     unserialed: Vec<Row>,
-    attempts: HashMap<String, u32>,
+    attempts: HashMap<Serial, u32>,
     /// Serials with a request after their last outcome: (line, run id).
-    pending: BTreeMap<String, (u64, Option<String>)>,
+    pending: BTreeMap<Serial, (u64, Option<String>)>,
     anomalies: Anomalies,
 }
 
 impl Accumulator {
     fn run_id(&self) -> Option<String> {
-        self.open.as_ref().map(|o| o.run.run_id.clone())
+        self.open.as_ref().map(|o| o.run.header.run_id.clone())
     }
 
     fn add(&mut self, journal: &str, entry: Entry) {
@@ -72,59 +73,66 @@ impl Accumulator {
                 line,
                 attempt,
                 at,
-            } => {
-                if let Some(o) = &mut self.open {
-                    o.intents.push(at);
-                    o.last_at = Some(at);
-                }
-                let max = self.attempts.entry(serial.clone()).or_insert(0);
-                *max = (*max).max(attempt);
-                let run_id = self.run_id();
-                self.pending.insert(serial, (line, run_id));
-            }
+            } => self.intent(serial, line, attempt, at),
             Entry::Outcome {
                 serial,
                 line,
                 result,
                 at,
-            } => {
-                if let Some(o) = &mut self.open {
-                    o.last_at = Some(at);
-                }
-                let mut row = row_from(&result);
-                row.line = Some(line);
-                row.at = Some(okta_time::format(&at));
-                row.run_id = self.run_id();
-                match serial {
-                    Some(s) => {
-                        self.pending.remove(&s);
-                        row.serial = Some(s.clone());
-                        self.rows.insert(s, row);
-                    }
-                    None => self.unserialed.push(row),
-                }
-            }
+            } => self.outcome(serial, line, &result, at),
             Entry::Summary {
                 counts,
                 interrupted,
                 pace_per_minute,
                 at,
                 ..
-            } => {
-                if let Some(o) = &mut self.open {
-                    let a = &mut self.anomalies;
-                    a.rate_limited += counts.rate_limited;
-                    a.concurrency_limited += counts.concurrency_limited;
-                    a.retries += counts.retries;
-                    a.in_doubt_lookups += counts.in_doubt_lookups;
-                    o.run.ended = Some(okta_time::format(&at));
-                    o.run.interrupted = Some(interrupted);
-                    o.run.counts = Some(counts);
-                    if pace_per_minute > 0.0 {
-                        o.run.pace_per_minute = Some(pace_per_minute);
-                    }
-                }
+            } => self.summary(counts, interrupted, pace_per_minute, at),
+        }
+    }
+
+    fn intent(&mut self, serial: Serial, line: u64, attempt: u32, at: DateTime<Utc>) {
+        if let Some(o) = &mut self.open {
+            o.intents.push(at);
+            o.last_at = Some(at);
+        }
+        let max = self.attempts.entry(serial.clone()).or_insert(0);
+        *max = (*max).max(attempt);
+        let run_id = self.run_id();
+        self.pending.insert(serial, (line, run_id));
+    }
+
+    fn outcome(&mut self, serial: Option<Serial>, line: u64, result: &RowResult, at: DateTime<Utc>) {
+        if let Some(o) = &mut self.open {
+            o.last_at = Some(at);
+        }
+        let mut row = row_from(result);
+        row.line = Some(line);
+        row.at = Some(okta_time::format(&at));
+        row.run_id = self.run_id();
+        match serial {
+            Some(s) => {
+                self.pending.remove(&s);
+                row.serial = Some(s.clone());
+                self.rows.insert(s, row);
             }
+            None => self.unserialed.push(row),
+        }
+    }
+
+    fn summary(&mut self, counts: Counts, interrupted: bool, pace_per_minute: f64, at: DateTime<Utc>) {
+        let Some(o) = &mut self.open else {
+            return;
+        };
+        let a = &mut self.anomalies;
+        a.rate_limited += counts.rate_limited;
+        a.concurrency_limited += counts.concurrency_limited;
+        a.retries += counts.retries;
+        a.in_doubt_lookups += counts.in_doubt_lookups;
+        o.run.ended = Some(okta_time::format(&at));
+        o.run.interrupted = Some(interrupted);
+        o.run.counts = Some(counts);
+        if pace_per_minute > 0.0 {
+            o.run.pace_per_minute = Some(pace_per_minute);
         }
     }
 
@@ -134,7 +142,7 @@ impl Accumulator {
         };
         if o.run.counts.is_none() {
             o.run.ended = o.last_at.as_ref().map(okta_time::format);
-            self.anomalies.unfinished_runs.push(o.run.run_id.clone());
+            self.anomalies.unfinished_runs.push(o.run.header.run_id.clone());
         }
         o.run.requests = series(&o.intents);
         self.runs.push(o.run);
@@ -149,7 +157,7 @@ impl Accumulator {
                     serial: Some(serial),
                     line: Some(line),
                     run_id,
-                    outcome: Some("in_doubt".into()),
+                    outcome: Some(OutcomeKind::InDoubt),
                     ..Row::default()
                 },
             );
@@ -179,16 +187,8 @@ impl Accumulator {
         let mut rows: Vec<Row> = self.rows.into_values().collect();
         rows.append(&mut self.unserialed);
         let mut outcomes = OutcomeCounts::default();
-        for r in &rows {
-            match r.outcome.as_deref() {
-                Some("uploaded") => outcomes.uploaded += 1,
-                Some("already_present") => outcomes.already_present += 1,
-                Some("rejected") => outcomes.rejected += 1,
-                Some("failed") => outcomes.failed += 1,
-                Some("invalid") => outcomes.invalid += 1,
-                Some("in_doubt") => outcomes.in_doubt += 1,
-                _ => {}
-            }
+        for kind in rows.iter().filter_map(|r| r.outcome) {
+            outcomes.add(kind);
         }
         AuditReport {
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -203,24 +203,16 @@ impl Accumulator {
     }
 }
 
-fn run_from(journal: &str, h: Header) -> Run {
+fn run_from(journal: &str, header: Header) -> Run {
     // A fixed --rate is the limit even when the summary is missing (crashed run).
-    let fixed = h
+    let fixed = header
         .options
         .pointer("/rate/per_minute")
         .and_then(serde_json::Value::as_f64);
     Run {
-        run_id: h.run_id,
+        header,
         journal: journal.to_string(),
-        tool_version: h.tool_version,
-        operator: h.operator,
-        org: h.org,
-        input: h.input,
-        input_sha256: h.input_sha256,
-        options: h.options,
-        started: okta_time::format(&h.started),
         ended: None,
-        resumed: h.resumed,
         interrupted: None,
         counts: None,
         pace_per_minute: fixed,
@@ -234,7 +226,7 @@ fn run_from(journal: &str, h: Header) -> Run {
 
 fn row_from(result: &RowResult) -> Row {
     let mut row = Row {
-        outcome: Some(result.kind().to_string()),
+        outcome: Some(result.outcome()),
         ..Row::default()
     };
     match result {
@@ -312,12 +304,8 @@ fn series(times: &[DateTime<Utc>]) -> RateSeries {
     }
 }
 
-fn user_of(i: &Item) -> Option<String> {
-    i.login.clone().or_else(|| i.user_id.clone())
-}
-
 /// Adds Okta's view to each journaled serial, and a row for each serial only Okta or the files know.
-fn join_reconciliation(rows: &mut BTreeMap<String, Row>, r: &ReconcileResult) {
+fn join_reconciliation(rows: &mut BTreeMap<Serial, Row>, r: &ReconcileResult) {
     for item in &r.reconciliation.items {
         let row = rows.entry(item.serial.clone()).or_insert_with(|| Row {
             serial: Some(item.serial.clone()),
@@ -331,7 +319,7 @@ fn join_reconciliation(rows: &mut BTreeMap<String, Row>, r: &ReconcileResult) {
         if row.token_id.is_none() {
             row.token_id = item.token_id.clone();
         }
-        row.user = user_of(item);
+        row.user = output::user(item).map(str::to_string);
     }
 }
 

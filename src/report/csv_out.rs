@@ -3,6 +3,7 @@
 
 use super::{AuditReport, Row};
 use crate::okta::inventory::csv_safe;
+use crate::seed::Serial;
 
 /// The columns, in order (documented in docs/reports.md; locked by a snapshot test).
 pub const COLUMNS: [&str; 16] = [
@@ -28,9 +29,9 @@ fn cells(r: &Row) -> [String; 16] {
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let n = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     [
-        s(&r.serial),
+        r.serial.as_ref().map(Serial::to_string).unwrap_or_default(),
         n(r.line),
-        s(&r.outcome),
+        r.outcome.map(|k| k.as_str().to_string()).unwrap_or_default(),
         n(r.attempts.map(u64::from)),
         s(&r.at),
         s(&r.token_id),

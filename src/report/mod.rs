@@ -9,15 +9,18 @@ mod build;
 mod csv_out;
 mod html;
 mod markdown;
+mod run_json;
 mod svg;
 #[cfg(test)]
 mod tests;
+mod view;
 
 pub use build::build;
 
-use crate::journal::Counts;
+use crate::journal::{Counts, Header, OutcomeKind};
 use crate::reconcile::diff::{InvalidRow, Item};
 use crate::reconcile::{FileInfo, ReconcileResult};
+use crate::seed::Serial;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -53,32 +56,17 @@ pub struct AuditReport {
     pub rows: Vec<Row>,
 }
 
-/// One run of `ykprov upload`, from its journal header to its summary.
+/// One run of `ykprov upload`, from its journal header to its summary. Its JSON keeps the
+/// report's own names and order (see `run_json.rs`), not the journal's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "run_json::RunJson", try_from = "run_json::RunJson")]
 pub struct Run {
-    /// Random run id.
-    pub run_id: String,
+    /// The run's journal header, as written.
+    pub header: Header,
     /// The journal it was read from.
     pub journal: String,
-    /// ykprov version of the run.
-    pub tool_version: String,
-    /// user@host.
-    pub operator: String,
-    /// Okta org URL.
-    pub org: String,
-    /// Seed file name, as given.
-    pub input: String,
-    /// SHA-256 of the seed file.
-    pub input_sha256: String,
-    /// Options (rate, share, concurrency …) as journaled.
-    pub options: serde_json::Value,
-    /// Start.
-    pub started: String,
     /// End: the summary's time, or the last entry's when the run has no summary (crash).
     pub ended: Option<String>,
-    /// Whether it resumed an earlier run.
-    pub resumed: bool,
     /// Whether it was interrupted (`None`: no summary, the run did not finish cleanly).
     pub interrupted: Option<bool>,
     /// The run's own counts, from its summary.
@@ -127,16 +115,36 @@ pub struct OutcomeCounts {
 }
 
 impl OutcomeCounts {
-    /// `(name, count)` in report order.
-    pub fn pairs(&self) -> [(&'static str, u64); 6] {
-        [
-            ("uploaded", self.uploaded),
-            ("already_present", self.already_present),
-            ("rejected", self.rejected),
-            ("failed", self.failed),
-            ("invalid", self.invalid),
-            ("in_doubt", self.in_doubt),
-        ]
+    /// `(outcome, count)` in report order.
+    pub fn pairs(&self) -> [(OutcomeKind, u64); 6] {
+        OutcomeKind::ALL.map(|k| (k, *self.slot(k)))
+    }
+
+    /// Counts one more serial with this outcome.
+    pub fn add(&mut self, kind: OutcomeKind) {
+        *self.slot_mut(kind) += 1;
+    }
+
+    fn slot(&self, kind: OutcomeKind) -> &u64 {
+        match kind {
+            OutcomeKind::Uploaded => &self.uploaded,
+            OutcomeKind::AlreadyPresent => &self.already_present,
+            OutcomeKind::Rejected => &self.rejected,
+            OutcomeKind::Failed => &self.failed,
+            OutcomeKind::Invalid => &self.invalid,
+            OutcomeKind::InDoubt => &self.in_doubt,
+        }
+    }
+
+    fn slot_mut(&mut self, kind: OutcomeKind) -> &mut u64 {
+        match kind {
+            OutcomeKind::Uploaded => &mut self.uploaded,
+            OutcomeKind::AlreadyPresent => &mut self.already_present,
+            OutcomeKind::Rejected => &mut self.rejected,
+            OutcomeKind::Failed => &mut self.failed,
+            OutcomeKind::Invalid => &mut self.invalid,
+            OutcomeKind::InDoubt => &mut self.in_doubt,
+        }
     }
 }
 
@@ -153,11 +161,11 @@ pub struct Anomalies {
     /// Lookups to settle an upload in doubt (sum of the runs' summaries).
     pub in_doubt_lookups: u64,
     /// Serials whose lost answer was settled by a lookup that found the token.
-    pub confirmed_by_lookup: Vec<String>,
+    pub confirmed_by_lookup: Vec<Serial>,
     /// Serials sent more than once, with the highest attempt journaled.
     pub retried: Vec<Retried>,
     /// Serials with a request and no outcome.
-    pub in_doubt: Vec<String>,
+    pub in_doubt: Vec<Serial>,
     /// Journal lines that could not be read (`journal:line`).
     pub unreadable_lines: Vec<String>,
     /// Runs with no summary (crashed or killed).
@@ -168,7 +176,7 @@ pub struct Anomalies {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Retried {
     /// 12-digit serial.
-    pub serial: String,
+    pub serial: Serial,
     /// Highest attempt number journaled.
     pub attempts: u32,
 }
@@ -204,14 +212,13 @@ pub struct ReconcileSummary {
 #[serde(rename_all = "camelCase")]
 pub struct Row {
     /// 12-digit serial (absent for an invalid row without a readable one).
-    pub serial: Option<String>,
+    pub serial: Option<Serial>,
     /// Line in the seed file.
     pub line: Option<u64>,
     /// The run that wrote the final outcome.
     pub run_id: Option<String>,
-    /// Final outcome (`uploaded`, `already_present`, `rejected`, `failed`, `invalid`, `in_doubt`);
-    /// absent when the serial is only in the reconciliation.
-    pub outcome: Option<String>,
+    /// Final outcome; absent when the serial is only in the reconciliation.
+    pub outcome: Option<OutcomeKind>,
     /// Highest attempt journaled.
     pub attempts: Option<u32>,
     /// When the outcome was journaled.

@@ -1,9 +1,9 @@
 //! Inline SVG charts: horizontal bars for counts, vertical bars for the request rate against the
-//! pacing limit. Plain strings; every label goes through [`esc`]. Sized by `viewBox` so they
+//! pacing limit. Plain strings; every label goes through [`crate::markup::html`]. Sized by `viewBox` so they
 //! shrink on a phone.
 
-use super::html::esc;
 use super::RateSeries;
+use crate::markup::html as esc;
 use std::fmt::Write as _;
 
 /// One bar: label, value, colour.

@@ -1,5 +1,9 @@
-//! Snapshot tests of every format for a fixed journal and reconciliation, a no-secrets scan,
-//! and a 100,000-row run.
+//! The report's tests: the fixed journal and reconciliation every snapshot renders (the
+//! snapshots of each format are in `tests/`), how the report joins them, a no-secrets scan of
+//! every format, and a 100,000-row run.
+
+mod json;
+mod text;
 
 use super::*;
 use crate::journal::{Entry, Header, Journal, RowResult};
@@ -30,7 +34,7 @@ fn header() -> Header {
 
 fn intent(serial: u32, attempt: u32, at: &str) -> Entry {
     Entry::Intent {
-        serial: format!("{serial:012}"),
+        serial: serial.into(),
         line: u64::from(serial),
         attempt,
         at: t(at),
@@ -39,7 +43,7 @@ fn intent(serial: u32, attempt: u32, at: &str) -> Entry {
 
 fn outcome(serial: Option<u32>, line: u64, result: RowResult, at: &str) -> Entry {
     Entry::Outcome {
-        serial: serial.map(|s| format!("{s:012}")),
+        serial: serial.map(Serial::from),
         line,
         result,
         at: t(at),
@@ -49,6 +53,7 @@ fn outcome(serial: Option<u32>, line: u64, result: RowResult, at: &str) -> Entry
 /// The fixed run: two uploads (one settled by a lookup after a retry), one already present,
 /// one rejected (with a formula-like cause), one failed, one invalid row, and one request with
 /// no outcome (in doubt).
+#[allow(clippy::too_many_lines)] // a fixture: one journal, entry by entry
 fn entries() -> Vec<Entry> {
     vec![
         intent(1, 1, "2026-11-20T10:00:01Z"),
@@ -140,7 +145,7 @@ fn entries() -> Vec<Entry> {
 
 fn item(serial: u32, category: Category, status: Option<&str>, login: Option<&str>) -> Item {
     Item {
-        serial: format!("{serial:012}"),
+        serial: serial.into(),
         category,
         status: status.map(str::to_string),
         token_id: status.map(|_| format!("ykk{serial}")),
@@ -268,437 +273,6 @@ fn json_round_trips() {
     assert_eq!(back, r);
 }
 
-#[test]
-fn csv_snapshot() {
-    insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Csv), @r#"
-    serial,line,outcome,attempts,at,token_id,status,category,user,request_id,http_status,error_code,error,causes,confirmed_by_lookup,run_id
-    000000000001,1,uploaded,1,2026-11-20T10:00:01.400Z,ykk1,UNASSIGNED,unassigned,,req-1,,,,,,0123456789abcdef
-    000000000002,2,uploaded,2,2026-11-20T10:00:04.000Z,ykk2,ACTIVE,active,bob@acme.example,,,,,,true,0123456789abcdef
-    000000000003,3,already_present,,2026-11-20T10:00:04.000Z,ykk3,BLOCKED,blocked,carol@acme.example,,,,,,,0123456789abcdef
-    000000000004,4,rejected,1,2026-11-20T10:00:05.000Z,,,missing,,req-4,400,E0000001,Api validation failed: factorProfile,'=cmd|' /C calc'!A0 | serial number is invalid,,0123456789abcdef
-    000000000005,5,failed,2,2026-11-20T10:00:07.000Z,,,missing,,req-5,,,HTTP 503 <Service Unavailable>,,,0123456789abcdef
-    000000000006,6,in_doubt,1,,,,,,,,,,,,0123456789abcdef
-    000000000008,8,,,,ykk8,REVOKED,revoked,,,,,,,,
-    ,7,invalid,,2026-11-20T10:00:00.100Z,,,,,,,,AES key: must be 32 hex digits,,,0123456789abcdef
-    "#);
-}
-
-#[test]
-fn markdown_snapshot() {
-    insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Md), @r#"
-    # ykprov audit report
-
-    Generated 2026-11-20T12:00:00.000Z by ykprov 0.1.0; journals: upload.jsonl.
-
-    ## Runs
-
-    | Run | Operator | Org | Input | SHA-256 | Started | Ended | Options | Finished |
-    |---|---|---|---|---|---|---|---|---|
-    | 0123456789abcdef | alice@provisioner | https://acme.okta.com | seeds.csv | `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08` | 2026-11-20T10:00:00.000Z | 2026-11-20T10:00:09.000Z | concurrency=4, format=yubico, last_wins=false, max_attempts=6, rate.mode=fixed, rate.per_minute=120, skip_invalid=true | yes |
-
-    ## Outcomes
-
-    | Outcome | Count |
-    |---|---:|
-    | uploaded | 2 |
-    | already_present | 1 |
-    | rejected | 1 |
-    | failed | 1 |
-    | invalid | 1 |
-    | in_doubt | 1 |
-
-    ## Anomalies
-
-    - 429 responses: 2 rate limit, 0 concurrency limit
-    - Retries: 2
-    - In-doubt lookups: 1
-    - Uploads confirmed by lookup after a lost answer (1): 000000000002
-    - Sent more than once (2): 000000000002 (2 attempts), 000000000005 (2 attempts)
-    - Still in doubt (request sent, no outcome) (1): 000000000006
-
-    ## Reconciliation
-
-    Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, 4 tokens in Okta; files: seeds.csv (`9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`).
-
-    | Category | Count | Needs action |
-    |---|---:|---|
-    | missing | 2 | yes |
-    | blocked | 1 | yes |
-    | revoked | 1 |  |
-    | stale | 0 |  |
-    | unexpected | 0 |  |
-    | other | 0 |  |
-    | invalid | 1 | yes |
-    | active | 1 |  |
-    | unassigned | 1 |  |
-
-    ### Needs action
-
-    | Serial | Category | Status | Token id | User | File:line |
-    |---|---|---|---|---|---|
-    | 000000000004 | missing |  |  |  | seeds.csv:4 |
-    | 000000000005 | missing |  |  |  | seeds.csv:5 |
-    | 000000000003 | blocked | BLOCKED | ykk3 | carol@acme.example | seeds.csv:3 |
-    | 000000000008 | revoked | REVOKED | ykk8 |  | seeds.csv:8 |
-
-    ### Invalid rows
-
-    | File | Line | Serial | Field | Reason |
-    |---|---:|---|---|---|
-    | seeds.csv | 7 |  | AES key | must be 32 hex digits |
-
-    ## Serials
-
-    | Serial | Outcome | Token id | Status | User | Request id | Error code | Error and causes |
-    |---|---|---|---|---|---|---|---|
-    | 000000000001 | uploaded | ykk1 | UNASSIGNED |  | req-1 |  |  |
-    | 000000000002 | uploaded (confirmed by lookup) | ykk2 | ACTIVE | bob@acme.example |  |  |  |
-    | 000000000003 | already_present | ykk3 | BLOCKED | carol@acme.example |  |  |  |
-    | 000000000004 | rejected |  |  |  | req-4 | E0000001 | Api validation failed: factorProfile; =cmd\|' /C calc'!A0; serial number is invalid |
-    | 000000000005 | failed |  |  |  | req-5 |  | HTTP 503 &lt;Service Unavailable> |
-    | 000000000006 | in_doubt |  |  |  |  |  |  |
-    | 000000000008 |  | ykk8 | REVOKED |  |  |  |  |
-    | (line 7) | invalid |  |  |  |  |  | AES key: must be 32 hex digits |
-
-    ---
-
-    This report contains no secrets: only serial numbers, outcomes, Okta ids, users and request ids. Seeds (AES keys, private ids, access codes) are never read into it. ykprov 0.1.0.
-    "#);
-}
-
-#[test]
-fn json_snapshot() {
-    insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Json), @r#"
-    {
-      "toolVersion": "0.1.0",
-      "generatedAt": "2026-11-20T12:00:00.000Z",
-      "journals": [
-        "upload.jsonl"
-      ],
-      "runs": [
-        {
-          "runId": "0123456789abcdef",
-          "journal": "upload.jsonl",
-          "toolVersion": "0.1.0",
-          "operator": "alice@provisioner",
-          "org": "https://acme.okta.com",
-          "input": "seeds.csv",
-          "inputSha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-          "options": {
-            "concurrency": 4,
-            "format": "yubico",
-            "last_wins": false,
-            "max_attempts": 6,
-            "rate": {
-              "mode": "fixed",
-              "per_minute": 120
-            },
-            "skip_invalid": true
-          },
-          "started": "2026-11-20T10:00:00.000Z",
-          "ended": "2026-11-20T10:00:09.000Z",
-          "resumed": false,
-          "interrupted": false,
-          "counts": {
-            "uploaded": 2,
-            "already_present": 1,
-            "rejected": 1,
-            "failed": 1,
-            "invalid": 1,
-            "done_before": 0,
-            "rate_limited": 2,
-            "concurrency_limited": 0,
-            "retries": 2,
-            "in_doubt_lookups": 1
-          },
-          "pacePerMinute": 120.0,
-          "requests": {
-            "start": "2026-11-20T10:00:01.000Z",
-            "bucketSecs": 1,
-            "counts": [
-              2,
-              0,
-              1,
-              1,
-              1,
-              1,
-              0,
-              1
-            ]
-          }
-        }
-      ],
-      "outcomes": {
-        "uploaded": 2,
-        "alreadyPresent": 1,
-        "rejected": 1,
-        "failed": 1,
-        "invalid": 1,
-        "inDoubt": 1
-      },
-      "anomalies": {
-        "rateLimited": 2,
-        "concurrencyLimited": 0,
-        "retries": 2,
-        "inDoubtLookups": 1,
-        "confirmedByLookup": [
-          "000000000002"
-        ],
-        "retried": [
-          {
-            "serial": "000000000002",
-            "attempts": 2
-          },
-          {
-            "serial": "000000000005",
-            "attempts": 2
-          }
-        ],
-        "inDoubt": [
-          "000000000006"
-        ],
-        "unreadableLines": [],
-        "unfinishedRuns": []
-      },
-      "reconciliation": {
-        "generatedAt": "2026-11-20T11:00:00.000Z",
-        "org": "https://acme.okta.com",
-        "files": [
-          {
-            "path": "seeds.csv",
-            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "valid": 7,
-            "invalid": 1
-          }
-        ],
-        "scope": "file",
-        "staleAfterDays": 90,
-        "oktaTokens": 4,
-        "counts": {
-          "active": 1,
-          "blocked": 1,
-          "invalid": 1,
-          "missing": 2,
-          "other": 0,
-          "revoked": 1,
-          "stale": 0,
-          "unassigned": 1,
-          "unexpected": 0
-        },
-        "failOn": [
-          "missing",
-          "blocked",
-          "invalid"
-        ],
-        "needsAction": [
-          {
-            "serial": "000000000004",
-            "category": "missing",
-            "status": null,
-            "tokenId": null,
-            "userId": null,
-            "login": null,
-            "lastVerified": null,
-            "file": "seeds.csv",
-            "line": 4
-          },
-          {
-            "serial": "000000000005",
-            "category": "missing",
-            "status": null,
-            "tokenId": null,
-            "userId": null,
-            "login": null,
-            "lastVerified": null,
-            "file": "seeds.csv",
-            "line": 5
-          },
-          {
-            "serial": "000000000003",
-            "category": "blocked",
-            "status": "BLOCKED",
-            "tokenId": "ykk3",
-            "userId": "00u3",
-            "login": "carol@acme.example",
-            "lastVerified": null,
-            "file": "seeds.csv",
-            "line": 3
-          },
-          {
-            "serial": "000000000008",
-            "category": "revoked",
-            "status": "REVOKED",
-            "tokenId": "ykk8",
-            "userId": null,
-            "login": null,
-            "lastVerified": null,
-            "file": "seeds.csv",
-            "line": 8
-          }
-        ],
-        "invalid": [
-          {
-            "file": "seeds.csv",
-            "line": 7,
-            "serial": null,
-            "field": "AES key",
-            "reason": "must be 32 hex digits"
-          }
-        ]
-      },
-      "rows": [
-        {
-          "serial": "000000000001",
-          "line": 1,
-          "runId": "0123456789abcdef",
-          "outcome": "uploaded",
-          "attempts": 1,
-          "at": "2026-11-20T10:00:01.400Z",
-          "tokenId": "ykk1",
-          "status": "UNASSIGNED",
-          "category": "unassigned",
-          "user": null,
-          "requestId": "req-1",
-          "httpStatus": null,
-          "errorCode": null,
-          "error": null,
-          "causes": [],
-          "confirmedByLookup": false
-        },
-        {
-          "serial": "000000000002",
-          "line": 2,
-          "runId": "0123456789abcdef",
-          "outcome": "uploaded",
-          "attempts": 2,
-          "at": "2026-11-20T10:00:04.000Z",
-          "tokenId": "ykk2",
-          "status": "ACTIVE",
-          "category": "active",
-          "user": "bob@acme.example",
-          "requestId": null,
-          "httpStatus": null,
-          "errorCode": null,
-          "error": null,
-          "causes": [],
-          "confirmedByLookup": true
-        },
-        {
-          "serial": "000000000003",
-          "line": 3,
-          "runId": "0123456789abcdef",
-          "outcome": "already_present",
-          "attempts": null,
-          "at": "2026-11-20T10:00:04.000Z",
-          "tokenId": "ykk3",
-          "status": "BLOCKED",
-          "category": "blocked",
-          "user": "carol@acme.example",
-          "requestId": null,
-          "httpStatus": null,
-          "errorCode": null,
-          "error": null,
-          "causes": [],
-          "confirmedByLookup": false
-        },
-        {
-          "serial": "000000000004",
-          "line": 4,
-          "runId": "0123456789abcdef",
-          "outcome": "rejected",
-          "attempts": 1,
-          "at": "2026-11-20T10:00:05.000Z",
-          "tokenId": null,
-          "status": null,
-          "category": "missing",
-          "user": null,
-          "requestId": "req-4",
-          "httpStatus": 400,
-          "errorCode": "E0000001",
-          "error": "Api validation failed: factorProfile",
-          "causes": [
-            "=cmd|' /C calc'!A0",
-            "serial number is invalid"
-          ],
-          "confirmedByLookup": false
-        },
-        {
-          "serial": "000000000005",
-          "line": 5,
-          "runId": "0123456789abcdef",
-          "outcome": "failed",
-          "attempts": 2,
-          "at": "2026-11-20T10:00:07.000Z",
-          "tokenId": null,
-          "status": null,
-          "category": "missing",
-          "user": null,
-          "requestId": "req-5",
-          "httpStatus": null,
-          "errorCode": null,
-          "error": "HTTP 503 <Service Unavailable>",
-          "causes": [],
-          "confirmedByLookup": false
-        },
-        {
-          "serial": "000000000006",
-          "line": 6,
-          "runId": "0123456789abcdef",
-          "outcome": "in_doubt",
-          "attempts": 1,
-          "at": null,
-          "tokenId": null,
-          "status": null,
-          "category": null,
-          "user": null,
-          "requestId": null,
-          "httpStatus": null,
-          "errorCode": null,
-          "error": null,
-          "causes": [],
-          "confirmedByLookup": false
-        },
-        {
-          "serial": "000000000008",
-          "line": 8,
-          "runId": null,
-          "outcome": null,
-          "attempts": null,
-          "at": null,
-          "tokenId": "ykk8",
-          "status": "REVOKED",
-          "category": "revoked",
-          "user": null,
-          "requestId": null,
-          "httpStatus": null,
-          "errorCode": null,
-          "error": null,
-          "causes": [],
-          "confirmedByLookup": false
-        },
-        {
-          "serial": null,
-          "line": 7,
-          "runId": "0123456789abcdef",
-          "outcome": "invalid",
-          "attempts": null,
-          "at": "2026-11-20T10:00:00.100Z",
-          "tokenId": null,
-          "status": null,
-          "category": null,
-          "user": null,
-          "requestId": null,
-          "httpStatus": null,
-          "errorCode": null,
-          "error": "AES key: must be 32 hex digits",
-          "causes": [],
-          "confirmedByLookup": false
-        }
-      ]
-    }
-    "#);
-}
-
 /// Fake seed rows with known secrets: `(serial, private id, AES key, access code)`.
 const SEEDS: [(u32, &str, &str, &str); 3] = [
     (
@@ -750,7 +324,7 @@ fn no_report_format_contains_a_seed_secret() {
     let j = Journal::create(&journal, header()).unwrap();
     for e in &validation.errors {
         j.append(&Entry::Outcome {
-            serial: e.serial.clone(),
+            serial: e.serial.as_deref().map(Serial::from),
             line: e.line,
             result: RowResult::Invalid {
                 field: e.field.map(|f| f.name().to_string()),
@@ -806,7 +380,7 @@ fn a_hundred_thousand_rows_make_a_usable_html_and_a_complete_csv() {
     for s in 1..=N {
         let at = start + chrono::Duration::milliseconds(i64::from(s) * 500);
         acc_entries.push(Entry::Intent {
-            serial: format!("{s:012}"),
+            serial: Serial::from(s),
             line: u64::from(s),
             attempt: 1,
             at,
@@ -827,7 +401,7 @@ fn a_hundred_thousand_rows_make_a_usable_html_and_a_complete_csv() {
             }
         };
         acc_entries.push(Entry::Outcome {
-            serial: Some(format!("{s:012}")),
+            serial: Some(Serial::from(s)),
             line: u64::from(s),
             result,
             at,

@@ -12,6 +12,7 @@ pub mod format;
 pub mod reader;
 pub mod record;
 pub mod report;
+pub mod serial;
 pub mod source;
 pub mod split;
 
@@ -24,4 +25,5 @@ pub use format::SeedFormat;
 pub use reader::{ReaderOptions, RowOutcome, SeedReader, ValidRow};
 pub use record::{AccessCode, AesKey, Field, FieldProblem, PrivateId, PublicId, Seed, SerialNumber};
 pub use report::{sha256_file, validate_file, FileReport, ValidationOptions};
+pub use serial::Serial;
 pub use source::TextEncoding;

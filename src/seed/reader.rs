@@ -44,7 +44,7 @@ pub struct SeedReader {
     lines: Lines,
     parser: RowParser,
     /// The first data line, read while detecting the format.
-    pending: Option<(u64, Vec<u8>, bool)>,
+    pending: Option<PendingLine>,
     done: bool,
 }
 
@@ -56,22 +56,8 @@ impl SeedReader {
     /// row that lacks a required column.
     pub fn open(path: &Path, opts: &ReaderOptions) -> anyhow::Result<SeedReader> {
         let (mut lines, encoding) = Lines::open(path)?;
-        let read_err =
-            |e: std::io::Error| anyhow::Error::new(e).context(format!("cannot read {}", path.display()));
-        let mut ykksm = false;
-        let mut first = None;
-        while lines.next_line().map_err(read_err)? {
-            let t = trim(lines.line());
-            if t.is_empty() {
-                continue;
-            }
-            if t[0] == b'#' {
-                ykksm |= detect::is_ykksm_marker(t);
-                continue;
-            }
-            first = Some((lines.number(), lines.line().to_vec(), lines.too_long()));
-            break;
-        }
+        let (ykksm, first) = first_data_line(&mut lines)
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {}", path.display())))?;
         let mut parser = RowParser {
             path: path.to_path_buf(),
             format: if ykksm {
@@ -84,44 +70,12 @@ impl SeedReader {
             columns: Columns::YUBICO,
             fields: Fields::default(),
         };
-        let mut pending = None;
-        if let Some((number, line, too_long)) = first {
-            parser.separator = detect::separator_of(&line);
-            if detect::looks_like_xml(&line) {
-                anyhow::bail!(
-                    "{} looks like XML (a PSKC export?); ykprov reads CSV seed files: log the keys in \
-                     \"Yubico format\" instead",
-                    path.display()
-                );
-            }
-            parser.fields.split(&line, parser.separator);
-            if detect::is_traditional_row(parser.fields.get(&line, 0), parser.fields.len()) {
-                anyhow::bail!(
-                    "{} is in the Personalization Tool's \"Traditional format\", which has no serial \
-                     numbers, so Okta cannot use it; select \"Yubico format\" in the tool's logging \
-                     settings (or use `ykman otp yubiotp -O FILE`) and program the keys again, since a \
-                     key's seed cannot be read back",
-                    path.display()
-                );
-            }
-            let header = match opts.format {
-                SeedFormat::Yubico => None,
-                SeedFormat::Auto | SeedFormat::Headered => detect::header_columns(&line, &parser.fields)
-                    .map_err(|e| anyhow::anyhow!("{}:{number}: {e}", path.display()))?,
-            };
-            match header {
-                Some(columns) => {
-                    parser.format = DetectedFormat::Headered;
-                    parser.columns = columns;
-                }
-                None if opts.format == SeedFormat::Headered => anyhow::bail!(
-                    "{}:{number}: expected a header row naming the columns (serialNumber, publicId, \
-                     privateId, aesKey)",
-                    path.display()
-                ),
-                None => pending = Some((number, line, too_long)),
-            }
-        }
+        let pending = match first {
+            Some((number, line, too_long)) => parser
+                .detect_layout(opts.format, number, &line)?
+                .then_some((number, line, too_long)),
+            None => None,
+        };
         Ok(SeedReader {
             lines,
             parser,
@@ -199,6 +153,30 @@ impl Iterator for SeedReader {
     }
 }
 
+/// A line kept for later: its number, its bytes, and whether it was cut at the length cap.
+type PendingLine = (u64, Vec<u8>, bool);
+
+/// Skips blank lines and `#` comments up to the first line with content, noting whether a
+/// comment marked the file as ykksm.
+fn first_data_line(lines: &mut Lines) -> std::io::Result<(bool, Option<PendingLine>)> {
+    let mut ykksm = false;
+    while lines.next_line()? {
+        let t = trim(lines.line());
+        if t.is_empty() {
+            continue;
+        }
+        if t[0] == b'#' {
+            ykksm |= detect::is_ykksm_marker(t);
+            continue;
+        }
+        return Ok((
+            ykksm,
+            Some((lines.number(), lines.line().to_vec(), lines.too_long())),
+        ));
+    }
+    Ok((ykksm, None))
+}
+
 /// Turns one line into a row outcome. Separate from `SeedReader` so the line can be borrowed from
 /// the line buffer while the parser's own buffers are mutated.
 struct RowParser {
@@ -264,103 +242,150 @@ impl RowParser {
         Some(self.row(line_no, line))
     }
 
+    /// Sets the separator and layout from the file's first line with content, refusing layouts
+    /// this tool cannot use. `Ok(true)` when that line is data rather than a header.
+    fn detect_layout(&mut self, format: SeedFormat, number: u64, line: &[u8]) -> anyhow::Result<bool> {
+        let path = self.path.display();
+        self.separator = detect::separator_of(line);
+        if detect::looks_like_xml(line) {
+            anyhow::bail!(
+                "{path} looks like XML (a PSKC export?); ykprov reads CSV seed files: log the keys in \
+                 \"Yubico format\" instead"
+            );
+        }
+        self.fields.split(line, self.separator);
+        if detect::is_traditional_row(self.fields.get(line, 0), self.fields.len()) {
+            anyhow::bail!(
+                "{path} is in the Personalization Tool's \"Traditional format\", which has no serial \
+                 numbers, so Okta cannot use it; select \"Yubico format\" in the tool's logging \
+                 settings (or use `ykman otp yubiotp -O FILE`) and program the keys again, since a \
+                 key's seed cannot be read back"
+            );
+        }
+        let header = match format {
+            SeedFormat::Yubico => None,
+            SeedFormat::Auto | SeedFormat::Headered => detect::header_columns(line, &self.fields)
+                .map_err(|e| anyhow::anyhow!("{path}:{number}: {e}"))?,
+        };
+        match header {
+            Some(columns) => {
+                self.format = DetectedFormat::Headered;
+                self.columns = columns;
+                Ok(false)
+            }
+            None if format == SeedFormat::Headered => anyhow::bail!(
+                "{path}:{number}: expected a header row naming the columns (serialNumber, publicId, \
+                 privateId, aesKey)"
+            ),
+            None => Ok(true),
+        }
+    }
+
+    /// The outcome of one split, non-blank, non-comment line.
     fn row(&self, line_no: u64, line: &[u8]) -> RowOutcome {
-        let f = &self.fields;
         let positional = self.format != DetectedFormat::Headered;
-        if positional {
-            if detect::is_traditional_row(f.get(line, 0), f.len()) {
-                return RowOutcome::Invalid(self.error(line_no, None, None, RowProblem::TraditionalRow));
-            }
-            // Spreadsheets pad short rows with empty columns; only non-empty ones count.
-            let width = (0..f.len().min(MAX_FIELDS))
-                .rev()
-                .find(|&i| !f.get(line, i).is_empty())
-                .map_or(0, |i| i + 1);
-            let got = if f.len() > MAX_FIELDS {
-                f.len()
-            } else {
-                width.max(f.len().min(8))
-            };
-            if !(4..=8).contains(&got) {
-                let expected = "4 to 8 (serial,publicId,privateId,aesKey[,accessCode,timestamp,…])";
-                return RowOutcome::Invalid(self.error(
-                    line_no,
-                    None,
-                    None,
-                    RowProblem::FieldCount { got, expected },
-                ));
-            }
-        } else if f.len() > MAX_FIELDS {
-            let problem = RowProblem::FieldCount {
-                got: f.len(),
-                expected: "at most 64",
-            };
+        if let Some(problem) = self.shape_problem(line, positional) {
             return RowOutcome::Invalid(self.error(line_no, None, None, problem));
         }
-        let c = &self.columns;
-        // The serial is echoed in messages only when it parses; built lazily, since valid rows
-        // without warnings (nearly all of them) never need it.
-        let serial_text = || {
-            std::str::from_utf8(f.get(line, c.serial))
-                .ok()
-                .and_then(|s| SerialNumber::parse(s).ok())
-                .map(|s| s.to_string())
-        };
-        let (public, private, key) = (
-            f.get(line, c.public_id),
-            f.get(line, c.private_id),
-            f.get(line, c.aes_key),
-        );
+        let (f, c) = (&self.fields, &self.columns);
         if positional {
+            let (public, private, key) = (
+                f.get(line, c.public_id),
+                f.get(line, c.private_id),
+                f.get(line, c.aes_key),
+            );
             if let Some(reason) = non_otp_reason(public, private, key) {
                 return RowOutcome::Skipped(SkippedRow {
                     line: line_no,
-                    serial: serial_text(),
+                    serial: self.serial_text(line),
                     reason: reason.to_string(),
                 });
             }
         }
+        match build_seed(self.raw_seed(line)) {
+            Ok(seed) => self.valid(line_no, line, seed),
+            Err((field, problem)) => {
+                RowOutcome::Invalid(self.error(line_no, Some(field), self.serial_text(line), problem))
+            }
+        }
+    }
+
+    /// A row of the wrong shape: a Traditional-format row, or too few or too many fields.
+    fn shape_problem(&self, line: &[u8], positional: bool) -> Option<RowProblem> {
+        let f = &self.fields;
+        if !positional {
+            return (f.len() > MAX_FIELDS).then_some(RowProblem::FieldCount {
+                got: f.len(),
+                expected: "at most 64",
+            });
+        }
+        if detect::is_traditional_row(f.get(line, 0), f.len()) {
+            return Some(RowProblem::TraditionalRow);
+        }
+        // Spreadsheets pad short rows with empty columns; only non-empty ones count.
+        let width = (0..f.len().min(MAX_FIELDS))
+            .rev()
+            .find(|&i| !f.get(line, i).is_empty())
+            .map_or(0, |i| i + 1);
+        let got = if f.len() > MAX_FIELDS {
+            f.len()
+        } else {
+            width.max(f.len().min(8))
+        };
+        let expected = "4 to 8 (serial,publicId,privateId,aesKey[,accessCode,timestamp,…])";
+        (!(4..=8).contains(&got)).then_some(RowProblem::FieldCount { got, expected })
+    }
+
+    /// The serial as messages echo it: only when it parses. Called lazily, since valid rows
+    /// without warnings (nearly all of them) never need it.
+    fn serial_text(&self, line: &[u8]) -> Option<String> {
+        std::str::from_utf8(self.fields.get(line, self.columns.serial))
+            .ok()
+            .and_then(|s| SerialNumber::parse(s).ok())
+            .map(|s| s.to_string())
+    }
+
+    /// The credential's fields as text, borrowed from the line (or the unquoting buffer).
+    fn raw_seed<'a>(&'a self, line: &'a [u8]) -> RawSeed<'a> {
+        let (f, c) = (&self.fields, &self.columns);
         // One UTF-8 check per line instead of one per field; fields split at ASCII bytes of a
         // valid line are valid too. A line that is not UTF-8 is checked field by field, to name one.
         let buf = f.buffer(line);
         let text = std::str::from_utf8(buf).ok();
-        let field = |i: Option<usize>| -> Result<&str, RowProblem> {
+        let field = |i: Option<usize>| -> Result<&'a str, RowProblem> {
             let (s, e) = i.map_or((0, 0), |i| f.range(i));
             match text {
                 Some(t) => t.get(s..e).ok_or(RowProblem::NotText),
                 None => as_text(&buf[s..e]),
             }
         };
-        let raw = RawSeed {
+        RawSeed {
             serial: field(Some(c.serial)),
             public_id: field(Some(c.public_id)),
             private_id: field(Some(c.private_id)),
             aes_key: field(Some(c.aes_key)),
             access_code: field(c.access_code),
-        };
-        match build_seed(raw) {
-            Ok(seed) => {
-                let mut warnings = Vec::new();
-                if !seed.public_id.is_typical_length() {
-                    warnings.push(RowWarning {
-                        file: self.path.clone(),
-                        line: line_no,
-                        serial: serial_text(),
-                        kind: WarningKind::UnusualPublicIdLength {
-                            len: seed.public_id.as_str().len(),
-                        },
-                    });
-                }
-                RowOutcome::Valid(ValidRow {
-                    line: line_no,
-                    seed,
-                    warnings,
-                })
-            }
-            Err((field, problem)) => {
-                RowOutcome::Invalid(self.error(line_no, Some(field), serial_text(), problem))
-            }
         }
+    }
+
+    /// A valid row, with a warning when the public id is not the usual 12 characters.
+    fn valid(&self, line_no: u64, line: &[u8], seed: Seed) -> RowOutcome {
+        let mut warnings = Vec::new();
+        if !seed.public_id.is_typical_length() {
+            warnings.push(RowWarning {
+                file: self.path.clone(),
+                line: line_no,
+                serial: self.serial_text(line),
+                kind: WarningKind::UnusualPublicIdLength {
+                    len: seed.public_id.as_str().len(),
+                },
+            });
+        }
+        RowOutcome::Valid(ValidRow {
+            line: line_no,
+            seed,
+            warnings,
+        })
     }
 }
 

@@ -2,11 +2,12 @@
 //! problems, hashes the raw bytes, and feeds the cross-row checks. Upload runs this as its first
 //! pass, then reads the file again and uploads the rows [`FileReport::is_uploadable`] allows.
 
-use super::crosscheck::{self, Entry, Finding};
+use super::crosscheck::{self, Entry, Finding, Findings};
 use super::detect::DetectedFormat;
 use super::error::{RowError, RowProblem, RowWarning, WarningKind};
 use super::format::SeedFormat;
 use super::reader::{ReaderOptions, RowOutcome, SeedReader};
+use super::record::Field;
 use super::source::TextEncoding;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -103,95 +104,107 @@ impl FileReport {
 /// to the end; bad rows are data in the report.
 pub fn validate_file(path: &Path, opts: &ValidationOptions) -> anyhow::Result<FileReport> {
     let mut reader = SeedReader::open(path, &ReaderOptions { format: opts.format })?;
-    let mut report = FileReport {
-        path: path.to_path_buf(),
-        format: reader.format(),
-        encoding: reader.encoding(),
-        separator: reader.separator(),
-        sha256: String::new(),
-        rows: 0,
-        valid: 0,
-        skipped: 0,
-        errors: Vec::new(),
-        error_count: 0,
-        warnings: Vec::new(),
-        warning_count: 0,
-        excluded: HashSet::new(),
-    };
-    // Reserve from the file size so the vector never doubles (old and new copies would both be
-    // resident); untouched capacity costs address space, not memory.
+    let mut report = FileReport::empty(path, &reader);
+    let mut entries = entries_for(path);
+    for outcome in reader.by_ref() {
+        report.count(outcome, &mut entries)?;
+    }
+    report.sha256 = reader.finish()?;
+    let findings = crosscheck::check(&mut entries, opts.last_wins);
+    drop(entries);
+    report.add_findings(findings);
+    report.errors.sort_by_key(|e| e.line);
+    report.warnings.sort_by_key(|w| w.line);
+    Ok(report)
+}
+
+/// The vector of cross-check entries, reserved from the file size so it never doubles (old and
+/// new copies would both be resident); untouched capacity costs address space, not memory.
+fn entries_for(path: &Path) -> Vec<Entry> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let estimate = usize::try_from(len / 48 + 64).unwrap_or(usize::MAX).min(1 << 24);
-    let mut entries: Vec<Entry> = Vec::with_capacity(estimate);
-    for outcome in reader.by_ref() {
+    Vec::with_capacity(estimate)
+}
+
+impl FileReport {
+    /// A report with nothing counted yet, for the layout `reader` found.
+    fn empty(path: &Path, reader: &SeedReader) -> FileReport {
+        FileReport {
+            path: path.to_path_buf(),
+            format: reader.format(),
+            encoding: reader.encoding(),
+            separator: reader.separator(),
+            sha256: String::new(),
+            rows: 0,
+            valid: 0,
+            skipped: 0,
+            errors: Vec::new(),
+            error_count: 0,
+            warnings: Vec::new(),
+            warning_count: 0,
+            excluded: HashSet::new(),
+        }
+    }
+
+    /// Counts one row; a valid one also leaves its entry for the cross-row checks. Fails when the
+    /// file could not be read to the end.
+    fn count(&mut self, outcome: RowOutcome, entries: &mut Vec<Entry>) -> anyhow::Result<()> {
         match outcome {
             RowOutcome::Valid(row) => {
-                report.rows += 1;
-                report.valid += 1;
+                self.rows += 1;
+                self.valid += 1;
                 let entry = Entry::new(row.line, &row.seed)
-                    .with_context(|| format!("{}: too many lines", path.display()))?;
+                    .with_context(|| format!("{}: too many lines", self.path.display()))?;
                 entries.push(entry);
-                row.warnings.into_iter().for_each(|w| report.push_warning(w));
+                row.warnings.into_iter().for_each(|w| self.push_warning(w));
             }
             RowOutcome::Invalid(e) => {
                 if let RowProblem::Unreadable { .. } = e.problem {
                     anyhow::bail!("{e}");
                 }
-                report.rows += 1;
-                report.push_error(e);
+                self.rows += 1;
+                self.push_error(e);
             }
             RowOutcome::Skipped(s) => {
-                report.rows += 1;
-                report.skipped += 1;
+                self.rows += 1;
+                self.skipped += 1;
                 let kind = WarningKind::Skipped { reason: s.reason };
-                report.push_warning(RowWarning {
-                    file: path.to_path_buf(),
+                self.push_warning(RowWarning {
+                    file: self.path.clone(),
                     line: s.line,
                     serial: s.serial,
                     kind,
                 });
             }
         }
+        Ok(())
     }
-    report.sha256 = reader.finish()?;
-    let findings = crosscheck::check(&mut entries, opts.last_wins);
-    drop(entries);
-    let serial = |f: u32| Some(f.to_string());
-    for Finding {
-        line,
-        serial: s,
-        what,
-    } in findings.errors
-    {
-        let field = match what {
-            RowProblem::SharedPublicId { .. } => Some(super::Field::PublicId),
-            _ => Some(super::Field::SerialNumber),
-        };
-        report.push_error(RowError {
-            file: path.to_path_buf(),
-            line,
-            field,
-            serial: serial(s),
-            problem: what,
-        });
+
+    /// Files the cross-row findings as errors and warnings, and keeps the lines not to upload.
+    fn add_findings(&mut self, findings: Findings) {
+        for Finding { line, serial, what } in findings.errors {
+            let field = match what {
+                RowProblem::SharedPublicId { .. } => Some(Field::PublicId),
+                _ => Some(Field::SerialNumber),
+            };
+            self.push_error(RowError {
+                file: self.path.clone(),
+                line,
+                field,
+                serial: Some(serial.to_string()),
+                problem: what,
+            });
+        }
+        for Finding { line, serial, what } in findings.warnings {
+            self.push_warning(RowWarning {
+                file: self.path.clone(),
+                line,
+                serial: Some(serial.to_string()),
+                kind: what,
+            });
+        }
+        self.excluded = findings.excluded;
     }
-    for Finding {
-        line,
-        serial: s,
-        what,
-    } in findings.warnings
-    {
-        report.push_warning(RowWarning {
-            file: path.to_path_buf(),
-            line,
-            serial: serial(s),
-            kind: what,
-        });
-    }
-    report.excluded = findings.excluded;
-    report.errors.sort_by_key(|e| e.line);
-    report.warnings.sort_by_key(|w| w.line);
-    Ok(report)
 }
 
 /// SHA-256 (hex) of a file's raw bytes, streamed. Upload uses it to check the file did not change

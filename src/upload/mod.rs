@@ -2,72 +2,37 @@
 //! again and upload each remaining row through the pacer and the adaptive concurrency limit, with
 //! every intent and outcome journaled so an interrupted run resumes with nothing lost or doubled.
 //!
-//! The pieces are separate on purpose: pacing lives in `okta::pacing`, the in-flight bound in
-//! [`concurrency`], retries and in-doubt lookups in [`worker`], durability in `journal`.
+//! The pieces are separate on purpose: pacing lives in `okta::pacing`, what to do with a row in
+//! [`decide`], the counting in [`tally`], the second pass in [`stream`], the tasks in flight in
+//! [`dispatch`] (bounded by [`concurrency`]), retries and in-doubt lookups in [`worker`] (by the
+//! rules of [`policy`]), durability in `journal` (opened by [`run_journal`]).
 
 pub mod concurrency;
+pub mod decide;
+pub mod dispatch;
+pub mod options;
+pub mod policy;
 pub mod preflight;
+pub mod run_journal;
+pub mod stream;
 pub mod summary;
+pub mod tally;
 pub mod worker;
 
-use crate::journal::{self, Counts, Entry, Header, Journal, Replay, RowResult};
-use crate::okta::pacing::RateSetting;
+pub use options::UploadOptions;
+pub use tally::{Plan, Tally};
+
+use crate::journal::{Counts, Entry, Journal};
 use crate::okta::{Bucket, OktaClient};
-use crate::progress::Progress;
-use crate::seed::SeedFormat;
-use crate::seed::{self, FileReport, ReaderOptions, RowOutcome, SeedReader, ValidationOptions};
+use crate::seed::{self, FileReport, ValidationOptions};
 use anyhow::Context;
 use chrono::Utc;
-use concurrency::AdaptiveLimit;
-use std::collections::HashMap;
+use decide::Known;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
-use worker::{Ctx, Done, Fatal, Work};
-
-/// Validated upload options (built from the CLI, or directly by the demo and tests).
-#[derive(Debug, Clone)]
-pub struct UploadOptions {
-    /// The seed file.
-    pub file: PathBuf,
-    /// Journal path; default beside the seed file.
-    pub journal: Option<PathBuf>,
-    /// Require an existing journal and continue it.
-    pub resume: bool,
-    /// Validate, preflight and plan; send no POST.
-    pub dry_run: bool,
-    /// Upload the valid rows even if some are invalid.
-    pub skip_invalid: bool,
-    /// Requests in flight at most.
-    pub concurrency: usize,
-    /// Attempts per row (429s not counted).
-    pub max_attempts: u32,
-    /// Seed file layout.
-    pub format: SeedFormat,
-    /// Later rows win over earlier rows of the same serial.
-    pub last_wins: bool,
-    /// The pace setting (for the journal header and the plan).
-    pub rate: RateSetting,
-    /// No progress bar.
-    pub quiet: bool,
-}
-
-/// What the run would do or did, row by row counts.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Plan {
-    /// Rows to upload.
-    pub to_upload: u64,
-    /// Rows whose serial Okta already has.
-    pub already_present: u64,
-    /// Rows finished by an earlier run of this journal.
-    pub done_before: u64,
-    /// Invalid rows (skipped with --skip-invalid).
-    pub invalid: u64,
-    /// Repeated or superseded rows not uploaded.
-    pub excluded: u64,
-}
+use stream::Ended;
+use tokio::sync::watch;
 
 /// The result of a run.
 #[derive(Debug)]
@@ -105,97 +70,50 @@ impl UploadSummary {
             && self.counts.invalid == 0
             && self.validation.error_count == 0
     }
-}
 
-/// `user@host` for the journal header. Cron and systemd often run without `$USER`, so fall back
-/// to the account that owns the process (`/proc/self` and `/etc/passwd` on Linux).
-fn operator() -> String {
-    let user = ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .or_else(account_name)
-        .unwrap_or_else(|| "unknown".into());
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown".into());
-    format!("{user}@{host}")
-}
-
-fn account_name() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))?
-        .split_whitespace()
-        .next()?
-        .to_string();
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.len() > 2 && f[2] == uid)
-        .map(|f| f[0].to_string())
-}
-
-fn run_id() -> String {
-    use rand::Rng;
-    format!("{:016x}", rand::thread_rng().gen::<u64>())
-}
-
-fn options_json(o: &UploadOptions) -> serde_json::Value {
-    let rate = match o.rate {
-        RateSetting::Auto { share } => serde_json::json!({"mode": "auto", "share": share}),
-        RateSetting::PerMinute(n) => serde_json::json!({"mode": "fixed", "per_minute": n}),
-    };
-    serde_json::json!({
-        "rate": rate, "concurrency": o.concurrency, "max_attempts": o.max_attempts,
-        "skip_invalid": o.skip_invalid, "last_wins": o.last_wins, "format": o.format,
-    })
-}
-
-/// Opens (or continues) the journal for this input, refusing one that belongs to another file.
-fn open_journal(o: &UploadOptions, path: &Path, header: Header) -> anyhow::Result<(Arc<Journal>, Replay)> {
-    if path.exists() {
-        let replay = journal::replay(path)?;
-        if !replay.unreadable_lines.is_empty() {
-            if replay.only_torn_by_crashes {
-                tracing::warn!(
-                    "journal {}: line(s) {:?} were torn by a crash; ignoring them",
-                    path.display(),
-                    replay.unreadable_lines
-                );
-            } else {
-                anyhow::bail!(
-                    "journal {} has unreadable lines {:?}; it may be damaged. Move it aside and re-run (the preflight will find what is already in Okta)",
-                    path.display(),
-                    replay.unreadable_lines
-                );
-            }
+    /// The summary of a run that has only validated `validation` so far.
+    fn validated(validation: FileReport, dry_run: bool) -> Self {
+        let (plan, counts) = Tally::new(validation.error_count).into_parts();
+        UploadSummary {
+            validation,
+            plan,
+            counts,
+            journal: None,
+            elapsed: Duration::ZERO,
+            pace_per_minute: 0.0,
+            interrupted: false,
+            stopped_for_invalid: false,
+            fatal: None,
+            dry_run,
         }
-        if let Some(prev) = replay.headers.last() {
-            if prev.input_sha256 != header.input_sha256 {
-                anyhow::bail!(
-                    "journal {} belongs to a different version of the seed file (SHA-256 {}…); pass --journal NEW.jsonl for this file",
-                    path.display(),
-                    &prev.input_sha256[..prev.input_sha256.len().min(12)]
-                );
-            }
+    }
+
+    /// Takes in how the second pass ended and the client's view of the pace and the 429s.
+    fn ended(&mut self, ended: Ended, client: &OktaClient, elapsed: Duration) {
+        (self.plan, self.counts) = ended.tally.into_parts();
+        self.interrupted = ended.interrupted;
+        self.elapsed = elapsed;
+        self.pace_per_minute = client.pacer(Bucket::Write).per_minute();
+        let stats = client.stats();
+        self.counts.rate_limited = stats.rate_limited.load(Ordering::Relaxed);
+        self.counts.concurrency_limited = stats.concurrency_limited.load(Ordering::Relaxed);
+        if let Err(e) = ended.result {
+            self.fatal = Some(format!("{e:#}"));
         }
-        tracing::info!(journal = %path.display(), done = replay.outcomes.len(), in_doubt = replay.in_doubt.len(), "resuming from journal");
-        let header = Header {
-            resumed: true,
-            ..header
+    }
+
+    /// The journal's closing line; failing to write it makes the run fatal, counts kept.
+    fn close(&mut self, journal: &Journal) {
+        let end = Entry::Summary {
+            counts: self.counts.clone(),
+            interrupted: self.interrupted,
+            elapsed_secs: self.elapsed.as_secs_f64(),
+            pace_per_minute: self.pace_per_minute,
+            at: Utc::now(),
         };
-        Ok((Arc::new(Journal::resume(path, header)?), replay))
-    } else {
-        if o.resume {
-            anyhow::bail!("--resume: no journal at {}; nothing to resume", path.display());
+        if let Err(e) = journal.append(&end) {
+            self.fatal.get_or_insert(format!("{e:#}"));
         }
-        Ok((Arc::new(Journal::create(path, header)?), Replay::default()))
     }
 }
 
@@ -207,324 +125,50 @@ pub async fn upload(
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<UploadSummary> {
     let started = Instant::now();
+    let mut summary = UploadSummary::validated(validate(o).await?, o.dry_run);
+    if summary.validation.error_count > 0 && !o.skip_invalid && !o.dry_run {
+        summary.stopped_for_invalid = true;
+        return Ok(summary);
+    }
+    let existing = preflight::existing_serials(&client)
+        .await
+        .context("cannot list the tokens already in Okta")?;
+    tracing::info!(tokens = existing.len(), "preflight: tokens already in Okta");
+    let journal = run_journal::open(o, client.org().as_str(), &summary.validation.sha256)?;
+    if journal.writer.is_some() {
+        summary.journal = Some(journal.path.clone());
+    }
+    ensure_unchanged(&o.file, &summary.validation.sha256)?;
+    let known = Known {
+        validation: &summary.validation,
+        replay: &journal.replay,
+        existing: &existing,
+    };
+    let ended = stream::stream_rows(o, &client, known, journal.writer.clone(), &mut shutdown).await;
+    summary.ended(ended, &client, started.elapsed());
+    if let Some(writer) = &journal.writer {
+        summary.close(writer);
+    }
+    Ok(summary)
+}
+
+/// The first pass, on a blocking thread: every rule, the cross-row checks, the file's hash.
+async fn validate(o: &UploadOptions) -> anyhow::Result<FileReport> {
     let file = o.file.clone();
     let vopts = ValidationOptions {
         format: o.format,
         last_wins: o.last_wins,
     };
-    let validation = tokio::task::spawn_blocking(move || seed::validate_file(&file, &vopts)).await??;
-    let mut summary = UploadSummary {
-        plan: Plan {
-            invalid: validation.error_count,
-            ..Plan::default()
-        },
-        validation,
-        counts: Counts::default(),
-        journal: None,
-        elapsed: Duration::ZERO,
-        pace_per_minute: 0.0,
-        interrupted: false,
-        stopped_for_invalid: false,
-        fatal: None,
-        dry_run: o.dry_run,
-    };
-    if summary.validation.error_count > 0 && !o.skip_invalid && !o.dry_run {
-        summary.stopped_for_invalid = true;
-        return Ok(summary);
-    }
+    tokio::task::spawn_blocking(move || seed::validate_file(&file, &vopts)).await?
+}
 
-    let existing = preflight::existing_serials(&client)
-        .await
-        .context("cannot list the tokens already in Okta")?;
-    tracing::info!(tokens = existing.len(), "preflight: tokens already in Okta");
-
-    let (journal, replay) = if o.dry_run {
-        let path = o
-            .journal
-            .clone()
-            .unwrap_or_else(|| journal::default_path(&o.file));
-        let replay = if path.exists() {
-            journal::replay(&path)?
-        } else {
-            Replay::default()
-        };
-        (None, replay)
-    } else {
-        let path = o
-            .journal
-            .clone()
-            .unwrap_or_else(|| journal::default_path(&o.file));
-        let header = Header {
-            run_id: run_id(),
-            tool_version: env!("CARGO_PKG_VERSION").into(),
-            operator: operator(),
-            org: client.org().to_string(),
-            input: o.file.display().to_string(),
-            input_sha256: summary.validation.sha256.clone(),
-            options: options_json(o),
-            started: Utc::now(),
-            resumed: false,
-        };
-        let (j, r) = open_journal(o, &path, header)?;
-        summary.journal = Some(path);
-        (Some(j), r)
-    };
-
-    let now_sha = seed::sha256_file(&o.file)?;
-    if now_sha != summary.validation.sha256 {
+/// Refuses a file that changed between the first pass and the second.
+fn ensure_unchanged(file: &Path, validated_sha256: &str) -> anyhow::Result<()> {
+    if seed::sha256_file(file)? != validated_sha256 {
         anyhow::bail!(
             "{} changed after it was validated; re-run when it is no longer being written",
-            o.file.display()
+            file.display()
         );
     }
-
-    let result = stream_rows(
-        o,
-        &client,
-        &mut summary,
-        &existing,
-        &replay,
-        journal.clone(),
-        &mut shutdown,
-    )
-    .await;
-    summary.elapsed = started.elapsed();
-    summary.pace_per_minute = client.pacer(Bucket::Write).per_minute();
-    summary.counts.rate_limited = client
-        .stats()
-        .rate_limited
-        .load(std::sync::atomic::Ordering::Relaxed);
-    summary.counts.concurrency_limited = client
-        .stats()
-        .concurrency_limited
-        .load(std::sync::atomic::Ordering::Relaxed);
-    if let Err(e) = result {
-        summary.fatal = Some(format!("{e:#}"));
-    }
-    if let Some(j) = &journal {
-        let end = Entry::Summary {
-            counts: summary.counts.clone(),
-            interrupted: summary.interrupted,
-            elapsed_secs: summary.elapsed.as_secs_f64(),
-            pace_per_minute: summary.pace_per_minute,
-            at: Utc::now(),
-        };
-        if let Err(e) = j.append(&end) {
-            summary.fatal.get_or_insert(format!("{e:#}"));
-        }
-    }
-    Ok(summary)
-}
-
-/// The running tally on the progress bar (or the periodic log line without a terminal).
-fn tally(c: &Counts, client: &OktaClient) -> String {
-    let stats = client.stats();
-    let ordering = std::sync::atomic::Ordering::Relaxed;
-    format!(
-        "uploaded {} present {} rejected {} failed {} | 429s {} | pace {:.0}/min",
-        c.uploaded,
-        c.already_present,
-        c.rejected,
-        c.failed,
-        stats.rate_limited.load(ordering) + stats.concurrency_limited.load(ordering),
-        client.pacer(Bucket::Write).per_minute()
-    )
-}
-
-fn count(counts: &mut Counts, result: &RowResult) {
-    match result {
-        RowResult::Uploaded { .. } => counts.uploaded += 1,
-        RowResult::AlreadyPresent { .. } => counts.already_present += 1,
-        RowResult::Rejected { .. } => counts.rejected += 1,
-        RowResult::Failed { .. } => counts.failed += 1,
-        RowResult::Invalid { .. } => counts.invalid += 1,
-    }
-}
-
-/// The second pass: stream rows, skip what is done or present, dispatch the rest.
-async fn stream_rows(
-    o: &UploadOptions,
-    client: &OktaClient,
-    summary: &mut UploadSummary,
-    existing: &HashMap<String, preflight::Present>,
-    replay: &Replay,
-    journal: Option<Arc<Journal>>,
-    shutdown: &mut watch::Receiver<bool>,
-) -> anyhow::Result<()> {
-    let (tx, mut rx) = mpsc::channel::<RowOutcome>(256);
-    let file = o.file.clone();
-    let ropts = ReaderOptions { format: o.format };
-    // The reader runs on a blocking thread; the bounded channel gives backpressure, so a file of
-    // any size is never held in memory.
-    let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        for row in SeedReader::open(&file, &ropts)? {
-            if tx.blocking_send(row).is_err() {
-                break;
-            }
-        }
-        Ok(())
-    });
-
-    let limit = AdaptiveLimit::new(o.concurrency);
-    let ctx = journal.as_ref().map(|j| {
-        Arc::new(Ctx {
-            client: client.clone(),
-            journal: Arc::clone(j),
-            limit: Arc::clone(&limit),
-            max_attempts: o.max_attempts,
-        })
-    });
-    let total = summary.validation.uploadable();
-    let progress = Progress::new(total, o.quiet || o.dry_run);
-    let mut tasks: JoinSet<Result<Done, Fatal>> = JoinSet::new();
-    let mut fatal: Option<anyhow::Error> = None;
-
-    let record = |summary: &mut UploadSummary,
-                  serial: Option<String>,
-                  line: u64,
-                  result: RowResult|
-     -> anyhow::Result<()> {
-        if let Some(j) = &journal {
-            j.append(&Entry::Outcome {
-                serial,
-                line,
-                result: result.clone(),
-                at: Utc::now(),
-            })?;
-        }
-        count(&mut summary.counts, &result);
-        Ok(())
-    };
-
-    'rows: while let Some(row) = rx.recv().await {
-        if *shutdown.borrow() {
-            summary.interrupted = true;
-            break;
-        }
-        let valid = match row {
-            RowOutcome::Valid(v) => v,
-            RowOutcome::Invalid(e) => {
-                if !o.dry_run {
-                    let field = e.field.map(|f| f.name().to_string());
-                    let serial = e
-                        .serial
-                        .as_deref()
-                        .and_then(|s| seed::SerialNumber::parse(s).ok())
-                        .map(|s| s.padded());
-                    record(
-                        summary,
-                        serial,
-                        e.line,
-                        RowResult::Invalid {
-                            field,
-                            reason: e.problem.to_string(),
-                        },
-                    )?;
-                }
-                continue;
-            }
-            RowOutcome::Skipped(_) => continue,
-        };
-        if !summary.validation.is_uploadable(valid.line) {
-            summary.plan.excluded += 1;
-            continue;
-        }
-        let serial = valid.seed.serial.padded();
-        if replay.is_done(&serial) {
-            summary.plan.done_before += 1;
-            summary.counts.done_before += 1;
-            progress.advance(|| tally(&summary.counts, client));
-            continue;
-        }
-        if let Some(p) = existing.get(&serial) {
-            summary.plan.already_present += 1;
-            if !o.dry_run {
-                tracing::info!(serial = %valid.seed.serial, status = %p.status, "already present in Okta; skipping");
-                let result = if replay.in_doubt.contains(&serial) {
-                    RowResult::Uploaded {
-                        token_id: p.id.clone(),
-                        request_id: None,
-                        confirmed_by_lookup: true,
-                    }
-                } else {
-                    RowResult::AlreadyPresent {
-                        status: p.status.to_string(),
-                        token_id: p.id.clone(),
-                    }
-                };
-                record(summary, Some(serial), valid.line, result)?;
-                progress.advance(|| tally(&summary.counts, client));
-            }
-            continue;
-        }
-        summary.plan.to_upload += 1;
-        let Some(ctx) = &ctx else { continue };
-        let slot = tokio::select! {
-            slot = limit.acquire() => slot,
-            _ = shutdown.changed() => { summary.interrupted = true; break 'rows; }
-        };
-        // Reap finished uploads so counts and progress stay current and errors surface early.
-        while let Some(joined) = tasks.try_join_next() {
-            if let Some(e) = settle(joined, summary, &progress, client) {
-                fatal = Some(e);
-                break 'rows;
-            }
-        }
-        let work = Work {
-            line: valid.line,
-            seed: valid.seed,
-            was_in_doubt: replay.in_doubt.contains(&serial),
-        };
-        tasks.spawn(worker::upload_one(Arc::clone(ctx), work, slot));
-    }
-    drop(rx);
-    // Let every upload in flight finish and journal its outcome, even after Ctrl-C or a fatal
-    // error: abandoning them would leave rows in doubt for no reason.
-    while let Some(joined) = tasks.join_next().await {
-        if let Some(e) = settle(joined, summary, &progress, client) {
-            fatal.get_or_insert(e);
-        }
-    }
-    progress.finish();
-    if let Some(e) = fatal {
-        return Err(e);
-    }
-    if !summary.interrupted {
-        reader.await.context("seed reader stopped unexpectedly")??;
-        // Re-read rather than trust the reader's own hash: the reader may have buffered the
-        // whole file before an operator appended to it.
-        if seed::sha256_file(&o.file)? != summary.validation.sha256 {
-            anyhow::bail!(
-                "{} changed during the upload; re-run to upload any rows added since",
-                o.file.display()
-            );
-        }
-    }
     Ok(())
-}
-
-fn settle(
-    joined: Result<Result<Done, Fatal>, tokio::task::JoinError>,
-    summary: &mut UploadSummary,
-    progress: &Progress,
-    client: &OktaClient,
-) -> Option<anyhow::Error> {
-    match joined {
-        Ok(Ok(done)) => {
-            if let RowResult::Rejected { error_code, .. }
-            | RowResult::Failed {
-                reason: error_code, ..
-            } = &done.result
-            {
-                tracing::warn!(serial = %done.serial, outcome = done.result.kind(), detail = %error_code, "row not uploaded");
-            }
-            summary.counts.retries += u64::from(done.retries);
-            summary.counts.in_doubt_lookups += u64::from(done.lookups);
-            count(&mut summary.counts, &done.result);
-            progress.advance(|| tally(&summary.counts, client));
-            None
-        }
-        Ok(Err(fatal)) => Some(anyhow::Error::new(fatal)),
-        Err(join) => Some(anyhow::anyhow!("an upload task failed: {join}")),
-    }
 }

@@ -5,10 +5,11 @@
 use crate::okta::inventory::{self, Via};
 use crate::okta::models::TokenStatus;
 use crate::okta::OktaClient;
+use crate::seed::Serial;
 use std::collections::HashMap;
 
 /// What Okta holds for one serial.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Present {
     /// Token id.
     pub id: String,
@@ -17,7 +18,7 @@ pub struct Present {
 }
 
 /// Every token in the org, keyed by 12-digit serial.
-pub async fn existing_serials(client: &OktaClient) -> anyhow::Result<HashMap<String, Present>> {
+pub async fn existing_serials(client: &OktaClient) -> anyhow::Result<HashMap<Serial, Present>> {
     let tokens = inventory::fetch(client, Via::Pages, None, false).await?;
     Ok(tokens
         .into_iter()

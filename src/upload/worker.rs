@@ -1,12 +1,14 @@
-//! Uploading one seed: an intent in the journal before each POST, then the answer classified.
-//! Only what is safe is retried: a 429 or a refused connection (nothing was processed) is sent
-//! again; a timeout, 5xx or lost answer is first looked up, and re-sent only if Okta does not
-//! have the serial. A 400 whose serial turns out to exist is "already present".
+//! Uploading one seed: an intent in the journal before each POST, then the answer classified by
+//! [`policy::on_error`]. Only what is safe is retried: a 429 or a refused connection (nothing was
+//! processed) is sent again; a timeout, 5xx or lost answer is first looked up, and re-sent only if
+//! Okta does not have the serial. A 400 whose serial turns out to exist is "already present".
 
 use super::concurrency::{AdaptiveLimit, Slot};
+use super::policy::{self, Step, Tries};
 use crate::journal::{Entry, Journal, RowResult};
+use crate::okta::models::YubikeyToken;
 use crate::okta::{ApiError, OktaClient};
-use crate::seed::Seed;
+use crate::seed::{Seed, Serial};
 use chrono::Utc;
 use std::sync::Arc;
 
@@ -36,7 +38,7 @@ pub struct Work {
 #[derive(Debug)]
 pub struct Done {
     /// 12-digit serial.
-    pub serial: String,
+    pub serial: Serial,
     /// What happened.
     pub result: RowResult,
     /// Retries made.
@@ -56,11 +58,8 @@ pub enum Fatal {
     Journal(anyhow::Error),
 }
 
-/// 429s allowed per row before giving up on it for this run.
-const MAX_RATE_LIMITED: u32 = 100;
-
 enum Lookup {
-    Present(crate::okta::models::YubikeyToken),
+    Present(YubikeyToken),
     Absent,
     Unknown(String),
 }
@@ -78,136 +77,211 @@ async fn lookup(ctx: &Ctx, seed: &Seed) -> Result<Lookup, Fatal> {
     }
 }
 
-/// Uploads one seed and journals its outcome. Holds `slot` until done.
-#[tracing::instrument(skip_all, fields(serial = %work.seed.serial, line = work.line))]
-pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, Fatal> {
-    let serial = work.seed.serial.padded();
-    let mut done = Done {
-        serial: serial.clone(),
-        result: RowResult::Failed {
-            attempts: 0,
-            reason: String::new(),
-            request_id: None,
-        },
-        retries: 0,
-        lookups: 0,
-    };
-    let mut attempts = 0u32;
-    let mut rate_limited = 0u32;
-    let mut last_error = String::new();
-    let mut last_request = None;
-    let mut in_doubt = work.was_in_doubt;
-    let result = loop {
-        if in_doubt {
-            done.lookups += 1;
-            match lookup(&ctx, &work.seed).await? {
-                Lookup::Present(t) => {
-                    break RowResult::Uploaded {
-                        token_id: t.id,
-                        request_id: last_request,
-                        confirmed_by_lookup: true,
-                    };
-                }
-                Lookup::Absent => in_doubt = false,
-                Lookup::Unknown(reason) => {
-                    last_error = format!("{last_error}; lookup failed: {reason}");
-                    break RowResult::Failed {
-                        attempts,
-                        reason: last_error,
-                        request_id: last_request,
-                    };
-                }
-            }
+/// One row's history across its tries: what the outcome line and the counts are made of.
+#[derive(Default)]
+struct Trail {
+    tries: Tries,
+    in_doubt: bool,
+    last_error: String,
+    last_request: Option<String>,
+    retries: u32,
+    lookups: u32,
+}
+
+impl Trail {
+    /// Gave up for this run; the next run retries it.
+    fn failed(&mut self) -> RowResult {
+        RowResult::Failed {
+            attempts: self.tries.attempts,
+            reason: std::mem::take(&mut self.last_error),
+            request_id: self.last_request.take(),
         }
-        if attempts >= ctx.max_attempts || rate_limited >= MAX_RATE_LIMITED {
-            break RowResult::Failed {
-                attempts,
-                reason: last_error,
-                request_id: last_request,
-            };
-        }
-        if attempts + rate_limited > 0 {
-            done.retries += 1;
-        }
-        ctx.journal
-            .append(&Entry::Intent {
-                serial: serial.clone(),
-                line: work.line,
-                attempt: attempts + rate_limited + 1,
-                at: Utc::now(),
-            })
-            .map_err(Fatal::Journal)?;
-        match ctx.client.upload(&work.seed).await {
-            Ok(answer) => {
-                ctx.limit.on_success();
-                break RowResult::Uploaded {
-                    token_id: answer.value.id,
-                    request_id: answer.request_id,
-                    confirmed_by_lookup: false,
-                };
+    }
+
+    /// Keeps what the outcome line needs from a failed try, and tells the operator.
+    fn note(&mut self, err: &ApiError) {
+        match err {
+            ApiError::RateLimited { .. } => self.last_error = "rate limited (HTTP 429)".into(),
+            ApiError::Unreachable { .. } => {
+                self.last_error = err.to_string();
+                tracing::warn!(error = %err, attempt = self.tries.attempts, "Okta unreachable; retrying");
             }
-            Err(ApiError::RateLimited {
-                concurrency, wait, ..
-            }) => {
-                // Not processed, so safe to resend. A rate 429 has closed the pacer's gate for
-                // every worker; a concurrency 429 lowers our in-flight bound and backs off alone.
-                rate_limited += 1;
-                if concurrency {
-                    ctx.limit.on_concurrency_limited();
-                    tokio::time::sleep(wait).await;
-                }
-                last_error = "rate limited (HTTP 429)".into();
+            ApiError::InDoubt { .. } | ApiError::Protocol { .. } => {
+                self.last_request = err.request_id().map(str::to_string).or(self.last_request.take());
+                self.last_error = err.to_string();
+                tracing::warn!(error = %err, request_id = ?err.request_id(), "upload in doubt; looking the serial up before any retry");
             }
-            Err(e @ ApiError::Unreachable { .. }) => {
-                attempts += 1;
-                last_error = e.to_string();
-                tracing::warn!(error = %e, attempt = attempts, "Okta unreachable; retrying");
-                tokio::time::sleep(crate::okta::client::backoff(attempts)).await;
-            }
-            Err(e @ (ApiError::InDoubt { .. } | ApiError::Protocol { .. })) => {
-                attempts += 1;
-                last_request = e.request_id().map(str::to_string).or(last_request);
-                last_error = e.to_string();
-                tracing::warn!(error = %e, request_id = ?e.request_id(), "upload in doubt; looking the serial up before any retry");
-                in_doubt = true;
-                tokio::time::sleep(crate::okta::client::backoff(attempts)).await;
-            }
-            Err(e @ ApiError::Unauthorized { .. }) => return Err(Fatal::Unauthorized(e)),
-            Err(ApiError::Rejected {
+            ApiError::Rejected {
                 status,
                 body,
                 request_id,
-            }) => {
+            } => {
                 tracing::warn!(status, code = %body.error_code, request_id = ?request_id, "upload rejected");
-                if status == 400 {
-                    // A duplicate serial is reported as a validation error; only a lookup tells.
-                    done.lookups += 1;
-                    if let Lookup::Present(t) = lookup(&ctx, &work.seed).await? {
-                        break RowResult::AlreadyPresent {
-                            status: t.status.to_string(),
-                            token_id: t.id,
-                        };
-                    }
+            }
+            ApiError::Unauthorized { .. } => {}
+        }
+    }
+
+    /// Settles a doubt by looking the serial up: `Some` outcome when that ends the row.
+    async fn settle_doubt(&mut self, ctx: &Ctx, seed: &Seed) -> Result<Option<RowResult>, Fatal> {
+        self.lookups += 1;
+        Ok(match lookup(ctx, seed).await? {
+            Lookup::Present(t) => Some(RowResult::Uploaded {
+                token_id: t.id,
+                request_id: self.last_request.take(),
+                confirmed_by_lookup: true,
+            }),
+            Lookup::Absent => {
+                self.in_doubt = false;
+                None
+            }
+            Lookup::Unknown(reason) => {
+                self.last_error = format!("{}; lookup failed: {reason}", self.last_error);
+                Some(self.failed())
+            }
+        })
+    }
+
+    /// Carries out the policy's step after a failed POST: waits before a resend or a lookup
+    /// (`None`: the row goes on), or ends the row (`Some`), or stops the run.
+    async fn after(&mut self, ctx: &Ctx, seed: &Seed, err: ApiError) -> Result<Option<RowResult>, Fatal> {
+        let step = policy::on_error(&err, &mut self.tries, crate::okta::client::backoff);
+        self.note(&err);
+        match step {
+            Step::Resend(after) => {
+                if let ApiError::RateLimited {
+                    concurrency: true, ..
+                } = err
+                {
+                    ctx.limit.on_concurrency_limited();
                 }
-                break RowResult::Rejected {
-                    http_status: status,
-                    error_code: body.error_code,
-                    error_summary: body.error_summary,
-                    error_causes: body.error_causes.into_iter().map(|c| c.error_summary).collect(),
-                    request_id,
-                };
+                if !after.is_zero() {
+                    tokio::time::sleep(after).await;
+                }
+            }
+            Step::LookUp(after) => {
+                self.in_doubt = true;
+                tokio::time::sleep(after).await;
+            }
+            Step::Final { check_duplicate } => {
+                return Ok(Some(self.refused(ctx, seed, err, check_duplicate).await?));
+            }
+            Step::Stop => return Err(Fatal::Unauthorized(err)),
+        }
+        Ok(None)
+    }
+
+    /// The outcome of a refusal; a 400 is first checked for a duplicate serial, since that is
+    /// how Okta reports one and only a lookup tells.
+    async fn refused(
+        &mut self,
+        ctx: &Ctx,
+        seed: &Seed,
+        err: ApiError,
+        check_duplicate: bool,
+    ) -> Result<RowResult, Fatal> {
+        if check_duplicate {
+            self.lookups += 1;
+            if let Lookup::Present(t) = lookup(ctx, seed).await? {
+                return Ok(RowResult::AlreadyPresent {
+                    status: t.status.to_string(),
+                    token_id: t.id,
+                });
             }
         }
-    };
-    ctx.journal
-        .append(&Entry::Outcome {
-            serial: Some(serial),
-            line: work.line,
-            result: result.clone(),
-            at: Utc::now(),
+        Ok(match err {
+            ApiError::Rejected {
+                status,
+                body,
+                request_id,
+            } => RowResult::Rejected {
+                http_status: status,
+                error_code: body.error_code,
+                error_summary: body.error_summary,
+                error_causes: body.error_causes.into_iter().map(|c| c.error_summary).collect(),
+                request_id,
+            },
+            // The policy makes only a refusal final; anything else stays retryable next run.
+            other => {
+                self.last_error = other.to_string();
+                self.failed()
+            }
         })
-        .map_err(Fatal::Journal)?;
+    }
+}
+
+/// Uploads one seed and journals its outcome. Holds `slot` until done.
+#[tracing::instrument(skip_all, fields(serial = %work.seed.serial, line = work.line))]
+pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, Fatal> {
+    let serial = Serial::from(work.seed.serial);
+    let mut row = Trail {
+        in_doubt: work.was_in_doubt,
+        ..Trail::default()
+    };
+    let result = loop {
+        if row.in_doubt {
+            if let Some(settled) = row.settle_doubt(&ctx, &work.seed).await? {
+                break settled;
+            }
+        }
+        if row.tries.exhausted(ctx.max_attempts) {
+            break row.failed();
+        }
+        let err = match send(&ctx, &work, &serial, &mut row).await? {
+            Ok(uploaded) => break uploaded,
+            Err(e) => e,
+        };
+        if let Some(settled) = row.after(&ctx, &work.seed, err).await? {
+            break settled;
+        }
+    };
+    let outcome = Entry::Outcome {
+        serial: Some(serial.clone()),
+        line: work.line,
+        result: result.clone(),
+        at: Utc::now(),
+    };
+    journal(&ctx, outcome)?;
     drop(slot);
-    done.result = result;
-    Ok(done)
+    Ok(Done {
+        serial,
+        result,
+        retries: row.retries,
+        lookups: row.lookups,
+    })
+}
+
+/// One POST, its intent journaled first: the outcome when Okta answered with the token.
+async fn send(
+    ctx: &Ctx,
+    work: &Work,
+    serial: &Serial,
+    row: &mut Trail,
+) -> Result<Result<RowResult, ApiError>, Fatal> {
+    if row.tries.sent() > 0 {
+        row.retries += 1;
+    }
+    journal(ctx, intent(serial, work.line, row.tries))?;
+    Ok(ctx.client.upload(&work.seed).await.map(|answer| {
+        ctx.limit.on_success();
+        RowResult::Uploaded {
+            token_id: answer.value.id,
+            request_id: answer.request_id,
+            confirmed_by_lookup: false,
+        }
+    }))
+}
+
+/// The journal line written before each POST, so a crash leaves the row in doubt, never lost.
+fn intent(serial: &Serial, line: u64, tries: Tries) -> Entry {
+    Entry::Intent {
+        serial: serial.clone(),
+        line,
+        attempt: tries.sent() + 1,
+        at: Utc::now(),
+    }
+}
+
+fn journal(ctx: &Ctx, entry: Entry) -> Result<(), Fatal> {
+    ctx.journal.append(&entry).map_err(Fatal::Journal)
 }

@@ -1,5 +1,5 @@
 //! The layering, checked from the source: the domain never reaches up into the command layer,
-//! the top-level modules form no import cycle. A failure names the file.
+//! the top-level modules form no import cycle, and files stay small. A failure names the file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -15,6 +15,9 @@ const FORBIDDEN: &[&str] = &[
     "clap::",
     "use clap",
 ];
+
+/// The hard stop for a source file: split it by concern before it gets here.
+const MAX_LINES: usize = 600;
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -172,6 +175,24 @@ fn top_level_modules_form_no_import_cycle() {
     if let Some(cycle) = find_cycle(&graph) {
         panic!("import cycle between top-level modules: {}", cycle.join(" -> "));
     }
+}
+
+#[test]
+fn no_source_file_is_over_the_line_limit() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|p| {
+            let lines = std::fs::read_to_string(p).expect("read source").lines().count();
+            (lines > MAX_LINES).then(|| format!("{} has {lines} lines", top_module(p).1))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "files over {MAX_LINES} lines (split them by concern):\n{}",
+        long.join("\n")
+    );
 }
 
 #[test]

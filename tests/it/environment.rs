@@ -176,7 +176,7 @@ async fn a_seed_file_changed_during_the_upload_stops_it_and_the_journal_stays_wh
     for (serial, n) in &log.stored_per_serial {
         assert_eq!(*n, 1, "{serial}");
         assert!(
-            replay.outcomes.contains_key(serial),
+            replay.outcomes.contains_key(serial.as_str()),
             "{serial} stored but not journaled"
         );
     }

@@ -27,6 +27,7 @@ use ykprov::okta::{ClientConfig, OktaClient};
 use ykprov::reconcile::diff::{Category, Scope};
 use ykprov::reconcile::{reconcile, ReconcileOptions};
 use ykprov::secret::Secret;
+use ykprov::seed::Serial;
 use ykprov::upload::{upload, UploadSummary};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -269,7 +270,7 @@ async fn upload_rows(s: &Server, dir: &TestDir, first: u32, n: u32) -> anyhow::R
 }
 
 /// The journal replays with no unreadable line, nothing in doubt, and one outcome per row.
-fn assert_journal_complete(path: &Path, rows: usize) -> HashMap<String, journal::RowResult> {
+fn assert_journal_complete(path: &Path, rows: usize) -> HashMap<Serial, journal::RowResult> {
     let r = journal::replay(path).unwrap();
     assert!(r.unreadable_lines.is_empty(), "{:?}", r.unreadable_lines);
     assert!(r.in_doubt.is_empty(), "{:?}", r.in_doubt);

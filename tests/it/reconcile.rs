@@ -12,6 +12,7 @@ use ykprov::reconcile::diff::{Category, Scope};
 use ykprov::reconcile::{reconcile, ReconcileOptions, ReconcileResult};
 use ykprov::secret::Secret;
 use ykprov::seed::SeedFormat;
+use ykprov::seed::Serial;
 use ykprov::seed::{AccessCode, AesKey, PrivateId, PublicId, Seed, SerialNumber};
 
 fn seed_of(r: &seeds::Row) -> Seed {
@@ -55,7 +56,7 @@ async fn rollout(emu: &EmulatorHandle, dir: &TestDir) -> PathBuf {
     }
     admin.deactivate_user(&users[2].id).await.unwrap();
     let deleted = admin
-        .token_of(&format!("{:012}", rows[19].serial))
+        .token_of(&Serial::from(rows[19].serial))
         .await
         .unwrap()
         .unwrap();
@@ -68,7 +69,7 @@ async fn rollout(emu: &EmulatorHandle, dir: &TestDir) -> PathBuf {
 }
 
 fn ids(r: &ReconcileResult, c: Category) -> Vec<String> {
-    r.reconciliation.of(&c).map(|i| i.serial.clone()).collect()
+    r.reconciliation.of(&c).map(|i| i.serial.to_string()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

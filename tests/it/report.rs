@@ -15,6 +15,7 @@ use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::{self, Category, DiffOptions, InvalidRow, LocalRow, Scope};
 use ykprov::reconcile::{self, ReconcileOptions, ReconcileResult};
 use ykprov::report::{self, AuditReport, ReportFormat};
+use ykprov::seed::Serial;
 
 const FORMATS: [(ReportFormat, &str); 4] = [
     (ReportFormat::Html, "html"),
@@ -140,7 +141,7 @@ fn sample_journal(dir: &Path) -> PathBuf {
     let mut at = t0() + Duration::seconds(2);
     let mut counts = Counts::default();
     for s in 1..=240u32 {
-        let serial = format!("{:012}", 4_000_000 + s);
+        let serial = Serial::from(4_000_000 + s);
         // 120/min with a little jitter; 429s stop the run for 20 s after row 100.
         at += Duration::milliseconds(450 + i64::from(s % 5) * 25);
         if s == 100 {
@@ -243,7 +244,7 @@ fn sample_journal(dir: &Path) -> PathBuf {
 fn sample_reconciliation() -> ReconcileResult {
     let local: Vec<LocalRow> = (1..=240u32)
         .map(|s| LocalRow {
-            serial: format!("{:012}", 4_000_000 + s),
+            serial: Serial::from(4_000_000 + s),
             file: "yubikeys-2026-11.csv".into(),
             line: u64::from(s),
         })
@@ -268,7 +269,7 @@ fn sample_reconciliation() -> ReconcileResult {
                 _ => ("UNASSIGNED", None, None),
             };
             RemoteToken {
-                serial: format!("{:012}", 4_000_000 + s),
+                serial: Serial::from(4_000_000 + s),
                 id: format!("ykk{s:05}a1b2c3"),
                 status: TokenStatus::parse(status),
                 created: Some(now - Duration::days(8)),

@@ -11,7 +11,7 @@ use ykprov::journal::{self, Entry, RowResult};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::{ClientConfig, OktaClient};
 use ykprov::secret::Secret;
-use ykprov::seed::SeedFormat;
+use ykprov::seed::Serial;
 use ykprov::upload::{upload, UploadOptions, UploadSummary};
 
 pub fn client_for(emu: &EmulatorHandle, rate: RateSetting) -> OktaClient {
@@ -25,17 +25,9 @@ pub fn client_for(emu: &EmulatorHandle, rate: RateSetting) -> OktaClient {
 
 pub fn options(file: &Path) -> UploadOptions {
     UploadOptions {
-        file: file.to_path_buf(),
-        journal: None,
-        resume: false,
-        dry_run: false,
-        skip_invalid: false,
-        concurrency: 4,
-        max_attempts: 6,
-        format: SeedFormat::Auto,
-        last_wins: false,
         rate: RateSetting::Auto { share: 1.0 },
         quiet: true,
+        ..UploadOptions::new(file)
     }
 }
 
@@ -64,7 +56,7 @@ fn assert_exactly_once(emu: &EmulatorHandle, first: u32, n: u32) {
 }
 
 /// The journal's last outcome per serial.
-fn journal_outcomes(path: &Path) -> std::collections::HashMap<String, RowResult> {
+fn journal_outcomes(path: &Path) -> std::collections::HashMap<Serial, RowResult> {
     journal::replay(path).unwrap().outcomes
 }
 

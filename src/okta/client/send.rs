@@ -1,0 +1,260 @@
+//! One paced, authorized attempt: wait for the bucket's pacer, put the credential (and a DPoP
+//! proof) on the request, read a capped body, and classify the answer into [`ApiError`]. With
+//! OAuth, a 401 is answered once with a fresh access token.
+
+use super::challenge::{auth_code, is_auth_problem, missing_scope};
+use super::{Auth, Bucket, OktaClient};
+use crate::okta::error::ApiError;
+use crate::okta::models::{headers, ErrorBody};
+use crate::okta::oauth::DPOP_HEADER;
+use crate::okta::pacing::{Pacer, RateHeaders};
+use crate::secret::Secret;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, StatusCode, Url};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// The largest response body read into memory (a hostile server cannot exhaust memory).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// `X-Okta-Request-Id`, logged with every failure so Okta support can find the call.
+pub(super) fn request_id(map: &HeaderMap) -> Option<String> {
+    map.get(headers::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn error_reason(e: &reqwest::Error) -> String {
+    // The full source chain says "connection refused" or "dns error"; the URL holds no secret.
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl OktaClient {
+    /// Sends one paced request and classifies the answer. The body is returned on 2xx. With
+    /// OAuth, a 401 drops the cached access token and the request is sent once more with a new one
+    /// (a 401 means nothing was processed). The request id of every failed call is logged.
+    pub(super) async fn send(
+        &self,
+        bucket: Bucket,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        accept: &'static str,
+    ) -> Result<(HeaderMap, Vec<u8>), ApiError> {
+        let mut retried_401 = false;
+        loop {
+            let result = self
+                .send_once(bucket, method.clone(), url.clone(), body.clone(), accept)
+                .await;
+            match result {
+                Err((e @ ApiError::Unauthorized { status: 401, .. }, Some(used)))
+                    if !retried_401 && matches!(self.inner.auth, Auth::OAuth(_)) =>
+                {
+                    log_failure(&method, &url, &e);
+                    if let Auth::OAuth(session) = &self.inner.auth {
+                        session.invalidate(&used).await;
+                    }
+                    retried_401 = true;
+                }
+                Err((e, _)) => {
+                    log_failure(&method, &url, &e);
+                    return Err(e);
+                }
+                Ok(answer) => return Ok(answer),
+            }
+        }
+    }
+
+    /// The `Authorization` (and `DPoP`) headers for one request, and the access token used.
+    async fn authorization(
+        &self,
+        method: &Method,
+        url: &Url,
+    ) -> Result<(HeaderValue, Option<HeaderValue>, Option<Secret<String>>), ApiError> {
+        let sensitive = |s: &Secret<String>| {
+            HeaderValue::from_str(s.expose())
+                .map(|mut v| {
+                    v.set_sensitive(true);
+                    v
+                })
+                .map_err(|_| ApiError::Protocol {
+                    reason: "the credential contains characters not allowed in a header".into(),
+                })
+        };
+        match &self.inner.auth {
+            Auth::Ssws(header) => Ok((sensitive(header)?, None, None)),
+            Auth::OAuth(session) => {
+                let a = session.authorize(method, url).await?;
+                let proof = a.proof.as_ref().map(sensitive).transpose()?;
+                Ok((sensitive(&a.header)?, proof, Some(a.token().clone())))
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        bucket: Bucket,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        accept: &'static str,
+    ) -> Result<(HeaderMap, Vec<u8>), (ApiError, Option<Secret<String>>)> {
+        let pacer = self.pacer(bucket);
+        pacer.until_ready().await;
+        // Authorize after pacing, so a DPoP proof's `iat` is fresh. A failed token request still
+        // counts as the probe's answer, or the requests waiting for the first answer would wait
+        // forever.
+        let (auth, proof, used) = match self.authorization(&method, &url).await {
+            Ok(a) => a,
+            Err(e) => {
+                pacer.note_answer();
+                return Err((e, None));
+            }
+        };
+        let mut req = self
+            .inner
+            .http
+            .request(method, url)
+            .header(ACCEPT, accept)
+            .header(AUTHORIZATION, auth);
+        if let Some(proof) = proof {
+            req = req.header(DPOP_HEADER, proof);
+        }
+        if let Some(body) = body {
+            req = req.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
+        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
+        let result = self.receive(req).await;
+        pacer.note_answer();
+        let in_flight = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
+        let (status, map, bytes) = result.map_err(|e| (e, None))?;
+        let rate = RateHeaders::from_headers(&map);
+        pacer.observe(&rate, in_flight);
+        self.classify(status, map, bytes, &rate, pacer)
+            .map_err(|e| (e, used))
+    }
+
+    async fn receive(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>), ApiError> {
+        let mut resp = req.send().await.map_err(|e| {
+            if e.is_connect() {
+                ApiError::Unreachable {
+                    reason: error_reason(&e),
+                }
+            } else {
+                ApiError::InDoubt {
+                    reason: error_reason(&e),
+                    status: None,
+                    request_id: None,
+                }
+            }
+        })?;
+        let status = resp.status();
+        let map = resp.headers().clone();
+        let mut bytes = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > MAX_BODY {
+                        return Err(ApiError::Protocol {
+                            reason: format!("response body larger than {MAX_BODY} bytes"),
+                        });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(ApiError::InDoubt {
+                        reason: format!("connection lost while reading the answer: {}", error_reason(&e)),
+                        status: Some(status.as_u16()),
+                        request_id: request_id(&map),
+                    })
+                }
+            }
+        }
+        Ok((status, map, bytes))
+    }
+
+    fn classify(
+        &self,
+        status: StatusCode,
+        map: HeaderMap,
+        bytes: Vec<u8>,
+        rate: &RateHeaders,
+        pacer: &Pacer,
+    ) -> Result<(HeaderMap, Vec<u8>), ApiError> {
+        if status.is_success() {
+            return Ok((map, bytes));
+        }
+        let request_id = request_id(&map);
+        let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
+        let code = status.as_u16();
+        match code {
+            429 => {
+                let concurrency = rate.is_concurrency_limit();
+                let counter = if concurrency {
+                    &self.inner.stats.concurrency_limited
+                } else {
+                    &self.inner.stats.rate_limited
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                let wait = if concurrency {
+                    // Too many in flight org-wide: only this request backs off, briefly (the
+                    // reset is only a suggestion here), while the caller lowers its concurrency.
+                    // Holding every worker would stall the run on a busy org.
+                    use rand::Rng;
+                    Duration::from_millis(rand::thread_rng().gen_range(100..=300))
+                } else {
+                    let wait = rate.backoff_after_429(self.inner.max_backoff);
+                    pacer.hold_for(wait);
+                    wait
+                };
+                Err(ApiError::RateLimited {
+                    wait,
+                    concurrency,
+                    request_id: request_id.unwrap_or_default(),
+                })
+            }
+            401 | 403 if is_auth_problem(code, &body, &map) => Err(ApiError::Unauthorized {
+                status: code,
+                code: auth_code(&body, &map),
+                request_id,
+                scope: missing_scope(&map),
+                detail: None,
+            }),
+            500..=599 => Err(ApiError::InDoubt {
+                reason: format!("HTTP {code} {}", body.error_code).trim_end().to_string(),
+                status: Some(code),
+                request_id,
+            }),
+            _ => Err(ApiError::Rejected {
+                status: code,
+                body: Box::new(body),
+                request_id,
+            }),
+        }
+    }
+}
+
+/// Puts the request id of a failed call in the log: 429s and transient failures at debug (they
+/// are retried and counted), refusals at warn.
+fn log_failure(method: &Method, url: &Url, e: &ApiError) {
+    let request_id = e.request_id().unwrap_or("-");
+    let path = url.path();
+    match e {
+        ApiError::RateLimited { .. } | ApiError::InDoubt { .. } | ApiError::Unreachable { .. } => {
+            tracing::debug!(%method, path, request_id, error = %e, "call failed")
+        }
+        _ => tracing::warn!(%method, path, request_id, error = %e, "call failed"),
+    }
+}
