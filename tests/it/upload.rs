@@ -326,3 +326,74 @@ fn journal_lines_are_all_readable_json() {
     let text = serde_json::to_string(&e).unwrap();
     assert!(text.starts_with("{\"type\":\"intent\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_whose_records_are_all_history_is_uploaded_again() {
+    let config = EmulatorConfig {
+        quirks: ykprov::emulator::quirks::Quirks::parse_all(["soft-delete"]).unwrap(),
+        ..EmulatorConfig::default()
+    };
+    let emu = emulator::spawn(config).await.unwrap();
+    let dir = TestDir::new();
+    let file = seed_file(&dir, 7000, 5);
+    run(&emu, &options(&file)).await;
+    let admin = ykprov::demo::rehearse::Rehearsal::new(&emu.url(), &Secret::new(emu.token())).unwrap();
+    for s in [7001u32, 7003] {
+        let t = admin.token_of(&Serial::from(s)).await.unwrap().expect("uploaded");
+        admin.delete_token(&t.id).await.unwrap();
+    }
+    assert_eq!(emu.tokens().len(), 5, "soft-deleted records stay listed");
+    let mut o = options(&file);
+    o.journal = Some(dir.path().join("second.jsonl"));
+    let again = run(&emu, &o).await;
+    assert_eq!(
+        (again.counts.uploaded, again.counts.already_present),
+        (2, 3),
+        "{again:?}"
+    );
+    let log = emu.log();
+    for (s, stored) in [(7000u32, 1), (7001, 2), (7002, 1), (7003, 2), (7004, 1)] {
+        assert_eq!(
+            log.stored_per_serial.get(Serial::from(s).as_str()),
+            Some(&stored),
+            "serial {s}"
+        );
+    }
+    let statuses: Vec<String> = emu
+        .tokens()
+        .iter()
+        .filter(|t| t.serial_padded() == Some(Serial::from(7001u32)))
+        .map(|t| t.status.to_string())
+        .collect();
+    assert_eq!(statuses, ["REVOKED", "UNASSIGNED"]);
+    for via in [
+        ykprov::okta::inventory::Via::Pages,
+        ykprov::okta::inventory::Via::Download,
+    ] {
+        let ro = ykprov::reconcile::ReconcileOptions {
+            via,
+            ..ykprov::reconcile::ReconcileOptions::new(vec![file.clone()])
+        };
+        let r = ykprov::reconcile::reconcile(&ro, &client_for(&emu, o.rate))
+            .await
+            .unwrap();
+        let rec = &r.reconciliation;
+        assert_eq!(
+            rec.count(&ykprov::reconcile::diff::Category::Unassigned),
+            5,
+            "{via:?}"
+        );
+        assert_eq!(
+            rec.count(&ykprov::reconcile::diff::Category::Revoked),
+            0,
+            "{via:?}"
+        );
+        let with_history: Vec<&str> = rec
+            .items
+            .iter()
+            .filter(|i| !i.history.is_empty())
+            .map(|i| i.serial.as_str())
+            .collect();
+        assert_eq!(with_history, ["000000007001", "000000007003"], "{via:?}");
+    }
+}
