@@ -57,7 +57,7 @@ fn introduce(emu: &EmulatorHandle, out: &mut dyn Narrator) {
     out.step(
         "1/6 emulator",
         &format!(
-            "an Okta emulator is listening on {} with Okta's behaviour: 600 uploads per 10 s window (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% uploads whose answer is lost after they were stored, and 12 users.",
+            "an Okta emulator is listening on {} with Okta's behaviour: 600 requests per 10 s window for the whole token path (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% uploads whose answer is lost after they were stored, and 12 users.",
             emu.url()
         ),
     );

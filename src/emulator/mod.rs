@@ -114,7 +114,7 @@ pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
             config.require_dpop,
         )?,
         store: Mutex::new(store),
-        limits: rate_limit::Limits::new(config.get_limit, config.post_limit, config.other_limit),
+        limits: rate_limit::Limits::new(config.bucket_limits()),
         concurrency_limit: config.concurrency_limit,
         faults: faults::Faults::new(
             config.latency,
