@@ -98,7 +98,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
 pub enum Bucket {
     /// `/api/v1`, Okta's catch-all: the whole token path (list, get by id, upload, delete) and
     /// every path without a bucket of its own.
-    Api,
+    ApiV1,
     /// `/api/v1/users` and everything under it (users, their factors, lifecycle). Okta splits a
     /// few user calls finer (`GET /api/v1/users/{id}`); the emulator does not.
     Users,
@@ -123,7 +123,7 @@ impl Bucket {
         } else if under("/api/v1/users") {
             Bucket::Users
         } else {
-            Bucket::Api
+            Bucket::ApiV1
         }
     }
 }
@@ -229,7 +229,7 @@ impl FixedWindow {
 /// The limit of each bucket (`None` = unlimited, no headers) and where windows start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BucketLimits {
-    /// [`Bucket::Api`]: the whole token path.
+    /// [`Bucket::ApiV1`]: the whole token path.
     pub api: Option<RateLimit>,
     /// [`Bucket::Users`].
     pub users: Option<RateLimit>,
@@ -297,7 +297,7 @@ impl Limits {
     pub fn check_at(&self, endpoint: Endpoint, path: &str, now: Duration) -> Option<Charge> {
         let bucket = self.bucket(endpoint, path);
         let window = match bucket {
-            Bucket::Api => &self.api,
+            Bucket::ApiV1 => &self.api,
             Bucket::Users => &self.users,
             Bucket::OAuthToken => &self.oauth,
             Bucket::TokensGet => &self.get,
@@ -456,13 +456,13 @@ mod tests {
     #[test]
     fn the_token_path_is_one_bucket_whatever_the_method_unless_split() {
         let t = "/api/v1/org/factors/yubikey_token/tokens";
-        assert_eq!(Bucket::of_path(t), Bucket::Api);
-        assert_eq!(Bucket::of_path(&format!("{t}/ykk1")), Bucket::Api);
+        assert_eq!(Bucket::of_path(t), Bucket::ApiV1);
+        assert_eq!(Bucket::of_path(&format!("{t}/ykk1")), Bucket::ApiV1);
         assert_eq!(Bucket::of_path("/api/v1/users/00u1/factors"), Bucket::Users);
         assert_eq!(Bucket::of_path("/api/v1/users"), Bucket::Users);
-        assert_eq!(Bucket::of_path("/api/v1/usersx"), Bucket::Api);
+        assert_eq!(Bucket::of_path("/api/v1/usersx"), Bucket::ApiV1);
         assert_eq!(Bucket::of_path("/oauth2/v1/token"), Bucket::OAuthToken);
-        assert_eq!(Bucket::of_path("/nowhere"), Bucket::Api);
+        assert_eq!(Bucket::of_path("/nowhere"), Bucket::ApiV1);
 
         let one = Limits::new(BucketLimits {
             api: Some(RateLimit::new(3, Duration::from_secs(60))),
@@ -484,10 +484,10 @@ mod tests {
         assert_eq!(
             charged,
             [
-                Some((Bucket::Api, Some(2))),
-                Some((Bucket::Api, Some(1))),
-                Some((Bucket::Api, Some(0))),
-                Some((Bucket::Api, None)),
+                Some((Bucket::ApiV1, Some(2))),
+                Some((Bucket::ApiV1, Some(1))),
+                Some((Bucket::ApiV1, Some(0))),
+                Some((Bucket::ApiV1, None)),
             ]
         );
         assert_eq!(one.check_at(Endpoint::GetUser, "/api/v1/users/00u1", now), None);
@@ -498,6 +498,6 @@ mod tests {
             ..BucketLimits::default()
         });
         assert_eq!(split.bucket(Endpoint::ListTokens, t), Bucket::TokensGet);
-        assert_eq!(split.bucket(Endpoint::UploadToken, t), Bucket::Api);
+        assert_eq!(split.bucket(Endpoint::UploadToken, t), Bucket::ApiV1);
     }
 }

@@ -10,6 +10,7 @@ pub mod models;
 pub mod oauth;
 pub mod pacing;
 
-pub use client::{Bucket, ClientConfig, OktaClient};
+pub use client::{ClientConfig, OktaClient};
+pub use pacing::{bucket_of, Bucket};
 pub use connect::{connect, ConnectSettings};
 pub use error::ApiError;

@@ -1,13 +1,13 @@
-//! One paced, authorized attempt: wait for the bucket's pacer, put the credential (and a DPoP
-//! proof) on the request, read a capped body, and classify the answer into [`ApiError`]. With
-//! OAuth, a 401 is answered once with a fresh access token.
+//! One paced, authorized attempt: wait for the pacer of the request's bucket (`bucket_of` its
+//! path), put the credential (and a DPoP proof) on the request, read a capped body, and classify
+//! the answer into [`ApiError`]. With OAuth, a 401 is answered once with a fresh access token.
 
 use super::challenge::{auth_code, is_auth_problem, missing_scope};
-use super::{Auth, Bucket, OktaClient};
+use super::{Auth, OktaClient};
 use crate::okta::error::ApiError;
 use crate::okta::models::{headers, ErrorBody};
 use crate::okta::oauth::DPOP_HEADER;
-use crate::okta::pacing::{Pacer, RateHeaders};
+use crate::okta::pacing::{bucket_of, Pacer, RateHeaders};
 use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode, Url};
@@ -42,7 +42,6 @@ impl OktaClient {
     /// (a 401 means nothing was processed). The request id of every failed call is logged.
     pub(super) async fn send(
         &self,
-        bucket: Bucket,
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
@@ -51,7 +50,7 @@ impl OktaClient {
         let mut retried_401 = false;
         loop {
             let result = self
-                .send_once(bucket, method.clone(), url.clone(), body.clone(), accept)
+                .send_once(method.clone(), url.clone(), body.clone(), accept)
                 .await;
             match result {
                 Err((e @ ApiError::Unauthorized { status: 401, .. }, Some(used)))
@@ -100,13 +99,12 @@ impl OktaClient {
 
     async fn send_once(
         &self,
-        bucket: Bucket,
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(HeaderMap, Vec<u8>), (ApiError, Option<Secret<String>>)> {
-        let pacer = self.pacer(bucket);
+        let pacer = self.pacer(bucket_of(&method, url.path()));
         pacer.until_ready().await;
         // Authorize after pacing, so a DPoP proof's `iat` is fresh. A failed token request still
         // counts as the probe's answer, or the requests waiting for the first answer would wait
@@ -131,13 +129,10 @@ impl OktaClient {
             req = req.header(CONTENT_TYPE, "application/json").body(body);
         }
         self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
-        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-        let result = self.receive(req).await;
-        pacer.note_answer();
-        let in_flight = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
-        let (status, map, bytes) = result.map_err(|e| (e, None))?;
+        let ticket = pacer.begin();
+        let (status, map, bytes) = self.receive(req).await.map_err(|e| (e, None))?;
         let rate = RateHeaders::from_headers(&map);
-        pacer.observe(&rate, in_flight);
+        ticket.finish(&rate);
         self.classify(status, map, bytes, &rate, pacer)
             .map_err(|e| (e, used))
     }
@@ -215,9 +210,7 @@ impl OktaClient {
                     use rand::Rng;
                     Duration::from_millis(rand::thread_rng().gen_range(100..=300))
                 } else {
-                    let wait = rate.backoff_after_429(self.inner.max_backoff);
-                    pacer.hold_for(wait);
-                    wait
+                    pacer.after_429(rate, self.inner.max_backoff)
                 };
                 Err(ApiError::RateLimited {
                     wait,
