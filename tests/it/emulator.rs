@@ -721,7 +721,7 @@ async fn the_token_path_is_one_bucket_for_every_method_and_users_have_their_own(
     let per_window: Vec<_> = log.per_window().into_iter().map(|(w, n)| (w.bucket, n)).collect();
     assert_eq!(
         per_window,
-        [(Bucket::Api, 5), (Bucket::Users, 1)],
+        [(Bucket::ApiV1, 5), (Bucket::Users, 1)],
         "the log counts each request in its bucket's window, 429s included"
     );
 }
