@@ -3,8 +3,11 @@
 //! like; the URLs the probe asks for; and what the token endpoint said about the app. Nothing
 //! here retries: the probe counts every GET it sends.
 
+use super::challenge::{auth_code, is_auth_problem, missing_scope, www_authenticate_error};
+use super::send::request_id;
 use super::{Auth, Bucket, OktaClient};
 use crate::okta::error::ApiError;
+use crate::okta::models::ErrorBody;
 use crate::okta::oauth::TokenFacts;
 use crate::okta::pacing::RateHeaders;
 use reqwest::header::HeaderMap;
@@ -26,6 +29,41 @@ impl RawAnswer {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// `X-Okta-Request-Id`.
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+
+    fn error_body(&self) -> ErrorBody {
+        serde_json::from_slice(&self.body).unwrap_or_default()
+    }
+
+    /// A refusal's code: Okta's `errorCode`, else the `error` of `WWW-Authenticate`; `None` on
+    /// success or when the answer names none.
+    pub fn error_code(&self) -> Option<String> {
+        if self.status < 400 {
+            return None;
+        }
+        Some(self.error_body().error_code)
+            .filter(|c| !c.is_empty())
+            .or_else(|| www_authenticate_error(&self.headers))
+    }
+
+    /// The refusal of the credential, classified as every other call would be: a 401, or a 403
+    /// about authentication or a missing scope. `None` for any other answer.
+    pub fn auth_refusal(&self) -> Option<ApiError> {
+        let body = self.error_body();
+        (matches!(self.status, 401 | 403) && is_auth_problem(self.status, &body, &self.headers)).then(|| {
+            ApiError::Unauthorized {
+                status: self.status,
+                code: auth_code(&body, &self.headers),
+                request_id: self.request_id(),
+                scope: missing_scope(&self.headers),
+                detail: None,
+            }
+        })
+    }
 }
 
 impl OktaClient {
@@ -34,9 +72,7 @@ impl OktaClient {
     /// would for any call. `Err` when nothing usable came back (unreachable, timeout, connection
     /// lost, or the token endpoint refused the app).
     pub async fn get_raw(&self, url: Url, accept: &'static str) -> Result<RawAnswer, ApiError> {
-        let (status, headers, body, _) = self
-            .attempt(Bucket::Read, Method::GET, url, None, accept)
-            .await?;
+        let (status, headers, body, _) = self.attempt(Bucket::Read, Method::GET, url, None, accept).await?;
         let rate = RateHeaders::from_headers(&headers);
         if status.as_u16() == 429 && !rate.is_concurrency_limit() {
             self.pacer(Bucket::Read)
@@ -83,7 +119,10 @@ mod tests {
     use crate::secret::Secret;
 
     fn client() -> OktaClient {
-        let cfg = ClientConfig::new(Url::parse("https://acme.okta.com").unwrap(), Secret::new("t".into()));
+        let cfg = ClientConfig::new(
+            Url::parse("https://acme.okta.com").unwrap(),
+            Secret::new("t".into()),
+        );
         OktaClient::new(cfg).unwrap()
     }
 
