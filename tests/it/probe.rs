@@ -8,7 +8,7 @@ use crate::seeds;
 use crate::upload;
 use serde_json::{json, Value};
 use ykprov::emulator::oauth::OAuthClient;
-use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint};
+use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::okta::config::{Credential, OAuthSettings};
 use ykprov::okta::oauth::READ_SCOPES;
 use ykprov::okta::pacing::RateSetting;
@@ -118,7 +118,8 @@ fn redacted(report: &ProbeReport) -> String {
                         "requestId",
                         "remaining",
                         "resetInSeconds",
-                        "windowSeconds",
+                        "windowAtLeast",
+                        "windowAtMost",
                         "evidence",
                     ];
                     if volatile.contains(&k.as_str()) && !x.is_null() {
@@ -333,8 +334,8 @@ async fn a_fleet_passes_every_check_in_eight_gets_and_the_output_names_no_serial
             100000
           ],
           "rateLimited": 0,
-          "windowBasis": "atLeast",
-          "windowSeconds": "[volatile]",
+          "windowAtLeast": "[volatile]",
+          "windowAtMost": null,
           "withHeaders": 8
         },
         "state": "passed",
@@ -398,6 +399,34 @@ async fn an_empty_org_skips_the_filter_with_a_reason_and_still_settles_the_bucke
     );
     assert_eq!(report.statuses.summary, "no token in the org");
     assert!(report.needs_attention(), "a check that did not run leaves exit 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_probe_is_paced_by_the_headers_and_draws_no_429_from_a_tight_bucket() {
+    // Eight GETs at once would overrun 6 a second; paced at half the limit they never do.
+    let emu = spawn_emulator(EmulatorConfig {
+        get_limit: Some(RateLimit::new(6, std::time::Duration::from_secs(1))),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let dir = TestDir::new();
+    let file = dir.write("s.csv", seeds::csv(&seeds::rows(FIRST, 3)));
+    upload::run(&emu, &upload::options(&file)).await;
+    let before = emu.log();
+    let report = probe::probe(&ssws_client(&emu.url(), &emu.token()), started())
+        .await
+        .unwrap();
+    assert_eq!(emu.log().served_429, before.served_429, "no 429 for the probe");
+    assert_eq!(report.gets, 8);
+    let rates = report.rate_limits.facts.as_ref().unwrap();
+    assert_eq!(rates.rate_limited, 0);
+    assert_eq!(rates.limits, [6]);
+    // 1 s windows: Reset moves on during the probe, and the bounds bracket the true length.
+    let (lo, hi) = (rates.window_at_least, rates.window_at_most);
+    assert!(
+        lo.is_some_and(|lo| lo <= 1) && hi.is_some_and(|hi| hi >= 1),
+        "{rates:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

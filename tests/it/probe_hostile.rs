@@ -140,6 +140,34 @@ async fn a_strict_org_refusing_limit_1000_and_ignoring_parameters_is_reported_ch
     ] {
         assert!(!text.contains(word), "{word} in\n{text}");
     }
+    let shown = text
+        .replace(&url, "ORG")
+        .replace(env!("CARGO_PKG_VERSION"), "VERSION");
+    insta::assert_snapshot!(shown, @r"
+    ykprov VERSION probe of ORG (SSWS token), 2026-12-01 09:00:00 UTC
+    8 GETs (at most 25), no write
+
+    finding  rate limits    8 of 8 answers lacked X-Rate-Limit-* or Date: ykprov cannot learn the pace; use --rate N/min
+    skipped  bucket         cannot tell whether list and get-by-id share a bucket: no X-Rate-Limit-Remaining on the list, get and list answers
+    passed   page limit     largest accepted: 200 (limit=20 → 3 tokens; 200 → 3 tokens; 1000 → HTTP 400 E0000001)
+    finding  download       forDownload=true answered application/json, not UTF-8 CSV: ykprov falls back to the JSON pages
+    finding  serial filter  a padded serial from page 1 found it; its unpadded form found it: 4 tokens with another serial came back too (the filter was ignored?)
+    finding  expand=user    expand=user accepted but embedded no user (0 of 1 assigned tokens): logins will be missing
+    finding  statuses       3 tokens (all): ACTIVE 1, QUARANTINED 1, UNASSIGNED 1; statuses ykprov does not know: QUARANTINED (treated as live)
+
+    calls (resets in = X-Rate-Limit-Reset minus Date):
+      #  request                                      status        limit  remaining  resets in
+      1  list, limit=20                               200           -      -          -
+      2  get by id (a token from page 1)              200           -      -          -
+      3  list, limit=200                              200           -      -          -
+      4  list, limit=1000                             400 E0000001  -      -          -
+      5  download, forDownload=true                   200           -      -          -
+      6  list, filter on a padded serial from page 1  200           -      -          -
+      7  list, filter on the same serial unpadded     200           -      -          -
+      8  list, limit=200, expand=user                 200           -      -          -
+
+    6 checks need attention: rate limits (finding), bucket (skipped), download (finding), serial filter (finding), expand=user (finding), statuses (finding)
+    ");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,7 +21,7 @@ mod text;
 
 pub use report::{AuthKind, BucketFacts, BucketVerdict, Call, Check, CheckState, DownloadFacts};
 pub use report::{DpopNeed, ExpandFacts, FilterFacts, FilterTry, LimitFacts, LimitTry, OAuthFacts};
-pub use report::{ProbeReport, RateFacts, StatusFacts, WindowBasis, MAX_GETS};
+pub use report::{ProbeReport, RateFacts, StatusFacts, MAX_GETS};
 pub use text::{render, Format};
 
 use crate::okta::models::{TokenStatus, YubikeyToken};

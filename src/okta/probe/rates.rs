@@ -2,25 +2,36 @@
 //! them, the window they imply, and whether the list and get-by-id draw on one counter.
 
 use super::calls::Kind;
-use super::report::{BucketFacts, BucketVerdict, Call, Check, CheckState, RateFacts, WindowBasis};
+use super::report::{BucketFacts, BucketVerdict, Call, Check, CheckState, RateFacts};
 use crate::okta::pacing::RateHeaders;
 
-/// The window length: the step of `X-Rate-Limit-Reset` when it moved on between two answers,
-/// else a lower bound from the largest `Reset - Date` seen, less a second (both headers are whole
-/// seconds, so `Reset - Date` may exceed the window by up to one).
-pub fn window(seen: &[RateHeaders]) -> (Option<u64>, WindowBasis) {
-    let resets: Vec<u64> = seen.iter().filter_map(|h| h.reset).collect();
-    if let Some(step) = resets.windows(2).find_map(|w| (w[1] > w[0]).then(|| w[1] - w[0])) {
-        return (Some(step), WindowBasis::ResetMoved);
-    }
-    let left = seen
+/// The bounds on the window length that the headers give: at least the largest `Reset - Date`
+/// less a second (both headers are whole seconds), at most the smallest step of `Reset` moving on
+/// between two answers (windows never overlap, and a window that opened late only lengthens the
+/// step).
+pub fn window(seen: &[RateHeaders]) -> (Option<u64>, Option<u64>) {
+    let at_least = seen
         .iter()
         .filter_map(|h| Some(h.reset?.saturating_sub(h.date?)))
         .max()
         .map(|s| s.saturating_sub(1));
-    match left {
-        Some(s) => (Some(s), WindowBasis::AtLeast),
-        None => (None, WindowBasis::Unknown),
+    let resets: Vec<u64> = seen.iter().filter_map(|h| h.reset).collect();
+    let at_most = resets
+        .windows(2)
+        .filter(|w| w[1] > w[0])
+        .map(|w| w[1] - w[0])
+        .min();
+    (at_least, at_most)
+}
+
+/// The window in words, from its bounds.
+pub fn window_text(at_least: Option<u64>, at_most: Option<u64>) -> String {
+    match (at_least, at_most) {
+        (Some(lo), Some(hi)) if hi <= lo + 1 => format!("{hi} s window"),
+        (Some(lo), Some(hi)) => format!("window of {lo} to {hi} s"),
+        (None, Some(hi)) => format!("window of at most {hi} s"),
+        (Some(lo), None) => format!("window of at least {lo} s"),
+        (None, None) => "window of unknown length".into(),
     }
 }
 
@@ -46,22 +57,18 @@ pub fn rate_check(
         .collect();
     limits.sort_unstable();
     limits.dedup();
-    let (window_seconds, window_basis) = window(&headers);
+    let (window_at_least, window_at_most) = window(&headers);
     let facts = RateFacts {
         answered,
         with_headers,
         limits: limits.clone(),
-        window_seconds,
-        window_basis,
+        window_at_least,
+        window_at_most,
         rate_limited,
         concurrency_limited,
     };
     let missing = headers.len() - usize::try_from(with_headers).unwrap_or(0);
-    let window_text = match (window_seconds, window_basis) {
-        (Some(s), WindowBasis::ResetMoved) => format!("{s} s window"),
-        (Some(s), _) => format!("window of at least {s} s"),
-        (None, _) => "window of unknown length".into(),
-    };
+    let window_text = window_text(window_at_least, window_at_most);
     let limit_text = match limits.as_slice() {
         [] => "no limit".to_string(),
         [one] => format!("limit {one}"),
@@ -126,7 +133,10 @@ pub fn bucket_verdict(seen: &[(Kind, RateHeaders)]) -> BucketFacts {
         evidence: evidence(rest),
     };
     let (Some(ra), Some(rg), Some(rb)) = (a.1.remaining, g.1.remaining, b.1.remaining) else {
-        return verdict(BucketVerdict::Inconclusive, "; Remaining missing");
+        return BucketFacts {
+            verdict: BucketVerdict::Inconclusive,
+            evidence: "no X-Rate-Limit-Remaining on the list, get and list answers".into(),
+        };
     };
     if a.1.limit != g.1.limit || g.1.limit != b.1.limit {
         let lim = |h: &RateHeaders| h.limit.map_or("-".to_string(), |l| l.to_string());
@@ -244,18 +254,27 @@ mod tests {
     }
 
     #[test]
-    fn the_window_is_the_step_of_reset_or_at_least_reset_minus_date() {
-        let moved = [h(600, 2, 1060), h(600, 1, 1060), h(600, 599, 1120)];
-        assert_eq!(window(&moved), (Some(60), WindowBasis::ResetMoved));
+    fn the_window_lies_between_reset_minus_date_and_the_step_of_reset() {
+        let moved = [
+            h(600, 2, 1060),
+            h(600, 1, 1060),
+            h(600, 599, 1122),
+            h(600, 599, 1182),
+        ];
+        assert_eq!(window(&moved), (Some(49), Some(60)));
         let one = [
             h(600, 599, 1060),
             RateHeaders {
-                date: Some(1003),
+                date: Some(1000),
                 ..h(600, 598, 1060)
             },
         ];
-        assert_eq!(window(&one), (Some(56), WindowBasis::AtLeast));
-        assert_eq!(window(&[RateHeaders::default()]), (None, WindowBasis::Unknown));
+        assert_eq!(window(&one), (Some(59), None));
+        assert_eq!(window(&[RateHeaders::default()]), (None, None));
+        assert_eq!(window_text(Some(59), Some(60)), "60 s window");
+        assert_eq!(window_text(Some(0), Some(3)), "window of 0 to 3 s");
+        assert_eq!(window_text(Some(59), None), "window of at least 59 s");
+        assert_eq!(window_text(None, None), "window of unknown length");
     }
 
     fn call(status: Option<u16>) -> Call {

@@ -110,18 +110,6 @@ pub struct Call {
     pub request_id: Option<String>,
 }
 
-/// How the window length was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum WindowBasis {
-    /// `X-Rate-Limit-Reset` moved on between two calls: the window is that step.
-    ResetMoved,
-    /// Only one window was seen: it is at least the largest `Reset - Date`, less a second.
-    AtLeast,
-    /// No call carried `Reset` and `Date`.
-    Unknown,
-}
-
 /// What the rate-limit headers say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -132,10 +120,12 @@ pub struct RateFacts {
     pub with_headers: u32,
     /// The distinct `X-Rate-Limit-Limit` values seen (concurrency 429s aside).
     pub limits: Vec<u64>,
-    /// The window length in seconds (see `windowBasis`).
-    pub window_seconds: Option<u64>,
-    /// How `windowSeconds` was found.
-    pub window_basis: WindowBasis,
+    /// The window is at least this long, in seconds: the largest `Reset - Date` less one (both
+    /// are whole seconds, so `Reset - Date` may exceed the window by up to one).
+    pub window_at_least: Option<u64>,
+    /// The window is at most this long: the smallest step of `Reset` between two answers, when
+    /// it moved on during the probe (with a 60 s window it usually does not).
+    pub window_at_most: Option<u64>,
     /// Rate 429s answered.
     pub rate_limited: u32,
     /// Concurrency 429s answered (`Limit: 0, Remaining: 0`).
