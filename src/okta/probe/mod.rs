@@ -86,15 +86,7 @@ async fn run_checks(client: &OktaClient, started: DateTime<Utc>) -> anyhow::Resu
         ),
     };
     run.get(label, Kind::Get, client.token_url(&id), JSON).await?;
-    let mut tries = vec![(answers::limit_try(20, &first), first.why_not())];
-    for limit in [200, 1000] {
-        let url = client.list_url(limit, None, false);
-        let reply = run
-            .get(&format!("list, limit={limit}"), Kind::List, url, JSON)
-            .await?;
-        sample.add(&reply);
-        tries.push((answers::limit_try(limit, &reply), reply.why_not()));
-    }
+    let page_limit = page_limit(&mut run, client, &first, &mut sample).await?;
     let url = client.tokens_url_with(&[("forDownload", "true")]);
     let download = run
         .get("download, forDownload=true", Kind::List, url, CSV)
@@ -120,7 +112,7 @@ async fn run_checks(client: &OktaClient, started: DateTime<Utc>) -> anyhow::Resu
         max_gets: MAX_GETS,
         rate_limits: rates::rate_check(&run.calls, &run.seen, run.rate_limited, run.concurrency_limited),
         bucket: rates::bucket_check(rates::bucket_verdict(&run.seen)),
-        page_limit: answers::limit_check(tries),
+        page_limit,
         download: answers::download_check(&download, json_tokens),
         serial_filter,
         expand_user: answers::expand_check(&expand),
@@ -148,6 +140,25 @@ fn first_page(reply: &Reply) -> anyhow::Result<Vec<YubikeyToken>> {
         );
     }
     answers::tokens(reply).context("the token list is not a JSON array of tokens; is this an Okta org?")
+}
+
+/// The page sizes: 20 (the first page's answer), then 200 and 1000.
+async fn page_limit(
+    run: &mut Runner<'_>,
+    client: &OktaClient,
+    first: &Reply,
+    sample: &mut Sample,
+) -> anyhow::Result<Check<LimitFacts>> {
+    let mut tries = vec![(answers::limit_try(20, first), first.why_not())];
+    for limit in [200, 1000] {
+        let url = client.list_url(limit, None, false);
+        let reply = run
+            .get(&format!("list, limit={limit}"), Kind::List, url, JSON)
+            .await?;
+        sample.add(&reply);
+        tries.push((answers::limit_try(limit, &reply), reply.why_not()));
+    }
+    Ok(answers::limit_check(tries))
 }
 
 /// The serial filter in both forms, on a serial from page 1 (skipped when there is none).
