@@ -9,6 +9,7 @@ mod demo;
 mod emulate;
 mod export;
 mod output;
+mod probe;
 mod reconcile;
 mod report;
 mod signal;
@@ -56,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Upload(args) => upload::run(&args, &cli.global).await,
         Command::Reconcile(args) => reconcile::run(&args).await,
         Command::Export(args) => export::run(&args).await,
+        Command::Probe(args) => probe::run(&args).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,
         Command::Report(args) => report::run(&args),
         Command::Emulate(args) => emulate::run(&args).await,

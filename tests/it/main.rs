@@ -14,6 +14,8 @@ mod helpers;
 mod hostile;
 mod hostile_server;
 mod oauth;
+mod probe;
+mod probe_hostile;
 mod reconcile;
 mod report;
 mod seeds;
