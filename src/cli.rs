@@ -1,7 +1,10 @@
 //! The command line, as clap derive types. Kept dumb: checks that need more than one flag live in
 //! each command's config builder, so errors can name every offending flag at once.
 
+mod install;
 mod values;
+
+pub use install::{CompletionsArgs, ManpageArgs};
 
 use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
@@ -78,6 +81,14 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Show the resolved connection settings (org, authorization mode, client, scopes, key).
     Config(ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// Where each shell looks for it: bash, ~/.local/share/bash-completion/completions/ykprov;
+    /// zsh, a file _ykprov in a folder of $fpath; fish, ~/.config/fish/completions/ykprov.fish;
+    /// PowerShell, appended to $PROFILE; elvish, appended to ~/.config/elvish/rc.elv.
+    Completions(CompletionsArgs),
+    /// Write man pages: ykprov.1 and one per subcommand (ykprov-upload.1, ...).
+    Manpage(ManpageArgs),
 }
 
 /// A pace: `auto` (learn from Okta's headers) or `N/min`.

@@ -4,10 +4,12 @@
 //! return data and never import this one. The library never exits the process and never prints the
 //! final error; `main` does both.
 
+mod completions;
 mod config;
 mod demo;
 mod emulate;
 mod export;
+mod manpage;
 mod output;
 mod probe;
 mod reconcile;
@@ -62,5 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(args) => report::run(&args),
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Config(args) => config::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Manpage(args) => manpage::run(&args),
     }
 }
