@@ -104,6 +104,25 @@ impl OktaClient {
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(HeaderMap, Vec<u8>), (ApiError, Option<Secret<String>>)> {
+        let (status, map, bytes, used) = self
+            .attempt(method.clone(), url.clone(), body, accept)
+            .await
+            .map_err(|e| (e, None))?;
+        let rate = RateHeaders::from_headers(&map);
+        self.classify(status, map, bytes, &rate, self.pacer(bucket_of(&method, url.path())))
+            .map_err(|e| (e, used))
+    }
+
+    /// One paced, authorized request and its raw answer, whatever the status; the pacer of its
+    /// bucket has seen its headers. `Err` only when no answer came (or the credential could not be
+    /// put on it). The probe reads answers this way; everything else goes through [`Self::send`].
+    pub(super) async fn attempt(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        accept: &'static str,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>, Option<Secret<String>>), ApiError> {
         let pacer = self.pacer(bucket_of(&method, url.path()));
         pacer.until_ready().await;
         // Authorize after pacing, so a DPoP proof's `iat` is fresh. A failed token request still
@@ -113,7 +132,7 @@ impl OktaClient {
             Ok(a) => a,
             Err(e) => {
                 pacer.note_answer();
-                return Err((e, None));
+                return Err(e);
             }
         };
         let mut req = self
@@ -130,11 +149,9 @@ impl OktaClient {
         }
         self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
         let ticket = pacer.begin();
-        let (status, map, bytes) = self.receive(req).await.map_err(|e| (e, None))?;
-        let rate = RateHeaders::from_headers(&map);
-        ticket.finish(&rate);
-        self.classify(status, map, bytes, &rate, pacer)
-            .map_err(|e| (e, used))
+        let (status, map, bytes) = self.receive(req).await?;
+        ticket.finish(&RateHeaders::from_headers(&map));
+        Ok((status, map, bytes, used))
     }
 
     async fn receive(

@@ -325,7 +325,7 @@ impl Pacer {
         }
         if let Some(per_second) = new_rate {
             tracing::debug!(
-                per_minute = per_second * 60.0,
+                pace = %crate::progress::per_minute(per_second * 60.0),
                 "pace learned from the rate-limit headers"
             );
             if let Ok(mut limiter) = self.limiter.write() {
