@@ -13,6 +13,6 @@ pub mod pacing;
 pub mod probe;
 
 pub use client::{ClientConfig, OktaClient};
-pub use pacing::{bucket_of, Bucket};
 pub use connect::{connect, ConnectSettings};
 pub use error::ApiError;
+pub use pacing::{bucket_of, Bucket};

@@ -20,7 +20,9 @@ async fn upload_all(emu: &EmulatorHandle, first: u32, n: u32, share: f64) -> Upl
     o.concurrency = 8;
     o.max_attempts = 12;
     let (_tx, rx) = watch::channel(false);
-    let s = upload(&o, client_for(emu, o.rate), rx).await.expect("upload runs");
+    let s = upload(&o, client_for(emu, o.rate), rx)
+        .await
+        .expect("upload runs");
     assert_eq!(s.counts.uploaded, u64::from(n), "{s:?}");
     let log = emu.log();
     for serial in first..first + n {

@@ -71,9 +71,7 @@ impl OktaClient {
 
     /// One page of the JSON listing.
     pub async fn list_page(&self, url: Url) -> Result<Page<Vec<YubikeyToken>>, ApiError> {
-        let (map, bytes) = self
-            .send(Method::GET, url, None, "application/json")
-            .await?;
+        let (map, bytes) = self.send(Method::GET, url, None, "application/json").await?;
         let items: Vec<YubikeyToken> = serde_json::from_slice(&bytes).map_err(|e| ApiError::Protocol {
             reason: format!("token list is not a JSON array of tokens: {e}"),
         })?;
@@ -85,9 +83,7 @@ impl OktaClient {
 
     /// One page of the CSV export, as text.
     pub async fn download_page(&self, url: Url) -> Result<Page<String>, ApiError> {
-        let (map, bytes) = self
-            .send(Method::GET, url, None, "text/csv, */*")
-            .await?;
+        let (map, bytes) = self.send(Method::GET, url, None, "text/csv, */*").await?;
         let text = String::from_utf8(bytes).map_err(|_| ApiError::Protocol {
             reason: "the CSV export is not UTF-8".into(),
         })?;

@@ -109,8 +109,14 @@ impl OktaClient {
             .await
             .map_err(|e| (e, None))?;
         let rate = RateHeaders::from_headers(&map);
-        self.classify(status, map, bytes, &rate, self.pacer(bucket_of(&method, url.path())))
-            .map_err(|e| (e, used))
+        self.classify(
+            status,
+            map,
+            bytes,
+            &rate,
+            self.pacer(bucket_of(&method, url.path())),
+        )
+        .map_err(|e| (e, used))
     }
 
     /// One paced, authorized request and its raw answer, whatever the status; the pacer of its

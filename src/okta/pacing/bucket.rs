@@ -108,7 +108,10 @@ mod tests {
     #[test]
     fn users_and_the_token_endpoint_have_buckets_of_their_own() {
         assert_eq!(bucket_of(&Method::GET, "/api/v1/users"), Bucket::Users);
-        assert_eq!(bucket_of(&Method::GET, "/api/v1/users/00u1/factors"), Bucket::Users);
+        assert_eq!(
+            bucket_of(&Method::GET, "/api/v1/users/00u1/factors"),
+            Bucket::Users
+        );
         assert_eq!(
             bucket_of(&Method::DELETE, "/api/v1/users/00u1/factors/ykf1"),
             Bucket::Users

@@ -309,9 +309,8 @@ impl Pacer {
             let gate = gate_should_close(h, in_flight)
                 .then(|| (s.windows.over_by(), s.windows.precise_end().is_some()));
             let rate = self.share().and_then(|share| pace(&s.windows, share));
-            let changed = rate.filter(|&r| {
-                s.per_second == 0.0 || (r - s.per_second).abs() > s.per_second * 0.01
-            });
+            let changed =
+                rate.filter(|&r| s.per_second == 0.0 || (r - s.per_second).abs() > s.per_second * 0.01);
             if let Some(r) = changed {
                 s.per_second = r;
             }
@@ -413,5 +412,4 @@ mod tests {
         }
         assert!((209..=212).contains(&sent), "sent {sent} in 2.1 s at 100/s");
     }
-
 }

@@ -342,7 +342,11 @@ mod tests {
         assert_eq!(run.w.observe(&c), Seen::Same, "one up, with requests in flight");
         assert_eq!(run.w.ours(), 3);
         let jump = late(99, 0);
-        assert_eq!(run.w.observe(&jump), Seen::NewWindow, "same Reset, but Remaining jumped");
+        assert_eq!(
+            run.w.observe(&jump),
+            Seen::NewWindow,
+            "same Reset, but Remaining jumped"
+        );
         assert_eq!(run.w.ours(), 1);
     }
 
@@ -392,7 +396,10 @@ mod tests {
             run.answer(t, hdr(10, 9 - t, 1_060, 1_000));
         }
         assert!(!run.w.budget_spent(0.5, 0));
-        assert!(run.w.budget_spent(0.5, 1), "4 answered + 1 in flight = half of 10");
+        assert!(
+            run.w.budget_spent(0.5, 1),
+            "4 answered + 1 in flight = half of 10"
+        );
         run.answer(10, hdr(10, 9, 1_120, 1_060));
         assert!(!run.w.budget_spent(0.5, 3), "a new window, a new budget");
         assert!(run.w.budget_spent(0.01, 0), "at least one request per window");
