@@ -13,7 +13,7 @@ mod paging;
 mod retry;
 mod send;
 
-pub use paging::{next_link, Page, MAX_PAGES};
+pub use paging::{next_link, Download, Page, MAX_PAGES};
 pub use retry::backoff;
 
 use super::config::Credential;
