@@ -109,6 +109,8 @@ pub struct Store {
     tokens: BTreeMap<u64, StoredToken>,
     by_id: HashMap<String, u64>,
     by_serial: HashMap<String, u64>,
+    /// A serial's history records (soft-deleted), so a filter on the serial lists them too.
+    history_by_serial: HashMap<String, Vec<u64>>,
     by_public_id: HashMap<String, u64>,
     by_factor: HashMap<String, u64>,
     users: BTreeMap<String, User>,
@@ -195,6 +197,11 @@ impl Store {
             self.by_serial.insert(token.serial.clone(), seq);
             self.by_public_id
                 .insert(token.public_id.as_str().to_string(), seq);
+        } else {
+            self.history_by_serial
+                .entry(token.serial.clone())
+                .or_default()
+                .push(seq);
         }
         if let Some(f) = &token.factor_id {
             self.by_factor.insert(f.clone(), seq);
@@ -211,6 +218,21 @@ impl Store {
     /// A token by 12-digit serial, O(1).
     pub fn by_serial(&self, serial: &str) -> Option<&StoredToken> {
         self.by_serial.get(serial).and_then(|seq| self.tokens.get(seq))
+    }
+
+    /// Every record of a serial, history and live, in upload order: what a filter on the serial
+    /// finds. O(records of that serial).
+    pub fn records_of_serial(&self, serial: &str) -> Vec<&StoredToken> {
+        let mut seqs: Vec<u64> = self
+            .history_by_serial
+            .get(serial)
+            .into_iter()
+            .flatten()
+            .copied()
+            .chain(self.by_serial.get(serial).copied())
+            .collect();
+        seqs.sort_unstable();
+        seqs.iter().filter_map(|seq| self.tokens.get(seq)).collect()
     }
 
     /// Tokens after sequence number `after` (exclusive), in insertion order.
@@ -264,6 +286,12 @@ impl Store {
         if let Some(token) = token {
             if self.by_serial.get(&token.serial) == Some(&seq) {
                 self.by_serial.remove(&token.serial);
+                if soft {
+                    self.history_by_serial
+                        .entry(token.serial.clone())
+                        .or_default()
+                        .push(seq);
+                }
             }
             if self.by_public_id.get(token.public_id.as_str()) == Some(&seq) {
                 self.by_public_id.remove(token.public_id.as_str());
@@ -459,8 +487,21 @@ mod tests {
         s.delete(&id, true, now()).unwrap();
         let again = s.insert(new_token(5, "ccccccccccce"), now()).unwrap().id.clone();
         assert_ne!(again, id);
-        assert_eq!(s.by_serial("000000000005").map(|t| t.id.clone()), Some(again));
+        assert_eq!(
+            s.by_serial("000000000005").map(|t| t.id.clone()),
+            Some(again.clone())
+        );
         assert_eq!(s.all().filter(|t| t.serial == "000000000005").count(), 2);
+        let records: Vec<_> = s
+            .records_of_serial("000000000005")
+            .iter()
+            .map(|t| t.id.clone())
+            .collect();
+        assert_eq!(
+            records,
+            [id, again],
+            "a filter on the serial finds its history too"
+        );
     }
 
     #[test]
