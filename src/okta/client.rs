@@ -5,10 +5,11 @@
 //!
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
-//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`) and
+//! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging` (list URLs, pages, following `Link: rel="next"`) and
 //! `retry` (which reads may be repeated, and the backoff).
 
 mod challenge;
+mod clock;
 mod paging;
 mod retry;
 mod send;
@@ -112,6 +113,7 @@ struct Inner {
     writes: Pacer,
     in_flight: AtomicUsize,
     stats: ClientStats,
+    clock: clock::ServerClock,
     max_backoff: Duration,
     max_pages: usize,
 }
@@ -193,6 +195,7 @@ impl OktaClient {
                 writes: Pacer::new(config.write_rate),
                 in_flight: AtomicUsize::new(0),
                 stats: ClientStats::default(),
+                clock: clock::ServerClock::default(),
                 max_backoff: config.max_backoff,
                 max_pages: config.max_pages,
             }),
@@ -210,6 +213,16 @@ impl OktaClient {
             Bucket::Read => &self.inner.reads,
             Bucket::Write => &self.inner.writes,
         }
+    }
+
+    /// Okta's clock minus ours, from the latest answer's `Date` (a lower bound: `Date` is whole
+    /// seconds, stamped before the answer left); `None` before any answer carried one.
+    pub fn server_clock_offset(&self) -> Option<chrono::Duration> {
+        self.inner.clock.offset()
+    }
+
+    fn clock_offset_secs(&self) -> Option<i64> {
+        self.server_clock_offset().map(|d| d.num_seconds())
     }
 
     /// What the client has seen so far.

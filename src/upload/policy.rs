@@ -201,6 +201,7 @@ mod tests {
             request_id: None,
             scope: None,
             detail: None,
+            clock_offset: None,
         };
         assert_eq!(step(&err, &mut tries), Step::Stop);
     }

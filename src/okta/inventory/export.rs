@@ -360,6 +360,7 @@ mod tests {
             request_id: None,
             scope: None,
             detail: None,
+            clock_offset: None,
         });
         assert!(matches!(classify(unauthorized), ExportFailure::Fatal(_)));
         for e in [
