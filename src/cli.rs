@@ -220,6 +220,10 @@ pub struct UploadArgs {
     /// Also write an audit report of the run here at the end (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Send again the rows the journal has as `rejected` (after the usual check of what Okta
+    /// holds): earlier versions journaled refused credentials and DPoP proofs that way.
+    #[arg(long)]
+    pub retry_rejected: bool,
 }
 
 /// `ykprov validate`.

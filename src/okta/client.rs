@@ -265,8 +265,9 @@ impl OktaClient {
         }
     }
 
-    /// Looks a serial up with `filter=profile.serial eq "…"`; tries the 12-digit form, then the
-    /// plain form, because Okta's expectation is unconfirmed.
+    /// Looks a serial's live record up with `filter=profile.serial eq "…"`; tries the 12-digit
+    /// form, then the plain form, because Okta's expectation is unconfirmed. Records that are
+    /// history (REVOKED, DELETED, INACTIVE) are not the key's state and are passed over.
     pub async fn find_by_serial(&self, serial: SerialNumber) -> Result<Option<YubikeyToken>, ApiError> {
         let padded = crate::seed::Serial::from(serial);
         for form in [padded.to_string(), serial.to_string()] {
@@ -277,7 +278,7 @@ impl OktaClient {
             if let Some(token) = page
                 .items
                 .into_iter()
-                .find(|t| t.serial_padded().as_ref() == Some(&padded))
+                .find(|t| t.serial_padded().as_ref() == Some(&padded) && t.status.is_live())
             {
                 return Ok(Some(token));
             }
