@@ -14,6 +14,7 @@ mod helpers;
 mod hostile;
 mod hostile_server;
 mod oauth;
+mod quirks;
 mod reconcile;
 mod report;
 mod seeds;

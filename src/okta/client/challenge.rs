@@ -49,7 +49,8 @@ pub(super) fn dpop_nonce(map: &HeaderMap) -> Option<String> {
 
 /// For a 400 or 401: the DPoP error it carries (`invalid_dpop_proof` or `use_dpop_nonce`), from
 /// `WWW-Authenticate`, else from an OAuth-shaped body (`{"error": …}`); a bare `DPoP-Nonce` is
-/// `use_dpop_nonce`, as Okta's Python SDK reads it. `None`: not a DPoP refusal.
+/// `use_dpop_nonce`, as Okta's Python SDK reads it, unless the body is Okta's own error (an
+/// `errorCode`). `None`: not a DPoP refusal.
 pub(super) fn dpop_problem(status: u16, bytes: &[u8], map: &HeaderMap) -> Option<&'static str> {
     if !matches!(status, 400 | 401) {
         return None;
@@ -66,7 +67,13 @@ pub(super) fn dpop_problem(status: u16, bytes: &[u8], map: &HeaderMap) -> Option
     if let Some(found) = error.and_then(named) {
         return Some(found);
     }
-    dpop_nonce(map).map(|_| "use_dpop_nonce")
+    // A server may hand out a fresh nonce on any answer: beside an Okta error (`errorCode`,
+    // say a duplicate serial), the nonce is not the reason for the refusal.
+    let okta_error = body
+        .as_ref()
+        .and_then(|b| b.get("errorCode"))
+        .is_some_and(|c| c.as_str().is_some_and(|c| !c.is_empty()));
+    dpop_nonce(map).filter(|_| !okta_error).map(|_| "use_dpop_nonce")
 }
 
 pub(super) fn is_auth_problem(status: u16, body: &ErrorBody, map: &HeaderMap) -> bool {
@@ -117,6 +124,13 @@ mod tests {
     fn a_400_about_the_row_is_not_a_dpop_refusal() {
         let okta = br#"{"errorCode":"E0000001","errorSummary":"Api validation failed: serialNumber","errorCauses":[{"errorSummary":"serialNumber: exists"}]}"#;
         assert_eq!(dpop_problem(400, okta, &HeaderMap::new()), None);
+        let mut nonce = HeaderMap::new();
+        nonce.insert("dpop-nonce", HeaderValue::from_static("n-2"));
+        assert_eq!(
+            dpop_problem(400, okta, &nonce),
+            None,
+            "a fresh nonce beside Okta's verdict"
+        );
         let other = challenge("Bearer error=\"invalid_request\"");
         assert_eq!(dpop_problem(400, b"", &other), None);
         assert_eq!(
