@@ -5,16 +5,19 @@
 //!
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
-//! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging` (list URLs, pages, following `Link: rel="next"`) and
-//! `retry` (which reads may be repeated, and the backoff).
+//! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging`
+//! (list URLs, pages, following `Link: rel="next"`), `retry` (which reads may be repeated, and the
+//! backoff) and `raw` (the probe's unclassified reads).
 
 mod challenge;
 mod clock;
 mod paging;
+mod raw;
 mod retry;
 mod send;
 
 pub use paging::{next_link, Download, Page, MAX_PAGES};
+pub use raw::RawAnswer;
 pub use retry::backoff;
 
 use super::config::Credential;
