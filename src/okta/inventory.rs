@@ -1,7 +1,7 @@
 //! The inventory: every token Okta holds, fetched either as the CSV export (`forDownload=true`)
 //! or by walking the JSON list, 200 a page either way (never more: the spec's maximum, see
-//! [`export`]). Shared by `export`, `reconcile` and upload's preflight. Okta's CSV contract is
-//! unconfirmed, so [`export`] reads it defensively and gives up on any doubt; `fetch` then walks
+//! `export`). Shared by `export`, `reconcile` and upload's preflight. Okta's CSV contract is
+//! unconfirmed, so `export` reads it defensively and gives up on any doubt; `fetch` then walks
 //! the JSON list, so both ways give the same inventory, or the export says why it was not used.
 
 mod export;
@@ -65,7 +65,7 @@ impl RemoteToken {
 }
 
 /// Fetches every token matching `filter`. `Via::Download` falls back to the JSON pages, with one
-/// warning saying why, whenever the export cannot be trusted (see [`export`]); a refused
+/// warning saying why, whenever the export cannot be trusted (see `export`); a refused
 /// credential stops both.
 pub async fn fetch(
     client: &OktaClient,
