@@ -13,6 +13,9 @@ use ykprov::journal::{Entry, RowResult};
 use ykprov::secret::Secret;
 use ykprov::seed::Serial;
 
+/// Uploads in flight at once.
+const CONCURRENCY: usize = 4;
+
 /// `ykprov upload FILE --journal JOURNAL` as the quirks' DPoP-bound OAuth app.
 async fn upload_as_app(emu: &EmulatorHandle, file: &Path, journal: &Path) -> std::process::Output {
     let mut cmd = ykprov_against(
@@ -22,6 +25,8 @@ async fn upload_as_app(emu: &EmulatorHandle, file: &Path, journal: &Path) -> std
             file.to_str().unwrap(),
             "--journal",
             journal.to_str().unwrap(),
+            "--concurrency",
+            &CONCURRENCY.to_string(),
         ],
     );
     cmd.env_remove("OKTA_CLIENT_TOKEN")
@@ -61,6 +66,17 @@ async fn a_proof_refused_mid_run_exits_2_and_the_next_run_stores_every_key_once(
         assert!(
             stored < n as usize,
             "{quirk}: it stopped before the end ({stored} stored)"
+        );
+        // Once proofs are refused, only the rows already in flight are sent, each at most three
+        // times (as it was, with the nonce, with a fresh token): never a new row.
+        let refused = emu
+            .log()
+            .entries_for(Endpoint::UploadToken)
+            .filter(|e| e.status != Some(200))
+            .count();
+        assert!(
+            (1..=3 * CONCURRENCY).contains(&refused),
+            "{quirk}: {refused} refused uploads"
         );
         let sent = emu.log().count(Endpoint::UploadToken);
 
