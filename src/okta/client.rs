@@ -7,17 +7,18 @@
 //!
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
-//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`),
-//! `retry` (which reads may be repeated, and the backoff) and `raw` (the probe's unclassified
-//! reads).
+//! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging`
+//! (list URLs, pages, following `Link: rel="next"`), `retry` (which reads may be repeated, and the
+//! backoff) and `raw` (the probe's unclassified reads).
 
 mod challenge;
+mod clock;
 mod paging;
 mod raw;
 mod retry;
 mod send;
 
-pub use paging::{next_link, Page, MAX_PAGES};
+pub use paging::{next_link, Download, Page, MAX_PAGES};
 pub use raw::RawAnswer;
 pub use retry::backoff;
 
@@ -105,6 +106,7 @@ struct Inner {
     auth: Auth,
     pacers: Pacers,
     stats: ClientStats,
+    clock: clock::ServerClock,
     max_backoff: Duration,
     max_pages: usize,
 }
@@ -184,6 +186,7 @@ impl OktaClient {
                 auth,
                 pacers: Pacers::new(config.rate),
                 stats: ClientStats::default(),
+                clock: clock::ServerClock::default(),
                 max_backoff: config.max_backoff,
                 max_pages: config.max_pages,
             }),
@@ -203,6 +206,16 @@ impl OktaClient {
     /// The pacer of the token path's bucket, whose pace the summary and progress bar show.
     pub fn token_pacer(&self) -> &Pacer {
         self.pacer(Bucket::ApiV1)
+    }
+
+    /// Okta's clock minus ours, from the latest answer's `Date` (a lower bound: `Date` is whole
+    /// seconds, stamped before the answer left); `None` before any answer carried one.
+    pub fn server_clock_offset(&self) -> Option<chrono::Duration> {
+        self.inner.clock.offset()
+    }
+
+    fn clock_offset_secs(&self) -> Option<i64> {
+        self.server_clock_offset().map(|d| d.num_seconds())
     }
 
     /// What the client has seen so far.
@@ -239,8 +252,9 @@ impl OktaClient {
         }
     }
 
-    /// Looks a serial up with `filter=profile.serial eq "…"`; tries the 12-digit form, then the
-    /// plain form, because Okta's expectation is unconfirmed.
+    /// Looks a serial's live record up with `filter=profile.serial eq "…"`; tries the 12-digit
+    /// form, then the plain form, because Okta's expectation is unconfirmed. Records that are
+    /// history (REVOKED, DELETED, INACTIVE) are not the key's state and are passed over.
     pub async fn find_by_serial(&self, serial: SerialNumber) -> Result<Option<YubikeyToken>, ApiError> {
         let padded = crate::seed::Serial::from(serial);
         for form in [padded.to_string(), serial.to_string()] {
@@ -251,7 +265,7 @@ impl OktaClient {
             if let Some(token) = page
                 .items
                 .into_iter()
-                .find(|t| t.serial_padded().as_ref() == Some(&padded))
+                .find(|t| t.serial_padded().as_ref() == Some(&padded) && t.status.is_live())
             {
                 return Ok(Some(token));
             }

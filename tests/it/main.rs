@@ -18,6 +18,7 @@ mod oauth;
 mod pacing;
 mod probe;
 mod probe_hostile;
+mod quirks;
 mod reconcile;
 mod report;
 mod seeds;
