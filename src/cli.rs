@@ -390,15 +390,22 @@ pub struct EmulateArgs {
     /// Load users from a file instead: one `login[,firstName,lastName]` per line.
     #[arg(long, value_name = "PATH")]
     pub users_file: Option<PathBuf>,
-    /// Fixed-window limit applied to each bucket (token GETs, token POSTs, everything else).
+    /// Fixed-window limit of each of Okta's buckets: /api/v1 (the whole token path: list, get,
+    /// upload, delete), /api/v1/users, /oauth2/v1/token.
     #[arg(long, default_value = "600/60s", value_name = "N/WINDOW")]
     pub rate_limit: RateLimit,
-    /// Overrides --rate-limit for GETs on the token API.
+    /// Gives GETs on the token path a bucket of their own with this limit (not Okta's layout,
+    /// which has one bucket for the token path; for rehearsing a server that buckets by method).
     #[arg(long, value_name = "N/WINDOW")]
     pub get_rate_limit: Option<RateLimit>,
-    /// Overrides --rate-limit for token uploads.
+    /// Gives token uploads a bucket of their own with this limit (not Okta's layout).
     #[arg(long, value_name = "N/WINDOW")]
     pub post_rate_limit: Option<RateLimit>,
+    /// Run windows on a fixed clock, each starting MS milliseconds after a whole multiple of its
+    /// length since the epoch (taken modulo the window). Without it a window opens with the first
+    /// request after the previous one ended.
+    #[arg(long, value_name = "MS")]
+    pub window_phase: Option<u64>,
     /// No rate limits at all (benchmarks); overrides are ignored.
     #[arg(long, conflicts_with_all = ["get_rate_limit", "post_rate_limit"])]
     pub no_rate_limit: bool,

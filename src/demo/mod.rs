@@ -52,8 +52,7 @@ pub struct DemoResult {
 /// The emulator the demo runs against: Okta's behaviour, on a small scale.
 fn emulator_config(seed: u64) -> EmulatorConfig {
     EmulatorConfig {
-        post_limit: Some(RateLimit::new(600, Duration::from_secs(10))),
-        get_limit: Some(RateLimit::new(1200, Duration::from_secs(10))),
+        api_limit: Some(RateLimit::new(600, Duration::from_secs(10))),
         latency: Duration::from_millis(5),
         latency_jitter: Duration::from_millis(10),
         fail_rate: 0.02,

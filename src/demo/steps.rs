@@ -30,7 +30,7 @@ pub(super) async fn pipeline(
     validate(&file, out)?;
     let client = {
         let mut cfg = ClientConfig::new(emu.url().parse()?, Secret::new(emu.token()));
-        cfg.write_rate = RateSetting::Auto { share: 0.5 };
+        cfg.rate = RateSetting::Auto { share: 0.5 };
         OktaClient::new(cfg)?
     };
     let summary = upload(opts, &file, &client, out).await?;
@@ -57,7 +57,7 @@ fn introduce(emu: &EmulatorHandle, out: &mut dyn Narrator) {
     out.step(
         "1/6 emulator",
         &format!(
-            "an Okta emulator is listening on {} with Okta's behaviour: 600 uploads per 10 s window (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% uploads whose answer is lost after they were stored, and 12 users.",
+            "an Okta emulator is listening on {} with Okta's behaviour: 600 requests per 10 s window for the whole token path (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% uploads whose answer is lost after they were stored, and 12 users.",
             emu.url()
         ),
     );

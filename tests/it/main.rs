@@ -15,6 +15,7 @@ mod hostile;
 mod hostile_server;
 mod install;
 mod oauth;
+mod pacing;
 mod probe;
 mod probe_hostile;
 mod quirks;
