@@ -381,7 +381,8 @@ pub struct EmulateArgs {
     /// Probability (0..1) of a 500/503 before anything is stored.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
-    /// Probability (0..1) that an upload is stored and its connection closed with no response.
+    /// Probability (0..1) that an upload or delete is committed and its connection closed with no
+    /// response.
     #[arg(long, default_value_t = 0.0)]
     pub drop_after_commit_rate: f64,
     /// Seed for the fault generator, so a run's faults repeat.

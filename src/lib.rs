@@ -43,6 +43,7 @@ pub mod markup;
 pub mod okta;
 pub mod progress;
 pub mod reconcile;
+pub mod repair;
 pub mod report;
 pub mod secret;
 pub mod seed;

@@ -6,13 +6,16 @@
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
 //! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`) and
-//! `retry` (which reads may be repeated, and the backoff).
+//! `retry` (which reads may be repeated, and the backoff), and `by_id` (GET and DELETE of one
+//! token).
 
+mod by_id;
 mod challenge;
 mod paging;
 mod retry;
 mod send;
 
+pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Page, MAX_PAGES};
 pub use retry::backoff;
 
@@ -252,8 +255,10 @@ impl OktaClient {
         }
     }
 
-    /// Looks a serial up with `filter=profile.serial eq "…"`; tries the 12-digit form, then the
-    /// plain form, because Okta's expectation is unconfirmed.
+    /// Looks a serial's live record up with `filter=profile.serial eq "…"`; tries the 12-digit
+    /// form, then the plain form, because Okta's expectation is unconfirmed. History records
+    /// (REVOKED, DELETED, INACTIVE) do not count: a serial that has only those may be uploaded
+    /// again, so a lookup that found one would confirm an upload that never landed.
     pub async fn find_by_serial(&self, serial: SerialNumber) -> Result<Option<YubikeyToken>, ApiError> {
         let padded = crate::seed::Serial::from(serial);
         for form in [padded.to_string(), serial.to_string()] {
@@ -264,7 +269,7 @@ impl OktaClient {
             if let Some(token) = page
                 .items
                 .into_iter()
-                .find(|t| t.serial_padded().as_ref() == Some(&padded))
+                .find(|t| t.serial_padded().as_ref() == Some(&padded) && t.status.is_live())
             {
                 return Ok(Some(token));
             }

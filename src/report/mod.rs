@@ -9,6 +9,7 @@ mod build;
 mod csv_out;
 mod html;
 mod markdown;
+pub mod repairs;
 mod run_json;
 mod svg;
 #[cfg(test)]
@@ -51,6 +52,9 @@ pub struct AuditReport {
     pub anomalies: Anomalies,
     /// The reconciliation, when one was given.
     pub reconciliation: Option<ReconcileSummary>,
+    /// What repair journals planned and did, when any was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repairs: Option<repairs::Repairs>,
     /// One row per serial (journal outcome joined with the reconciliation), sorted by serial;
     /// rows without a readable serial last.
     pub rows: Vec<Row>,
