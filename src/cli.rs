@@ -7,6 +7,7 @@ use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
+use crate::repair::output::Format as RepairFormat;
 use crate::report::ReportFormat;
 use crate::seed::SeedFormat;
 use crate::telemetry::{LogFormat, LogSettings};
@@ -65,6 +66,9 @@ pub enum Command {
     Upload(UploadArgs),
     /// Compare seed files with what Okta holds: missing, in use, blocked, revoked, stale.
     Reconcile(ReconcileArgs),
+    /// Plan and apply the fixes a reconciliation calls for: upload what is missing or revoked,
+    /// and (with --reissue-blocked) delete blocked tokens and upload their seeds again.
+    Repair(RepairArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
     /// The whole job against an embedded emulator: validate, upload, enroll, reconcile, report.
@@ -280,6 +284,48 @@ pub struct ReconcileArgs {
     /// Also write an audit report here (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+}
+
+/// `ykprov repair`.
+#[derive(Debug, Args, Clone)]
+pub struct RepairArgs {
+    /// Seed files whose keys to repair in Okta.
+    #[arg(required = true, value_name = "SEEDS.csv")]
+    pub files: Vec<PathBuf>,
+    /// Connection.
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Print the plan (reads only) and send no write.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply without asking; needed when there is no terminal to ask on (cron).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub yes: bool,
+    /// Delete BLOCKED tokens (their user left) and upload their seeds again, so each key is
+    /// UNASSIGNED for its next user. Without it blocked keys are only reported.
+    #[arg(long)]
+    pub reissue_blocked: bool,
+    /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Pace: `auto` learns Okta's limit from its headers; `N/min` fixes it.
+    #[arg(long, default_value = "auto", value_name = "auto|N/min")]
+    pub rate: RateArg,
+    /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
+    #[arg(long, default_value_t = 0.5)]
+    pub share: f64,
+    /// The journal (default: beside the first seed file, SEEDS.csv.ykprov-repair-journal.jsonl).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Also write a report with a Repairs section here (.html, .md or .json).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Output format.
+    #[arg(long = "format", value_enum, default_value_t = RepairFormat::Text)]
+    pub output: RepairFormat,
+    /// Seed file layout.
+    #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
+    pub format: SeedFormat,
 }
 
 /// `ykprov export`.

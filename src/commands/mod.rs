@@ -10,6 +10,7 @@ mod emulate;
 mod export;
 mod output;
 mod reconcile;
+mod repair;
 mod report;
 mod signal;
 mod upload;
@@ -55,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Validate(args) => validate::run(&args, &cli.global),
         Command::Upload(args) => upload::run(&args, &cli.global).await,
         Command::Reconcile(args) => reconcile::run(&args).await,
+        Command::Repair(args) => repair::run(&args, &cli.global).await,
         Command::Export(args) => export::run(&args).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,
         Command::Report(args) => report::run(&args),
