@@ -37,7 +37,10 @@ impl RepairConfig {
             ));
         }
         if !(args.share > 0.0 && args.share <= 1.0) {
-            problems.push(format!("--share must be more than 0 and at most 1, got {}", args.share));
+            problems.push(format!(
+                "--share must be more than 0 and at most 1, got {}",
+                args.share
+            ));
         }
         if let Some(path) = &args.report {
             if let Err(e) = crate::report::format_for(path, None) {
@@ -138,7 +141,9 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
 /// the state after.
 fn nothing_to_do(config: &RepairConfig, p: &Prepared) -> anyhow::Result<Outcome> {
     match config.format {
-        Format::Text => print(format!("nothing to repair\n{}", reconcile::output::text(&p.before)).as_bytes())?,
+        Format::Text => {
+            print(format!("nothing to repair\n{}", reconcile::output::text(&p.before)).as_bytes())?
+        }
         Format::Json => print(&output::json(&p.plan, &p.before, None)?)?,
     }
     if let Some(path) = &config.report {
@@ -162,7 +167,7 @@ async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyh
     match config.format {
         Format::Text => {
             let text = format!(
-                "{}after the repair: {}",
+                "{}\nafter the repair:\n{}",
                 output::summary_text(&summary),
                 reconcile::output::text(&after)
             );
@@ -201,14 +206,25 @@ mod tests {
     #[test]
     fn the_flags_defaults_are_the_repair_options_defaults() {
         let c = config(&["ykprov", "repair", "a.csv", "b.csv"]).unwrap();
-        assert_eq!(c.options, RepairOptions::new(vec!["a.csv".into(), "b.csv".into()]));
+        assert_eq!(
+            c.options,
+            RepairOptions::new(vec!["a.csv".into(), "b.csv".into()])
+        );
         assert!(!c.dry_run && !c.yes && c.format == Format::Text);
     }
 
     #[test]
     fn every_bad_flag_is_named_at_once() {
         let err = config(&[
-            "ykprov", "repair", "a.csv", "--concurrency", "0", "--share", "2", "--report", "r.txt",
+            "ykprov",
+            "repair",
+            "a.csv",
+            "--concurrency",
+            "0",
+            "--share",
+            "2",
+            "--report",
+            "r.txt",
         ])
         .err()
         .unwrap()
@@ -222,7 +238,15 @@ mod tests {
     fn dry_run_and_yes_exclude_each_other_and_a_file_is_required() {
         assert!(Cli::try_parse_from(["ykprov", "repair", "a.csv", "--dry-run", "--yes"]).is_err());
         assert!(Cli::try_parse_from(["ykprov", "repair"]).is_err());
-        let c = config(&["ykprov", "repair", "a.csv", "--reissue-blocked", "--format", "json"]).unwrap();
+        let c = config(&[
+            "ykprov",
+            "repair",
+            "a.csv",
+            "--reissue-blocked",
+            "--format",
+            "json",
+        ])
+        .unwrap();
         assert!(c.options.reissue_blocked && c.format == Format::Json);
     }
 }

@@ -324,7 +324,11 @@ pub fn write_upload_report(path: &Path, journal: &Path) -> anyhow::Result<()> {
 
 /// Writes the report of a repair (for `repair --report PATH`): its journal, when it has one, and
 /// the reconciliation after it; format from the extension.
-pub fn write_repair_report(path: &Path, journal: Option<&Path>, after: &ReconcileResult) -> anyhow::Result<()> {
+pub fn write_repair_report(
+    path: &Path,
+    journal: Option<&Path>,
+    after: &ReconcileResult,
+) -> anyhow::Result<()> {
     let journals: Vec<PathBuf> = journal.map(Path::to_path_buf).into_iter().collect();
     let report = build(&journals, Some(after))?;
     write(&report, path, format_for(path, None)?)

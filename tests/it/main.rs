@@ -15,6 +15,7 @@ mod hostile;
 mod hostile_server;
 mod oauth;
 mod reconcile;
+mod repair;
 mod report;
 mod seeds;
 mod soak;
