@@ -1,13 +1,18 @@
 //! The command line, as clap derive types. Kept dumb: checks that need more than one flag live in
 //! each command's config builder, so errors can name every offending flag at once.
 
+mod install;
+mod repair;
 mod values;
+
+pub use install::{CompletionsArgs, ManpageArgs};
+pub use repair::RepairArgs;
 
 use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
+use crate::okta::probe::Format as ProbeFormat;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
-use crate::repair::output::Format as RepairFormat;
 use crate::report::ReportFormat;
 use crate::seed::SeedFormat;
 use crate::telemetry::{LogFormat, LogSettings};
@@ -71,6 +76,8 @@ pub enum Command {
     Repair(RepairArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
+    /// Check the org's contract read-only (at most 25 GETs) before a rollout.
+    Probe(ProbeArgs),
     /// The whole job against an embedded emulator: validate, upload, enroll, reconcile, report.
     Demo(DemoArgs),
     /// Write an audit report (HTML, Markdown, CSV or JSON) from upload journals and a reconciliation.
@@ -79,6 +86,14 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Show the resolved connection settings (org, authorization mode, client, scopes, key).
     Config(ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// Where each shell looks for it: bash, ~/.local/share/bash-completion/completions/ykprov;
+    /// zsh, a file _ykprov in a folder of $fpath; fish, ~/.config/fish/completions/ykprov.fish;
+    /// PowerShell, appended to $PROFILE; elvish, appended to ~/.config/elvish/rc.elv.
+    Completions(CompletionsArgs),
+    /// Write man pages: ykprov.1 and one per subcommand (ykprov-upload.1, ...).
+    Manpage(ManpageArgs),
 }
 
 /// A pace: `auto` (learn from Okta's headers) or `N/min`.
@@ -286,48 +301,6 @@ pub struct ReconcileArgs {
     pub report: Option<PathBuf>,
 }
 
-/// `ykprov repair`.
-#[derive(Debug, Args, Clone)]
-pub struct RepairArgs {
-    /// Seed files whose keys to repair in Okta.
-    #[arg(required = true, value_name = "SEEDS.csv")]
-    pub files: Vec<PathBuf>,
-    /// Connection.
-    #[command(flatten)]
-    pub org: OrgArgs,
-    /// Print the plan (reads only) and send no write.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Apply without asking; needed when there is no terminal to ask on (cron).
-    #[arg(long, conflicts_with = "dry_run")]
-    pub yes: bool,
-    /// Delete BLOCKED tokens (their user left) and upload their seeds again, so each key is
-    /// UNASSIGNED for its next user. Without it blocked keys are only reported.
-    #[arg(long)]
-    pub reissue_blocked: bool,
-    /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
-    /// Pace: `auto` learns Okta's limit from its headers; `N/min` fixes it.
-    #[arg(long, default_value = "auto", value_name = "auto|N/min")]
-    pub rate: RateArg,
-    /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
-    #[arg(long, default_value_t = 0.5)]
-    pub share: f64,
-    /// The journal (default: beside the first seed file, SEEDS.csv.ykprov-repair-journal.jsonl).
-    #[arg(long, value_name = "PATH")]
-    pub journal: Option<PathBuf>,
-    /// Also write a report with a Repairs section here (.html, .md or .json).
-    #[arg(long, value_name = "PATH")]
-    pub report: Option<PathBuf>,
-    /// Output format.
-    #[arg(long = "format", value_enum, default_value_t = RepairFormat::Text)]
-    pub output: RepairFormat,
-    /// Seed file layout.
-    #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
-    pub format: SeedFormat,
-}
-
 /// `ykprov export`.
 #[derive(Debug, Args, Clone)]
 pub struct ExportArgs {
@@ -346,6 +319,21 @@ pub struct ExportArgs {
     /// How to fetch Okta's inventory.
     #[arg(long, value_enum, default_value_t = Via::Download)]
     pub via: Via,
+}
+
+/// `ykprov probe`: rate limits, page sizes, the CSV export, the serial filter, `expand=user`,
+/// statuses and OAuth details, with no write and no user data in the output.
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    /// Connection (read scopes only).
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    pub format: ProbeFormat,
+    /// Write the report here (atomically, mode 0600) instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 /// `ykprov demo`.
@@ -546,6 +534,23 @@ mod tests {
             Cli::try_parse_from(["ykprov", "report", "--journal", "a.jsonl"]).is_err(),
             "--out is required"
         );
+    }
+
+    #[test]
+    fn probe_takes_an_org_a_format_and_an_out_file() {
+        let cli = Cli::try_parse_from([
+            "ykprov",
+            "probe",
+            "--org",
+            "https://a.okta.com",
+            "--format",
+            "json",
+        ]);
+        let Command::Probe(args) = cli.unwrap().command else {
+            panic!("not probe")
+        };
+        assert_eq!(args.format, ProbeFormat::Json);
+        assert!(Cli::try_parse_from(["ykprov", "probe", "--format", "html"]).is_err());
     }
 
     #[test]

@@ -5,18 +5,20 @@
 //!
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
-//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`) and
-//! `retry` (which reads may be repeated, and the backoff), and `by_id` (GET and DELETE of one
-//! token).
+//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`),
+//! `retry` (which reads may be repeated, and the backoff), `raw` (the probe's unclassified
+//! reads) and `by_id` (GET and DELETE of one token).
 
 mod by_id;
 mod challenge;
 mod paging;
+mod raw;
 mod retry;
 mod send;
 
 pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Page, MAX_PAGES};
+pub use raw::RawAnswer;
 pub use retry::backoff;
 
 use super::config::Credential;

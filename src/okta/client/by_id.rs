@@ -8,7 +8,7 @@ use super::send::request_id;
 use super::{Bucket, OktaClient};
 use crate::okta::error::ApiError;
 use crate::okta::models::YubikeyToken;
-use reqwest::{Method, Url};
+use reqwest::Method;
 
 /// Okta's code for "YubiKey cannot be deleted while assigned to an user".
 pub const E_TOKEN_ASSIGNED: &str = "E0000102";
@@ -41,15 +41,6 @@ pub enum DeleteError {
 }
 
 impl OktaClient {
-    /// The URL of one token; the id is percent-encoded as one path segment.
-    fn token_url(&self, id: &str) -> Url {
-        let mut url = self.tokens_url();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.push(id);
-        }
-        url
-    }
-
     /// One token by id: `None` when Okta answers 404. Paced on the read bucket.
     pub async fn get_token(&self, id: &str) -> Result<Option<YubikeyToken>, ApiError> {
         let answer = self
