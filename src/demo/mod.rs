@@ -75,8 +75,7 @@ fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
     ] {
         let journal = dir.join(name);
         if journal.exists() {
-            std::fs::remove_file(&journal)
-                .with_context(|| format!("cannot remove {}", journal.display()))?;
+            std::fs::remove_file(&journal).with_context(|| format!("cannot remove {}", journal.display()))?;
         }
     }
     Ok(())

@@ -270,10 +270,7 @@ fn prove(
         log.dropped_after_commit,
         log.failed
     ));
-    as_expected
-        && summary.counts.failed == 0
-        && repaired.summary.is_clean()
-        && !has_problems(&repaired.after)
+    as_expected && summary.counts.failed == 0 && repaired.summary.is_clean() && !has_problems(&repaired.after)
 }
 
 /// Missing, revoked or blocked serials (the invalid rows stay: only a person can fix them).

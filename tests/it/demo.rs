@@ -59,7 +59,10 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("<script"));
-    assert!(html.contains(r#"id="repair-done">2<"#), "the repair's two actions are in the report");
+    assert!(
+        html.contains(r#"id="repair-done">2<"#),
+        "the repair's two actions are in the report"
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["repairs"]["planned"]["reissue"], 1);
