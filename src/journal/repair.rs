@@ -7,7 +7,7 @@ use super::{okta_time_serde, read_entries, Entry, RowResult};
 use crate::seed::Serial;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// What a repair does for one serial.
@@ -165,8 +165,9 @@ pub struct Skipped {
 /// What a repair journal says about earlier runs.
 #[derive(Debug, Default)]
 pub struct RepairReplay {
-    /// Serials whose upload left and has no outcome.
-    pub uploads_in_doubt: HashSet<Serial>,
+    /// Serials whose upload left and has no outcome, with the first unanswered intent's time (only
+    /// a record created after it can be that upload's).
+    pub uploads_in_doubt: HashMap<Serial, DateTime<Utc>>,
     /// Serials whose DELETE left and has no outcome, with the token id.
     pub deletes_in_doubt: HashMap<Serial, String>,
     /// Serials whose token an earlier run deleted and whose seed no later run uploaded: a reissue
@@ -195,8 +196,8 @@ pub fn replay_repair(path: &Path) -> anyhow::Result<RepairReplay> {
 impl RepairReplay {
     fn add(&mut self, entry: Entry) {
         match entry {
-            Entry::Intent { serial, .. } => {
-                self.uploads_in_doubt.insert(serial);
+            Entry::Intent { serial, at, .. } => {
+                self.uploads_in_doubt.entry(serial).or_insert(at);
             }
             Entry::Outcome {
                 serial: Some(serial),
@@ -354,7 +355,7 @@ mod tests {
             r.deletes_in_doubt,
             HashMap::from([("000000000002".into(), "ykk2".to_string())])
         );
-        assert_eq!(r.uploads_in_doubt, HashSet::from(["000000000004".into()]));
+        assert_eq!(r.uploads_in_doubt, HashMap::from([("000000000004".into(), at())]));
         assert!(r.unreadable_lines.is_empty());
     }
 

@@ -5,19 +5,20 @@
 //!
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
-//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`),
-//! `retry` (which reads may be repeated, and the backoff), `raw` (the probe's unclassified
-//! reads) and `by_id` (GET and DELETE of one token).
+//! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging`
+//! (list URLs, pages, following `Link: rel="next"`), `retry` (which reads may be repeated, and the
+//! backoff), `raw` (the probe's unclassified reads) and `by_id` (GET and DELETE of one token).
 
 mod by_id;
 mod challenge;
+mod clock;
 mod paging;
 mod raw;
 mod retry;
 mod send;
 
 pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
-pub use paging::{next_link, Page, MAX_PAGES};
+pub use paging::{next_link, Download, Page, MAX_PAGES};
 pub use raw::RawAnswer;
 pub use retry::backoff;
 
@@ -117,6 +118,7 @@ struct Inner {
     writes: Pacer,
     in_flight: AtomicUsize,
     stats: ClientStats,
+    clock: clock::ServerClock,
     max_backoff: Duration,
     max_pages: usize,
 }
@@ -198,6 +200,7 @@ impl OktaClient {
                 writes: Pacer::new(config.write_rate),
                 in_flight: AtomicUsize::new(0),
                 stats: ClientStats::default(),
+                clock: clock::ServerClock::default(),
                 max_backoff: config.max_backoff,
                 max_pages: config.max_pages,
             }),
@@ -215,6 +218,16 @@ impl OktaClient {
             Bucket::Read => &self.inner.reads,
             Bucket::Write => &self.inner.writes,
         }
+    }
+
+    /// Okta's clock minus ours, from the latest answer's `Date` (a lower bound: `Date` is whole
+    /// seconds, stamped before the answer left); `None` before any answer carried one.
+    pub fn server_clock_offset(&self) -> Option<chrono::Duration> {
+        self.inner.clock.offset()
+    }
+
+    fn clock_offset_secs(&self) -> Option<i64> {
+        self.server_clock_offset().map(|d| d.num_seconds())
     }
 
     /// What the client has seen so far.
@@ -258,9 +271,8 @@ impl OktaClient {
     }
 
     /// Looks a serial's live record up with `filter=profile.serial eq "…"`; tries the 12-digit
-    /// form, then the plain form, because Okta's expectation is unconfirmed. History records
-    /// (REVOKED, DELETED, INACTIVE) do not count: a serial that has only those may be uploaded
-    /// again, so a lookup that found one would confirm an upload that never landed.
+    /// form, then the plain form, because Okta's expectation is unconfirmed. Records that are
+    /// history (REVOKED, DELETED, INACTIVE) are not the key's state and are passed over.
     pub async fn find_by_serial(&self, serial: SerialNumber) -> Result<Option<YubikeyToken>, ApiError> {
         let padded = crate::seed::Serial::from(serial);
         for form in [padded.to_string(), serial.to_string()] {

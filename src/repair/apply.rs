@@ -22,7 +22,7 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -182,7 +182,6 @@ fn spawn_reader(
 
 /// The run in progress: its tasks, counts and bar.
 struct Run {
-    ctx: Arc<Ctx>,
     tasks: Tasks<Finished>,
     counts: RepairCounts,
     not_done: Vec<Finished>,
@@ -223,7 +222,7 @@ impl Run {
                 self.interrupted = true;
                 break;
             }
-            let ctx = Arc::clone(&self.ctx);
+            let ctx = Arc::clone(self.tasks.ctx());
             let mut reaped = Vec::new();
             let sent = self
                 .tasks
@@ -236,9 +235,14 @@ impl Run {
             for f in reaped {
                 self.finished(f);
             }
-            if sent? == Dispatched::Interrupted {
-                self.interrupted = true;
-                break;
+            match sent? {
+                Dispatched::Sent => {}
+                Dispatched::Interrupted => {
+                    self.interrupted = true;
+                    break;
+                }
+                // The task that stopped the run hands its error to the drain.
+                Dispatched::Stopped => break,
             }
         }
         Ok(())
@@ -274,17 +278,16 @@ pub async fn apply(
     for a in &p.plan.actions {
         journal.append(&planned(a))?;
     }
-    let limit = AdaptiveLimit::new(o.concurrency);
     let ctx = Ctx {
         client: client.clone(),
         journal: Arc::clone(&journal),
-        limit: Arc::clone(&limit),
+        limit: AdaptiveLimit::new(o.concurrency),
         max_attempts: o.max_attempts,
+        stopped: AtomicBool::new(false),
     };
     let planned = p.plan.actions.len() as u64;
     let mut run = Run {
-        ctx: Arc::new(ctx),
-        tasks: Tasks::new(limit),
+        tasks: Tasks::new(Arc::new(ctx)),
         counts: RepairCounts {
             planned,
             settled: (p.doubts.uploaded.len() + p.doubts.deleted.len()) as u64,

@@ -98,7 +98,7 @@ impl Trail {
                     }),
                 })
             }
-            Step::Final { .. } => Ok(Some(refused(err))),
+            Step::Refused { .. } => Ok(Some(refused(err))),
             Step::Stop => Err(Fatal::Unauthorized(err)),
         }
     }
@@ -142,10 +142,14 @@ async fn send(
     })
 }
 
-/// Deletes token `id` of `serial` and journals the outcome.
-pub async fn delete(ctx: &Ctx, serial: &Serial, id: &str) -> Result<Deletion, Fatal> {
+/// Deletes token `id` of `serial` and journals the outcome. `None`: another task stopped the run
+/// first; nothing more is sent, and a DELETE already sent stays in doubt for the next repair.
+pub async fn delete(ctx: &Ctx, serial: &Serial, id: &str) -> Result<Option<Deletion>, Fatal> {
     let mut trail = Trail::default();
     let result = loop {
+        if ctx.is_stopped() {
+            return Ok(None);
+        }
         if trail.tries.exhausted(ctx.max_attempts) {
             break DeleteResult::Failed {
                 attempts: trail.tries.attempts,
@@ -167,11 +171,11 @@ pub async fn delete(ctx: &Ctx, serial: &Serial, id: &str) -> Result<Deletion, Fa
         at: Utc::now(),
     };
     journal(ctx, &Entry::DeleteOutcome(outcome))?;
-    Ok(Deletion {
+    Ok(Some(Deletion {
         result,
         retries: trail.retries,
         lookups: trail.lookups,
-    })
+    }))
 }
 
 /// The outcome of a refusal the policy made final.

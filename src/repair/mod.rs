@@ -154,7 +154,15 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
     } else {
         RepairReplay::default()
     };
-    let doubts = doubts::settle(&replay, &rec);
+    let created = doubts::Created {
+        at: remote
+            .iter()
+            .filter(|t| t.status.is_live())
+            .map(|t| (t.serial.clone(), t.created))
+            .collect(),
+        offset: client.server_clock_offset(),
+    };
+    let doubts = doubts::settle(&replay, &rec, &created);
     let opts = PlanOptions {
         reissue_blocked: o.reissue_blocked,
     };

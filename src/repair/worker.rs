@@ -14,6 +14,7 @@ use crate::seed::Seed;
 use crate::upload::concurrency::Slot;
 use crate::upload::worker::{upload_one, Ctx, Fatal, Work};
 use chrono::Utc;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// One action to carry out, with the seed it uploads.
@@ -157,34 +158,67 @@ fn delete_failure(result: &DeleteResult) -> String {
     }
 }
 
-/// Carries out one action and journals every step. Holds `slot` until done.
+/// Carries out one action and journals every step. Holds `slot` until done. `None`: another task
+/// stopped the run before this action did anything that needs a line (what it had sent stays in
+/// doubt in the journal, and the next repair settles it). A fatal error stops the run for every
+/// task, as in upload.
 #[tracing::instrument(skip_all, fields(serial = %task.action.serial, action = %task.action.action))]
-pub async fn repair_one(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Finished, Fatal> {
+pub async fn repair_one(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Option<Finished>, Fatal> {
+    let done = carry_out(Arc::clone(&ctx), task, slot).await;
+    if done.is_err() {
+        ctx.stopped.store(true, Ordering::SeqCst);
+    }
+    done
+}
+
+/// Re-check, the delete of a reissue, re-check, the upload.
+async fn carry_out(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Option<Finished>, Fatal> {
     let mut f = Finished::new(task.action);
+    if ctx.is_stopped() {
+        return Ok(None);
+    }
     if f.action.action == RepairAction::Reissue {
         let id = f.action.token_id.clone().unwrap_or_default();
         if let Some((cause, why)) = recheck_token(&ctx, &f.action, &id).await? {
-            return f.skipped(&ctx, cause, why);
+            return f.skipped(&ctx, cause, why).map(Some);
         }
-        let d = delete::delete(&ctx, &f.action.serial, &id).await?;
+        let Some(d) = delete::delete(&ctx, &f.action.serial, &id).await? else {
+            return Ok(None);
+        };
         (f.retries, f.lookups) = (d.retries, d.lookups);
         if !d.result.is_gone() {
             f.end = End::Failed {
                 reason: delete_failure(&d.result),
             };
-            return Ok(f);
+            return Ok(Some(f));
         }
         f.deleted = true;
     }
-    if let Some((cause, why)) = recheck_serial(&ctx, &task.seed).await? {
-        return f.skipped(&ctx, cause, why);
+    upload(&ctx, f, task.seed, slot).await
+}
+
+/// The upload of an action (after its delete, for a reissue), by upload's own worker.
+async fn upload(ctx: &Arc<Ctx>, mut f: Finished, seed: Seed, slot: Slot) -> Result<Option<Finished>, Fatal> {
+    if let Some((cause, why)) = recheck_serial(ctx, &seed).await? {
+        return f.skipped(ctx, cause, why).map(Some);
     }
     let work = Work {
         line: f.action.line,
-        seed: task.seed,
+        seed,
         was_in_doubt: false,
+        intent_at: None,
     };
-    let done = upload_one(ctx, work, slot).await?;
+    let Some(done) = upload_one(Arc::clone(ctx), work, slot).await? else {
+        // Stopped by another task: a deleted token's seed is uploaded by the next repair.
+        return Ok(f.deleted.then(|| {
+            f.end = End::Failed {
+                reason:
+                    "token deleted, then the run stopped before its upload; the next repair uploads the seed"
+                        .into(),
+            };
+            f
+        }));
+    };
     f.retries += done.retries;
     f.lookups += done.lookups;
     f.end = match done.result {
@@ -210,5 +244,5 @@ pub async fn repair_one(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Finishe
         // missing (or revoked) and uploads it.
         *reason = format!("token deleted, then {reason}; the next repair uploads the seed");
     }
-    Ok(f)
+    Ok(Some(f))
 }

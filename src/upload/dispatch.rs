@@ -3,20 +3,22 @@
 //! (counts and progress stay current, a fatal error surfaces early), and the rest are drained at
 //! the end, even after Ctrl-C or a fatal error: abandoning them would leave rows in doubt.
 //!
-//! [`Tasks`] does this for any task that holds a [`Slot`] and ends in a value or a [`Fatal`]
-//! (a repair's delete-then-upload runs on it too); [`Dispatcher`] is upload's use of it.
+//! [`Tasks`] does this for any task that holds a [`Slot`] and ends in a value, in nothing (another
+//! task stopped the run first) or in a [`Fatal`]; a repair's delete-then-upload runs on it too.
+//! [`Dispatcher`] is upload's use of it.
 
-use super::concurrency::{AdaptiveLimit, Slot};
+use super::concurrency::Slot;
 use super::worker::{self, Ctx, Done, Fatal, Work};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 
-/// Bounded tasks of one run, each ending in a `T` or a [`Fatal`].
+/// Bounded tasks of one run sharing `ctx`, each ending in a `T`, in `None` (the run was stopped
+/// before it settled) or in a [`Fatal`].
 pub struct Tasks<T> {
-    limit: Arc<AdaptiveLimit>,
-    set: JoinSet<Result<T, Fatal>>,
+    ctx: Arc<Ctx>,
+    set: JoinSet<Result<Option<T>, Fatal>>,
 }
 
 /// Whether a row was handed to a worker.
@@ -26,15 +28,23 @@ pub enum Dispatched {
     Sent,
     /// Ctrl-C came while waiting for a slot: the row was not sent.
     Interrupted,
+    /// A worker stopped the run (its error comes out of [`Tasks::drain`]): the row was not
+    /// sent, and no row after it should be.
+    Stopped,
 }
 
 impl<T: Send + 'static> Tasks<T> {
-    /// Tasks bounded by `limit`.
-    pub fn new(limit: Arc<AdaptiveLimit>) -> Self {
+    /// Tasks sharing `ctx`, bounded by its limit.
+    pub fn new(ctx: Arc<Ctx>) -> Self {
         Tasks {
-            limit,
+            ctx,
             set: JoinSet::new(),
         }
+    }
+
+    /// What the tasks share.
+    pub fn ctx(&self) -> &Arc<Ctx> {
+        &self.ctx
     }
 
     /// Waits for a slot (or the shutdown signal), hands every finished task to `done`, then spawns
@@ -47,14 +57,19 @@ impl<T: Send + 'static> Tasks<T> {
     ) -> anyhow::Result<Dispatched>
     where
         F: FnOnce(Slot) -> Fut,
-        Fut: Future<Output = Result<T, Fatal>> + Send + 'static,
+        Fut: Future<Output = Result<Option<T>, Fatal>> + Send + 'static,
     {
         let slot = tokio::select! {
-            slot = self.limit.acquire() => slot,
+            slot = self.ctx.limit.acquire() => slot,
             _ = shutdown.changed() => return Ok(Dispatched::Interrupted),
         };
         while let Some(joined) = self.set.try_join_next() {
-            done(finished(joined)?);
+            if let Some(d) = finished(joined)? {
+                done(d);
+            }
+        }
+        if self.ctx.is_stopped() {
+            return Ok(Dispatched::Stopped);
         }
         self.set.spawn(start(slot));
         Ok(Dispatched::Sent)
@@ -65,7 +80,8 @@ impl<T: Send + 'static> Tasks<T> {
         let mut fatal = None;
         while let Some(joined) = self.set.join_next().await {
             match finished(joined) {
-                Ok(d) => done(d),
+                Ok(Some(d)) => done(d),
+                Ok(None) => {}
                 Err(e) => {
                     fatal.get_or_insert(e);
                 }
@@ -77,18 +93,20 @@ impl<T: Send + 'static> Tasks<T> {
 
 /// Spawns, reaps and drains the upload workers of one run.
 pub struct Dispatcher {
-    ctx: Arc<Ctx>,
     tasks: Tasks<Done>,
 }
 
 impl Dispatcher {
     /// A dispatcher for workers sharing `ctx`.
     pub fn new(ctx: Ctx) -> Self {
-        let tasks = Tasks::new(Arc::clone(&ctx.limit));
         Dispatcher {
-            ctx: Arc::new(ctx),
-            tasks,
+            tasks: Tasks::new(Arc::new(ctx)),
         }
+    }
+
+    /// The client the workers use.
+    pub fn client(&self) -> &crate::okta::OktaClient {
+        &self.tasks.ctx().client
     }
 
     /// Waits for a slot (or the shutdown signal), hands every finished upload to `done`, then
@@ -99,7 +117,7 @@ impl Dispatcher {
         shutdown: &mut watch::Receiver<bool>,
         done: impl FnMut(Done),
     ) -> anyhow::Result<Dispatched> {
-        let ctx = Arc::clone(&self.ctx);
+        let ctx = Arc::clone(self.tasks.ctx());
         self.tasks
             .spawn(shutdown, done, move |slot| worker::upload_one(ctx, work, slot))
             .await
@@ -111,7 +129,7 @@ impl Dispatcher {
     }
 }
 
-fn finished<T>(joined: Result<Result<T, Fatal>, JoinError>) -> anyhow::Result<T> {
+fn finished<T>(joined: Result<Result<Option<T>, Fatal>, JoinError>) -> anyhow::Result<Option<T>> {
     match joined {
         Ok(Ok(done)) => Ok(done),
         Ok(Err(fatal)) => Err(anyhow::Error::new(fatal)),

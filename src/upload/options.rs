@@ -32,6 +32,9 @@ pub struct UploadOptions {
     pub rate: RateSetting,
     /// No progress bar.
     pub quiet: bool,
+    /// Send again the rows an earlier run journaled `rejected` (after the preflight lookup):
+    /// earlier versions journaled refused credentials and DPoP proofs that way.
+    pub retry_rejected: bool,
 }
 
 impl UploadOptions {
@@ -50,6 +53,7 @@ impl UploadOptions {
             last_wins: false,
             rate: RateSetting::Auto { share: 0.5 },
             quiet: false,
+            retry_rejected: false,
         }
     }
 
@@ -59,9 +63,14 @@ impl UploadOptions {
             RateSetting::Auto { share } => serde_json::json!({"mode": "auto", "share": share}),
             RateSetting::PerMinute(n) => serde_json::json!({"mode": "fixed", "per_minute": n}),
         };
-        serde_json::json!({
+        let mut options = serde_json::json!({
             "rate": rate, "concurrency": self.concurrency, "max_attempts": self.max_attempts,
             "skip_invalid": self.skip_invalid, "last_wins": self.last_wins, "format": self.format,
-        })
+        });
+        // Only when asked for, so the headers of ordinary runs stay as they were.
+        if self.retry_rejected {
+            options["retry_rejected"] = true.into();
+        }
+        options
     }
 }

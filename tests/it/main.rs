@@ -17,6 +17,7 @@ mod install;
 mod oauth;
 mod probe;
 mod probe_hostile;
+mod quirks;
 mod reconcile;
 mod repair;
 mod report;
