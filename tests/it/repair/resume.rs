@@ -128,3 +128,68 @@ async fn a_delete_without_the_manage_scope_stops_the_repair_and_names_the_scope(
     assert_eq!(summary.counts.done, 0);
     assert_eq!(s.live_status(2).as_deref(), Some("BLOCKED"));
 }
+
+/// 30 keys to upload; the API token is revoked once a few have been sent. The refusal stops the
+/// run for every task: no action starts after it, none gets the refusal as its outcome, and the
+/// same repair with a good token finishes the rest, each key stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_credential_mid_repair_stops_every_task_and_the_next_run_finishes() {
+    let mut cfg = config(false, 0);
+    cfg.latency = std::time::Duration::from_millis(5);
+    let emu = emulator::spawn(cfg).await.unwrap();
+    let dir = TestDir::new();
+    let rows = seeds::rows(909_000, 30);
+    let file = dir.write("seeds.csv", seeds::csv(&rows));
+    let o = RepairOptions {
+        rate: RateSetting::Auto { share: 1.0 },
+        quiet: true,
+        ..RepairOptions::new(vec![file])
+    };
+    let client = client_for(&emu, RateSetting::Auto { share: 1.0 });
+    let prepared = repair::prepare(&o, &client).await.unwrap();
+    assert_eq!(prepared.plan.actions.len(), 30);
+    let run = {
+        let (o, client) = (o.clone(), client.clone());
+        tokio::spawn(async move {
+            let (_tx, mut rx) = watch::channel(false);
+            repair::apply(&o, &prepared, &client, &mut rx).await.unwrap()
+        })
+    };
+    for _ in 0..5_000 {
+        if emu.log().count(Endpoint::UploadToken) >= 5 || run.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let good = emu.token();
+    emu.set_token("revoked-mid-run");
+    let summary = run.await.unwrap();
+    let fatal = summary.fatal.clone().expect("a refused credential stops the run");
+    assert!(fatal.contains("refused the credentials"), "{fatal}");
+    let c = &summary.counts;
+    assert_eq!(
+        (c.failed, c.skipped),
+        (0, 0),
+        "a refused credential is never an action's outcome: {c:?}"
+    );
+    assert!(c.done >= 5 && c.not_started > 0, "{c:?}");
+    assert!(
+        emu.log().served_401 <= o.concurrency as u64,
+        "only requests already in flight met the refusal ({} 401s)",
+        emu.log().served_401
+    );
+    emu.set_token(&good);
+    let summary = apply_with(&o, &client_for(&emu, RateSetting::Auto { share: 1.0 })).await;
+    assert!(summary.is_clean(), "{summary:#?}");
+    let log = emu.log();
+    for r in &rows {
+        let stored = log.stored_per_serial.get(Serial::from(r.serial).as_str());
+        assert_eq!(stored, Some(&1), "serial {} stored once", r.serial);
+    }
+}
+
+async fn apply_with(o: &RepairOptions, client: &OktaClient) -> RepairSummary {
+    let prepared = repair::prepare(o, client).await.unwrap();
+    let (_tx, mut rx) = watch::channel(false);
+    repair::apply(o, &prepared, client, &mut rx).await.unwrap()
+}
