@@ -64,7 +64,7 @@ impl RepairConfig {
             flags: args.org.flags(),
             connect_timeout: Duration::from_secs(args.org.connect_timeout),
             timeout: Duration::from_secs(args.org.timeout),
-            write_rate: rate,
+            rate,
             // The same scopes as upload: it lists, looks up, uploads (and deletes).
             scopes: crate::okta::oauth::UPLOAD_SCOPES,
         };

@@ -9,7 +9,7 @@ use super::worker::{repair_one, End, Finished, Task};
 use super::{Prepared, RepairOptions};
 use crate::journal::repair::Planned;
 use crate::journal::{Counts, Entry, Header, Journal};
-use crate::okta::{ApiError, Bucket, OktaClient};
+use crate::okta::{ApiError, OktaClient};
 use crate::progress::Progress;
 use crate::reconcile::FileInfo;
 use crate::seed::{self, ReaderOptions, RowOutcome, SeedReader};
@@ -323,7 +323,7 @@ pub async fn apply(
         interrupted: run.interrupted,
         fatal: result.err().map(|e| fatal_text(&e)),
         elapsed: started.elapsed(),
-        pace_per_minute: client.pacer(Bucket::Write).per_minute(),
+        pace_per_minute: client.token_pacer().per_minute(),
     };
     close(&mut summary, &journal, client);
     Ok(summary)

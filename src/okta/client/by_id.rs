@@ -5,7 +5,7 @@
 //! blindly re-sent.
 
 use super::send::request_id;
-use super::{Bucket, OktaClient};
+use super::OktaClient;
 use crate::okta::error::ApiError;
 use crate::okta::models::YubikeyToken;
 use reqwest::Method;
@@ -41,11 +41,10 @@ pub enum DeleteError {
 }
 
 impl OktaClient {
-    /// One token by id: `None` when Okta answers 404. Paced on the read bucket.
+    /// One token by id: `None` when Okta answers 404. Paced on the token path's bucket.
     pub async fn get_token(&self, id: &str) -> Result<Option<YubikeyToken>, ApiError> {
         let answer = self
             .send(
-                Bucket::Read,
                 Method::GET,
                 self.token_url(id),
                 None,
@@ -63,12 +62,11 @@ impl OktaClient {
         }
     }
 
-    /// Deletes one token: one attempt, paced on the write bucket (for now the bucket uploads
-    /// use; Okta counts both against the same `/api/v1` budget).
+    /// Deletes one token: one attempt, paced on the token path's bucket, the budget every list,
+    /// lookup and upload of the run shares.
     pub async fn delete_token(&self, id: &str) -> Result<Deleted, DeleteError> {
         let answer = self
             .send(
-                Bucket::Write,
                 Method::DELETE,
                 self.token_url(id),
                 None,
