@@ -1,7 +1,10 @@
 //! The command line, as clap derive types. Kept dumb: checks that need more than one flag live in
 //! each command's config builder, so errors can name every offending flag at once.
 
+mod sealed;
 mod values;
+
+pub use sealed::{SealArgs, SealedArgs};
 
 use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
@@ -75,6 +78,8 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Show the resolved connection settings (org, authorization mode, client, scopes, key).
     Config(ConfigArgs),
+    /// Encrypt a plaintext seed file to age or OpenPGP recipients, so only the sealed copy is kept.
+    Seal(SealArgs),
 }
 
 /// A pace: `auto` (learn from Okta's headers) or `N/min`.
@@ -220,6 +225,9 @@ pub struct UploadArgs {
     /// Also write an audit report of the run here at the end (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Sealed seed files.
+    #[command(flatten)]
+    pub sealed: SealedArgs,
 }
 
 /// `ykprov validate`.
@@ -237,6 +245,9 @@ pub struct ValidateArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Sealed seed files.
+    #[command(flatten)]
+    pub sealed: SealedArgs,
 }
 
 /// `ykprov reconcile`.
@@ -280,6 +291,9 @@ pub struct ReconcileArgs {
     /// Also write an audit report here (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Sealed seed files.
+    #[command(flatten)]
+    pub sealed: SealedArgs,
 }
 
 /// `ykprov export`.

@@ -11,6 +11,8 @@ mod export;
 mod output;
 mod reconcile;
 mod report;
+mod seal;
+mod sealed;
 mod signal;
 mod upload;
 mod validate;
@@ -60,5 +62,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(args) => report::run(&args),
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Config(args) => config::run(&args),
+        Command::Seal(args) => seal::run(&args, &cli.global),
     }
 }

@@ -3,7 +3,7 @@
 //! in the journal header.
 
 use crate::okta::pacing::RateSetting;
-use crate::seed::SeedFormat;
+use crate::seed::{SeedFormat, UnsealOptions};
 use std::path::PathBuf;
 
 /// Validated upload options (built from the CLI, or directly by the demo and tests). Start from
@@ -32,6 +32,8 @@ pub struct UploadOptions {
     pub rate: RateSetting,
     /// No progress bar.
     pub quiet: bool,
+    /// How to open a sealed seed file (signers required, age identities, gpg, passphrase prompt).
+    pub unseal: UnsealOptions,
 }
 
 impl UploadOptions {
@@ -50,6 +52,7 @@ impl UploadOptions {
             last_wins: false,
             rate: RateSetting::Auto { share: 0.5 },
             quiet: false,
+            unseal: UnsealOptions::default(),
         }
     }
 
