@@ -1,13 +1,16 @@
 //! The command line, as clap derive types. Kept dumb: checks that need more than one flag live in
 //! each command's config builder, so errors can name every offending flag at once.
 
+mod install;
 mod sealed;
 mod values;
 
+pub use install::{CompletionsArgs, ManpageArgs};
 pub use sealed::{SealArgs, SealedArgs};
 
 use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
+use crate::okta::probe::Format as ProbeFormat;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
 use crate::report::ReportFormat;
@@ -70,6 +73,8 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
+    /// Check the org's contract read-only (at most 25 GETs) before a rollout.
+    Probe(ProbeArgs),
     /// The whole job against an embedded emulator: validate, upload, enroll, reconcile, report.
     Demo(DemoArgs),
     /// Write an audit report (HTML, Markdown, CSV or JSON) from upload journals and a reconciliation.
@@ -80,6 +85,14 @@ pub enum Command {
     Config(ConfigArgs),
     /// Encrypt a plaintext seed file to age or OpenPGP recipients, so only the sealed copy is kept.
     Seal(SealArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// Where each shell looks for it: bash, ~/.local/share/bash-completion/completions/ykprov;
+    /// zsh, a file _ykprov in a folder of $fpath; fish, ~/.config/fish/completions/ykprov.fish;
+    /// PowerShell, appended to $PROFILE; elvish, appended to ~/.config/elvish/rc.elv.
+    Completions(CompletionsArgs),
+    /// Write man pages: ykprov.1 and one per subcommand (ykprov-upload.1, ...).
+    Manpage(ManpageArgs),
 }
 
 /// A pace: `auto` (learn from Okta's headers) or `N/min`.
@@ -316,6 +329,21 @@ pub struct ExportArgs {
     pub via: Via,
 }
 
+/// `ykprov probe`: rate limits, page sizes, the CSV export, the serial filter, `expand=user`,
+/// statuses and OAuth details, with no write and no user data in the output.
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    /// Connection (read scopes only).
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    pub format: ProbeFormat,
+    /// Write the report here (atomically, mode 0600) instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}
+
 /// `ykprov demo`.
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
@@ -513,6 +541,23 @@ mod tests {
             Cli::try_parse_from(["ykprov", "report", "--journal", "a.jsonl"]).is_err(),
             "--out is required"
         );
+    }
+
+    #[test]
+    fn probe_takes_an_org_a_format_and_an_out_file() {
+        let cli = Cli::try_parse_from([
+            "ykprov",
+            "probe",
+            "--org",
+            "https://a.okta.com",
+            "--format",
+            "json",
+        ]);
+        let Command::Probe(args) = cli.unwrap().command else {
+            panic!("not probe")
+        };
+        assert_eq!(args.format, ProbeFormat::Json);
+        assert!(Cli::try_parse_from(["ykprov", "probe", "--format", "html"]).is_err());
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //!   prints a command's result or decides its exit [`Outcome`].
 //! - [`seed`]: reading and validating seed files into [`seed::Seed`] values that cannot be invalid.
 //! - [`okta`]: the HTTP contract with Okta (models, client, [`okta::connect()`], pacing, errors,
-//!   auth, the token inventory).
+//!   auth, the token inventory, the read-only [`okta::probe`] of an org's contract).
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`report`]: audit reports from journals and reconciliations.
 //! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.

@@ -2,6 +2,7 @@
 //! of clap); this is where the command line names them and gives each its help line.
 
 use crate::okta::inventory::Via;
+use crate::okta::probe::Format as ProbeFormat;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
 use crate::report::ReportFormat;
@@ -39,6 +40,11 @@ value_enum!(SeedFormat {
 value_enum!(Via {
     Via::Download => "download": "The CSV export, `forDownload=true`",
     Via::Pages => "pages": "The JSON list, `limit=200`",
+});
+
+value_enum!(ProbeFormat {
+    ProbeFormat::Text => "text": "Lines for people (and tickets)",
+    ProbeFormat::Json => "json": "The whole report as data",
 });
 
 value_enum!(Scope {
@@ -89,6 +95,10 @@ mod tests {
             assert_eq!(json.as_str(), Some(v.to_possible_value().unwrap().get_name()));
         }
         for v in Via::value_variants() {
+            let json = serde_json::to_value(v).unwrap();
+            assert_eq!(json.as_str(), Some(v.to_possible_value().unwrap().get_name()));
+        }
+        for v in ProbeFormat::value_variants() {
             let json = serde_json::to_value(v).unwrap();
             assert_eq!(json.as_str(), Some(v.to_possible_value().unwrap().get_name()));
         }

@@ -4,11 +4,14 @@
 //! return data and never import this one. The library never exits the process and never prints the
 //! final error; `main` does both.
 
+mod completions;
 mod config;
 mod demo;
 mod emulate;
 mod export;
+mod manpage;
 mod output;
+mod probe;
 mod reconcile;
 mod report;
 mod seal;
@@ -58,10 +61,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Upload(args) => upload::run(&args, &cli.global).await,
         Command::Reconcile(args) => reconcile::run(&args).await,
         Command::Export(args) => export::run(&args).await,
+        Command::Probe(args) => probe::run(&args).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,
         Command::Report(args) => report::run(&args),
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Config(args) => config::run(&args),
         Command::Seal(args) => seal::run(&args, &cli.global),
+        Command::Completions(args) => completions::run(&args),
+        Command::Manpage(args) => manpage::run(&args),
     }
 }

@@ -1,6 +1,7 @@
 //! The sealed-file flags as the domain's [`UnsealOptions`]: fingerprints checked (every bad one
 //! named at once), gpg told whether a person is at the terminal, and the age passphrase prompt,
-//! which reads the terminal without echo. Every command that reads seed files uses this.
+//! which reads the terminal without echo. Every command that reads seed files uses this; it is not
+//! a subcommand (there is deliberately no `unseal`: the plaintext never goes to disk).
 
 use crate::cli::SealedArgs;
 use crate::secret::Secret;

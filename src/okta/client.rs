@@ -5,15 +5,18 @@
 //!
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
-//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`) and
-//! `retry` (which reads may be repeated, and the backoff).
+//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`),
+//! `retry` (which reads may be repeated, and the backoff) and `raw` (the probe's unclassified
+//! reads).
 
 mod challenge;
 mod paging;
+mod raw;
 mod retry;
 mod send;
 
 pub use paging::{next_link, Page, MAX_PAGES};
+pub use raw::RawAnswer;
 pub use retry::backoff;
 
 use super::config::Credential;

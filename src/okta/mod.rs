@@ -1,5 +1,6 @@
 //! Everything that talks to Okta: the wire models, the client and its typed errors, pacing from
-//! the `X-Rate-Limit-*` headers, and where the org URL and credential come from.
+//! the `X-Rate-Limit-*` headers, where the org URL and credential come from, and the read-only
+//! probe of an org's contract.
 
 pub mod client;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod inventory;
 pub mod models;
 pub mod oauth;
 pub mod pacing;
+pub mod probe;
 
 pub use client::{Bucket, ClientConfig, OktaClient};
 pub use connect::{connect, ConnectSettings};

@@ -14,9 +14,11 @@
 mod assertion;
 mod dpop;
 mod exchange;
+mod facts;
 
 pub use assertion::{client_assertion, AssertionClaims, SigningKey};
 pub use dpop::{htu, jwk_thumbprint, DpopClaims, DpopKey};
+pub use facts::TokenFacts;
 
 use super::config::OAuthSettings;
 use super::error::ApiError;
@@ -102,6 +104,8 @@ pub struct OAuthSession {
     nonce: Mutex<Option<String>>,
     // A tokio Mutex so concurrent callers wait for one token request instead of each sending one.
     cached: tokio::sync::Mutex<Option<Cached>>,
+    // std Mutex: set and copied, never held across an await.
+    facts: Mutex<TokenFacts>,
 }
 
 impl std::fmt::Debug for OAuthSession {
@@ -166,16 +170,30 @@ impl OAuthSession {
             client_id: settings.client_id.clone(),
             kid: settings.kid.clone(),
             key,
-            scopes,
             dpop: Mutex::new(dpop),
             nonce: Mutex::new(None),
             cached: tokio::sync::Mutex::new(None),
+            facts: Mutex::new(TokenFacts {
+                dpop_configured: settings.dpop,
+                requested: scopes.clone(),
+                ..TokenFacts::default()
+            }),
+            scopes,
         })
     }
 
     /// The scopes this session requests.
     pub fn scopes(&self) -> &[String] {
         &self.scopes
+    }
+
+    /// What the token endpoint has said so far (for `ykprov probe`).
+    pub fn facts(&self) -> TokenFacts {
+        self.facts.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn note(&self, change: impl FnOnce(&mut TokenFacts)) {
+        change(&mut self.facts.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
     fn dpop_key(&self) -> Option<std::sync::Arc<DpopKey>> {

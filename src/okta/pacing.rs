@@ -306,7 +306,7 @@ impl Pacer {
             return;
         };
         tracing::debug!(
-            per_minute = per_second * 60.0,
+            pace = %crate::progress::per_minute(per_second * 60.0),
             "pace learned from the rate-limit headers"
         );
         if let Ok(mut limiter) = self.limiter.write() {

@@ -223,8 +223,8 @@ pub fn anomaly_lists(a: &Anomalies) -> Vec<List> {
 /// The sentence that opens the reconciliation.
 pub fn reconciliation_sentence(rec: &ReconcileSummary) -> Vec<Span> {
     let mut spans = vec![Span::Text(format!(
-        "Against {} at {}, scope {}, {} tokens in Okta; files: ",
-        rec.org, rec.generated_at, rec.scope, rec.okta_tokens
+        "Against {} at {}, scope {}, stale after {} days, {} tokens in Okta; files: ",
+        rec.org, rec.generated_at, rec.scope, rec.stale_after_days, rec.okta_tokens
     ))];
     for (i, f) in rec.files.iter().enumerate() {
         let sep = if i == 0 { "" } else { ", " };

@@ -12,7 +12,7 @@ use super::worker::{Ctx, Done, Work};
 use super::UploadOptions;
 use crate::journal::{Counts, Entry, Journal, RowResult};
 use crate::okta::{Bucket, OktaClient};
-use crate::progress::Progress;
+use crate::progress::{per_minute, Progress};
 use crate::seed::{ReaderOptions, RowError, RowOutcome, SeedReader, SeedSource, Serial, SerialNumber};
 use anyhow::Context;
 use chrono::Utc;
@@ -170,13 +170,13 @@ fn progress_line(c: &Counts, client: &OktaClient) -> String {
     let stats = client.stats();
     let ordering = std::sync::atomic::Ordering::Relaxed;
     format!(
-        "uploaded {} present {} rejected {} failed {} | 429s {} | pace {:.0}/min",
+        "uploaded {} present {} rejected {} failed {} | 429s {} | pace {}",
         c.uploaded,
         c.already_present,
         c.rejected,
         c.failed,
         stats.rate_limited.load(ordering) + stats.concurrency_limited.load(ordering),
-        client.pacer(Bucket::Write).per_minute()
+        per_minute(client.pacer(Bucket::Write).per_minute())
     )
 }
 

@@ -2,6 +2,7 @@
 //! built from an [`UploadSummary`]; the commands (upload, the demo) decide where it goes.
 
 use super::UploadSummary;
+use crate::progress::per_minute;
 
 /// The invalid rows, one per line (file, line, field and reason; never a value).
 pub fn invalid_text(s: &UploadSummary) -> String {
@@ -36,9 +37,9 @@ pub fn summary_text(s: &UploadSummary) -> String {
     if s.dry_run {
         let eta = if s.pace_per_minute > 0.0 && p.to_upload > 0 {
             format!(
-                "about {:.0} min at {:.0}/min",
+                "about {:.0} min at {}",
                 (p.to_upload as f64 / s.pace_per_minute).ceil(),
-                s.pace_per_minute
+                per_minute(s.pace_per_minute)
             )
         } else {
             "learned from Okta's headers on the first upload".to_string()
@@ -68,8 +69,13 @@ pub fn summary_text(s: &UploadSummary) -> String {
         c.done_before
     ));
     out.push_str(&format!(
-        "pace {:.0}/min, achieved {:.0}/min; {} rate-limit 429s, {} concurrency 429s, {} retries, {} in-doubt lookups\n",
-        s.pace_per_minute, achieved, c.rate_limited, c.concurrency_limited, c.retries, c.in_doubt_lookups
+        "pace {}, achieved {}; {} rate-limit 429s, {} concurrency 429s, {} retries, {} in-doubt lookups\n",
+        per_minute(s.pace_per_minute),
+        per_minute(achieved),
+        c.rate_limited,
+        c.concurrency_limited,
+        c.retries,
+        c.in_doubt_lookups
     ));
     if let Some(j) = &s.journal {
         out.push_str(&format!("journal: {}\n", j.display()));
@@ -78,4 +84,46 @@ pub fn summary_text(s: &UploadSummary) -> String {
         out.push_str("re-run the same command to retry the rest; rows already done are skipped\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::{validate_file, ValidationOptions};
+    use std::time::Duration;
+
+    fn summary_of_one_row() -> UploadSummary {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.csv");
+        std::fs::write(
+            &file,
+            "7886622,cccccccccccb,0123456789ab,0123456789abcdef0123456789abcdef,,2024-01-01T00:00:00,\n",
+        )
+        .unwrap();
+        let report = validate_file(&file, &ValidationOptions::default()).unwrap();
+        UploadSummary::validated(report, false)
+    }
+
+    #[test]
+    fn rates_in_the_summary_are_whole_numbers_per_minute() {
+        let mut s = summary_of_one_row();
+        s.counts.uploaded = 742;
+        s.elapsed = Duration::from_secs(60);
+        s.pace_per_minute = 299.6;
+        let text = summary_text(&s);
+        assert!(text.contains("\npace 300/min, achieved 742/min; "), "{text}");
+    }
+
+    #[test]
+    fn a_dry_run_eta_states_the_pace_per_minute() {
+        let mut s = summary_of_one_row();
+        s.dry_run = true;
+        s.plan.to_upload = 900;
+        s.pace_per_minute = 300.2;
+        assert!(
+            summary_text(&s).contains("ETA: about 3 min at 300/min\n"),
+            "{}",
+            summary_text(&s)
+        );
+    }
 }

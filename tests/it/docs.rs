@@ -33,23 +33,66 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-/// The `ykprov …` part of a line: from the command to the end, a comment, or a shell operator.
+/// The `ykprov …` command of a line: the first shell command (split at `;`, `&&`, `||` and `|`)
+/// whose program, after any `VAR=value` assignments and `sudo` (or a unit's `ExecStart=`), is
+/// `ykprov` or `…/ykprov`; up to a comment or a redirection. `ykprov` elsewhere (a path, an
+/// argument, a word in a comment) is not a command.
 fn command_in(line: &str) -> Option<String> {
     let line = line.trim().trim_start_matches("$ ");
+    // A systemd unit's command line, in an ini block.
+    let line = line.strip_prefix("ExecStart=").unwrap_or(line);
     if let Some(args) = line.strip_prefix("cargo run --release -- ") {
         return Some(format!("ykprov {args}"));
     }
-    let start = line
-        .split_whitespace()
-        .find(|w| *w == "ykprov" || w.ends_with("/ykprov"))
-        .and_then(|w| line.find(&format!("{w} ")))?;
-    let rest = &line[start..];
-    let rest = rest.split_once(" #").map_or(rest, |(a, _)| a);
-    let rest = rest.split(" || ").next().unwrap_or(rest);
-    let rest = rest.split(" && ").next().unwrap_or(rest);
-    let rest = rest.split(" | ").next().unwrap_or(rest);
-    let rest = rest.strip_prefix("/usr/local/bin/").unwrap_or(rest);
-    Some(rest.trim().to_string())
+    let line = line.split_once(" #").map_or(line, |(a, _)| a);
+    let line = placeholders_as_words(line);
+    line.split([';', '|', '&']).find_map(|part| {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        let start = words.iter().position(|w| !is_assignment(w) && *w != "sudo")?;
+        let program = words[start].rsplit('/').next()?;
+        if program != "ykprov" {
+            return None;
+        }
+        let args: Vec<&str> = words[start + 1..]
+            .iter()
+            .take_while(|w| !w.starts_with('>') && !w.starts_with("2>") && !w.starts_with('<'))
+            .copied()
+            .collect();
+        Some(
+            std::iter::once("ykprov")
+                .chain(args)
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    })
+}
+
+/// `<printed token>` is one word to the reader: its spaces become `_`, so it stays one (a
+/// redirection `< file` has a space after the `<` and is left alone).
+fn placeholders_as_words(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut inside = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' if chars.peek().is_some_and(|n| !n.is_whitespace()) => inside = true,
+            '>' if inside => inside = false,
+            ' ' if inside => {
+                out.push('_');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `NAME=value`, as a shell reads a word before the program.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 fn doc_commands() -> Vec<(String, String)> {
@@ -126,5 +169,30 @@ fn shell_words_handles_the_quoting_used_in_the_docs() {
     assert_eq!(
         command_in("cargo run --release -- demo").as_deref(),
         Some("ykprov demo")
+    );
+    assert_eq!(
+        command_in("ykprov completions bash > ~/.local/share/bash-completion/completions/ykprov").as_deref(),
+        Some("ykprov completions bash")
+    );
+    assert_eq!(
+        command_in("set -a; . /etc/ykprov/env; set +a; /usr/local/bin/ykprov -q reconcile s.csv || echo \"ykprov failed\"")
+            .as_deref(),
+        Some("ykprov -q reconcile s.csv")
+    );
+    assert_eq!(
+        command_in("sudo useradd --system --home-dir /var/lib/ykprov ykprov"),
+        None,
+        "a path or an argument named ykprov is not a command"
+    );
+    assert_eq!(
+        command_in("sudo ykprov manpage --out /tmp/m").as_deref(),
+        Some("ykprov manpage --out /tmp/m")
+    );
+    assert_eq!(
+        command_in(
+            "OKTA_CLIENT_ORGURL=http://127.0.0.1:8080 OKTA_CLIENT_TOKEN=<printed token> ykprov upload s.csv"
+        )
+        .as_deref(),
+        Some("ykprov upload s.csv")
     );
 }

@@ -21,7 +21,7 @@ fn www_authenticate_param(map: &HeaderMap, name: &str) -> Option<String> {
     None
 }
 
-fn www_authenticate_error(map: &HeaderMap) -> Option<String> {
+pub(super) fn www_authenticate_error(map: &HeaderMap) -> Option<String> {
     www_authenticate_param(map, "error")
 }
 

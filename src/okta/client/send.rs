@@ -106,6 +106,26 @@ impl OktaClient {
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(HeaderMap, Vec<u8>), (ApiError, Option<Secret<String>>)> {
+        let (status, map, bytes, used) = self
+            .attempt(bucket, method, url, body, accept)
+            .await
+            .map_err(|e| (e, None))?;
+        let rate = RateHeaders::from_headers(&map);
+        self.classify(status, map, bytes, &rate, self.pacer(bucket))
+            .map_err(|e| (e, used))
+    }
+
+    /// One paced, authorized request and its raw answer, whatever the status; the pacer has seen
+    /// its headers. `Err` only when no answer came (or the credential could not be put on it).
+    /// The probe reads answers this way; everything else goes through [`Self::send`].
+    pub(super) async fn attempt(
+        &self,
+        bucket: Bucket,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        accept: &'static str,
+    ) -> Result<(StatusCode, HeaderMap, Vec<u8>, Option<Secret<String>>), ApiError> {
         let pacer = self.pacer(bucket);
         pacer.until_ready().await;
         // Authorize after pacing, so a DPoP proof's `iat` is fresh. A failed token request still
@@ -115,7 +135,7 @@ impl OktaClient {
             Ok(a) => a,
             Err(e) => {
                 pacer.note_answer();
-                return Err((e, None));
+                return Err(e);
             }
         };
         let mut req = self
@@ -135,11 +155,9 @@ impl OktaClient {
         let result = self.receive(req).await;
         pacer.note_answer();
         let in_flight = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
-        let (status, map, bytes) = result.map_err(|e| (e, None))?;
-        let rate = RateHeaders::from_headers(&map);
-        pacer.observe(&rate, in_flight);
-        self.classify(status, map, bytes, &rate, pacer)
-            .map_err(|e| (e, used))
+        let (status, map, bytes) = result?;
+        pacer.observe(&RateHeaders::from_headers(&map), in_flight);
+        Ok((status, map, bytes, used))
     }
 
     async fn receive(

@@ -20,6 +20,9 @@ struct TokenAnswer {
     #[serde(default)]
     expires_in: u64,
     access_token: Option<Secret<String>>,
+    /// The scopes granted, space separated (RFC 6749 §5.1: optional when as requested).
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 /// A refusal from the token endpoint (RFC 6749 §5.2).
@@ -55,6 +58,10 @@ impl OAuthSession {
                 // Refresh a little early: a fifth of the lifetime, at most a minute.
                 let margin = (lifetime / 5).min(Duration::from_secs(60));
                 let dpop = answer.token_type.eq_ignore_ascii_case("dpop");
+                self.note(|f| {
+                    f.token_type = Some(answer.token_type.clone()).filter(|t| !t.is_empty());
+                    f.granted = answer.scope.as_deref().map(crate::okta::config::split_scopes);
+                });
                 tracing::debug!(scopes = %self.scopes.join(" "), dpop, expires_in = answer.expires_in, "got an access token");
                 return Ok(Cached {
                     token,
@@ -70,6 +77,7 @@ impl OAuthSession {
             match body.error.as_str() {
                 "use_dpop_nonce" if rounds < 4 && server_nonce.is_some() => {
                     tracing::debug!("the token endpoint asked for a DPoP nonce");
+                    self.note(|f| f.nonce_demanded = true);
                     *self.nonce.lock().unwrap_or_else(PoisonError::into_inner) = server_nonce;
                     if key.is_none() {
                         self.enable_dpop()?;
@@ -77,6 +85,7 @@ impl OAuthSession {
                 }
                 "invalid_dpop_proof" if rounds < 4 && key.is_none() => {
                     tracing::info!("the app requires DPoP; switching to DPoP-bound tokens");
+                    self.note(|f| f.dpop_demanded = true);
                     self.enable_dpop()?;
                 }
                 _ => return Err(self.refusal(status.as_u16(), body, request_id)),

@@ -52,7 +52,7 @@ fn markdown_snapshot() {
 
     ## Reconciliation
 
-    Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, 4 tokens in Okta; files: seeds.csv (`9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`).
+    Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, stale after 90 days, 4 tokens in Okta; files: seeds.csv (`9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`).
 
     | Category | Count | Needs action |
     |---|---:|---|
@@ -180,7 +180,7 @@ fn html_snapshot() {
     </section>
     <section id="reconciliation">
     <h2>Reconciliation</h2>
-    <p>Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, 4 tokens in Okta; files: seeds.csv (<code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</code>).</p>
+    <p>Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, stale after 90 days, 4 tokens in Okta; files: seeds.csv (<code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</code>).</p>
     <div class="scroll"><table><thead>
     <tr><th>Category</th><th class="num">Count</th><th>Needs action</th></tr></thead><tbody>
     <tr><td>missing</td><td class="num" id="category-missing">2</td><td><span class="action">yes</span></td></tr>
