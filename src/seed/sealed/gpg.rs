@@ -297,6 +297,10 @@ pub fn sealing_problem(lines: &[&str], exit_ok: bool, signing: bool) -> Option<S
 /// `INV_RECP`/`INV_SGNR` reason codes (GnuPG doc/DETAILS), as advice.
 fn key_problem(code: &str, what: &str) -> String {
     match code {
+        // gpg 2.2 reports a missing key as 0, "no specific reason".
+        "0" => "is not in your keyring, or cannot be used: import the key (gpg --import), or check it \
+                with gpg --list-keys"
+            .into(),
         "1" => "is not in your keyring: import the key (gpg --import)".into(),
         "2" => "matches several keys: give the full fingerprint".into(),
         "3" => format!("is a key gpg cannot {what} (wrong key usage)"),
@@ -344,6 +348,10 @@ mod tests {
             sealing_problem(&missing, false, false).as_deref(),
             Some("recipient bob@example.test is not in your keyring: import the key (gpg --import)")
         );
+        let gpg22 = ["[GNUPG:] INV_RECP 0 bob@example.test"];
+        assert!(sealing_problem(&gpg22, false, false)
+            .unwrap()
+            .starts_with("recipient bob@example.test is not in your keyring"));
         let untrusted = ["[GNUPG:] INV_RECP 10 ABCD"];
         assert!(sealing_problem(&untrusted, false, false)
             .unwrap()
