@@ -71,15 +71,47 @@ pub fn sniff(prefix: &[u8]) -> Option<Sealing> {
     if first & 0x80 == 0 {
         return None;
     }
-    let tag = if first & 0x40 != 0 {
-        first & 0x3F
+    let (tag, body) = if first & 0x40 != 0 {
+        // New format: one length octet below 192 (or a partial length), two from 192, five at 255.
+        let len_octets = match prefix.get(1)? {
+            0..=191 | 224..=254 => 1,
+            192..=223 => 2,
+            255 => 5,
+        };
+        (first & 0x3F, 1 + len_octets)
     } else {
-        (first >> 2) & 0x0F
+        // Old format: the length type in bits 1-0 says 1, 2 or 4 length octets, or none (3).
+        let len_octets = [1, 2, 4, 0][usize::from(first & 0x03)];
+        ((first >> 2) & 0x0F, 1 + len_octets)
     };
-    MESSAGE_TAGS.contains(&tag).then_some(Sealing {
+    // A random binary file often has a high first bit; the packet's first body octet (a version
+    // or an algorithm, with few legal values) tells a real message from it.
+    let opens = MESSAGE_TAGS.contains(&tag) && plausible_body(tag, *prefix.get(body)?);
+    opens.then_some(Sealing {
         kind: SealKind::OpenPgp,
         armored: false,
     })
+}
+
+/// Whether `octet`, the first of a packet's body, is legal for a packet with `tag` (RFC 9580).
+fn plausible_body(tag: u8, octet: u8) -> bool {
+    match tag {
+        // Session keys and one-pass signatures: versions 3 and 6; key-encrypted session keys: 4-6.
+        1 | 4 => matches!(octet, 3 | 6),
+        3 => matches!(octet, 4..=6),
+        // Signatures: versions 3 to 6.
+        2 => matches!(octet, 3..=6),
+        // Compressed data: uncompressed, ZIP, ZLIB, BZip2.
+        8 => octet <= 3,
+        // Marker: "PGP".
+        10 => octet == b'P',
+        // Literal data: the data format.
+        11 => matches!(octet, b'b' | b't' | b'u' | b'l' | b'1' | b'm'),
+        // Integrity-protected data: version 1 or 2; AEAD data (LibrePGP): version 1.
+        18 => matches!(octet, 1 | 2),
+        20 => octet == 1,
+        _ => false,
+    }
 }
 
 /// The format the file at `path` is sealed in, if any.
@@ -126,14 +158,32 @@ mod tests {
 
     #[test]
     fn openpgp_packets_that_start_messages_are_recognised() {
-        // What gpg wrote in the tests: PKESK (old format), one-pass signature, SKESK, compressed,
-        // and a new-format PKESK.
-        for first in [0x84, 0x85, 0x90, 0x8C, 0xA3, 0xC1] {
-            assert_eq!(
-                kind(&[first, 0x5e, 0x03]),
-                Some((SealKind::OpenPgp, false)),
-                "{first:#x}"
-            );
+        // What gpg writes: a PKESK (`hF4D` in armour), a one-pass signature (`kA0D`), a SKESK
+        // (`jA0E`, gpg -c), compressed data (`owE`, gpg --sign), a new-format PKESK (`wV4D`), and a
+        // PKESK with a two-octet old-format length.
+        for start in [
+            &[0x84, 0x5E, 0x03][..],
+            &[0x90, 0x0D, 0x03],
+            &[0x8C, 0x0D, 0x04],
+            &[0xA3, 0x01],
+            &[0xC1, 0x5E, 0x03],
+            &[0x85, 0x01, 0x0C, 0x03],
+        ] {
+            assert_eq!(kind(start), Some((SealKind::OpenPgp, false)), "{start:x?}");
+        }
+    }
+
+    #[test]
+    fn binary_junk_with_a_high_first_bit_is_not_openpgp() {
+        // The start of tests/fixtures/hostile/binary-no-nul.bin: tag 1 with version 0xB8.
+        for junk in [
+            &[0x85, 0xC0, 0x80, 0xB8, 0x0F][..],
+            &[0x84, 0x5E, 0x07],
+            &[0xA3, 0x09],
+            &[0xC1],
+            &[0x84],
+        ] {
+            assert_eq!(sniff(junk), None, "{junk:x?}");
         }
     }
 
