@@ -133,11 +133,9 @@ impl Status {
             "EXPKEYSIG" => self.sig_result(SigOutcome::ExpiredKey, args),
             "REVKEYSIG" => self.sig_result(SigOutcome::RevokedKey, args),
             "ERRSIG" => self.errsig(args),
-            "NO_PUBKEY" => {
-                // Follows ERRSIG for the same key; alone (gpg 1.x) it is the whole answer.
-                if !self.sigs.last().is_some_and(|s| s.key_id == first) {
-                    self.sigs.push(Sig::new(SigOutcome::NoPublicKey, first));
-                }
+            // Follows ERRSIG for the same key; alone (gpg 1.x) it is the whole answer.
+            "NO_PUBKEY" if !self.sigs.last().is_some_and(|s| s.key_id == first) => {
+                self.sigs.push(Sig::new(SigOutcome::NoPublicKey, first));
             }
             "VALIDSIG" => {
                 let f: Vec<&str> = args.split(' ').collect();
