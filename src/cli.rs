@@ -241,6 +241,10 @@ pub struct UploadArgs {
     /// Sealed seed files.
     #[command(flatten)]
     pub sealed: SealedArgs,
+    /// Send again the rows the journal has as `rejected` (after the usual check of what Okta
+    /// holds): earlier versions journaled refused credentials and DPoP proofs that way.
+    #[arg(long)]
+    pub retry_rejected: bool,
 }
 
 /// `ykprov validate`.
@@ -447,7 +451,8 @@ pub struct EmulateArgs {
     #[arg(long)]
     pub require_dpop: bool,
     /// Serve another reading of a contract point Okta does not document (repeatable):
-    /// `soft-delete` keeps deleted tokens listed as REVOKED and lets their serial be uploaded again.
+    /// `soft-delete`, `limit-max-200`, `csv-columns=okta-report|bom|unpadded`,
+    /// `dpop-error=400|403`, `dpop-api-nonce`, `dpop-stale-after=N` (see docs/emulator.md).
     #[arg(long, value_name = "NAME[=VALUE]")]
     pub quirk: Vec<String>,
 }

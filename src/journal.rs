@@ -357,6 +357,9 @@ pub struct Replay {
     pub outcomes: HashMap<Serial, RowResult>,
     /// Serials with an intent after their last outcome: the POST may or may not have landed.
     pub in_doubt: HashSet<Serial>,
+    /// For each serial in doubt, its first intent since its last outcome (our clock): a record
+    /// Okta created before it cannot be what those POSTs stored.
+    pub intent_at: HashMap<Serial, DateTime<Utc>>,
     /// Line numbers that could not be read (a torn line is normal after a crash).
     pub unreadable_lines: Vec<u64>,
     /// Whether every unreadable line was torn by a crash: the last line, or a line followed by
@@ -425,7 +428,8 @@ pub fn replay(path: &Path) -> anyhow::Result<Replay> {
     for entry in entries {
         match entry {
             Entry::Header(h) => r.headers.push(h),
-            Entry::Intent { serial, .. } => {
+            Entry::Intent { serial, at, .. } => {
+                r.intent_at.entry(serial.clone()).or_insert(at);
                 r.in_doubt.insert(serial);
             }
             Entry::Outcome {
@@ -434,6 +438,7 @@ pub fn replay(path: &Path) -> anyhow::Result<Replay> {
                 ..
             } => {
                 r.in_doubt.remove(&serial);
+                r.intent_at.remove(&serial);
                 r.outcomes.insert(serial, result);
             }
             Entry::Outcome { serial: None, .. } | Entry::Summary { .. } => {}

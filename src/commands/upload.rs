@@ -64,6 +64,7 @@ impl UploadConfig {
             rate,
             quiet: global.quiet,
             unseal,
+            retry_rejected: args.retry_rejected,
             ..UploadOptions::new(&args.file)
         };
         let connection = ConnectSettings {
@@ -122,7 +123,9 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
 
 fn outcome(summary: &UploadSummary) -> anyhow::Result<Outcome> {
     if let Some(fatal) = &summary.fatal {
-        anyhow::bail!("upload stopped: {fatal}");
+        anyhow::bail!(
+            "upload stopped: {fatal}. Rows not finished are pending; once fixed, run the same command again"
+        );
     }
     Ok(if summary.interrupted {
         Outcome::Interrupted

@@ -91,11 +91,13 @@ impl Rehearsal {
         Ok(())
     }
 
-    /// The token of a serial, looked up by filter.
+    /// The token of a serial, looked up by filter: its live record, else the first listed (a
+    /// filter on the serial may list its history too).
     pub async fn token_of(&self, serial: &Serial) -> anyhow::Result<Option<YubikeyToken>> {
         let path = format!("{TOKENS_PATH}?filter=profile.serial%20eq%20%22{serial}%22");
         let tokens: Vec<YubikeyToken> = self.call(reqwest::Method::GET, &path, None).await?.json().await?;
-        Ok(tokens.into_iter().next())
+        let live = tokens.iter().position(|t| t.status.is_live()).unwrap_or(0);
+        Ok(tokens.into_iter().nth(live))
     }
 
     /// An admin deletes an unassigned token.

@@ -95,7 +95,14 @@ pub(crate) fn refusal(
         .oauth
         .check(token, dpop, headers, req.method().as_str(), &url, endpoint)
         .err()
-        .map(|d| d.into_response(&shared.base_url, path))
+        .map(|d| {
+            d.into_response(super::oauth::denial::Shape {
+                base_url: &shared.base_url,
+                path,
+                dpop_error: shared.quirks.dpop_error,
+                nonce: shared.oauth.nonce(),
+            })
+        })
 }
 
 /// Compares without an early exit, so response timing does not reveal a token prefix.

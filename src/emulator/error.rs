@@ -63,6 +63,11 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "E0000011", "Invalid token provided")
     }
 
+    /// 403 `E0000005`, as one report shows for a stale DPoP proof (the `dpop-error=403` quirk).
+    pub fn invalid_session() -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "E0000005", "Invalid session")
+    }
+
     /// 404 `E0000007`.
     pub fn not_found(what: &str) -> Self {
         ApiError::new(

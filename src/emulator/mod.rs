@@ -112,7 +112,8 @@ pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
             &config.oauth_clients,
             config.access_token_lifetime,
             config.require_dpop,
-        )?,
+        )?
+        .with_dpop_quirks(config.quirks.dpop_api_nonce, config.quirks.dpop_stale_after),
         store: Mutex::new(store),
         limits: rate_limit::Limits::new(config.get_limit, config.post_limit, config.other_limit),
         concurrency_limit: config.concurrency_limit,
@@ -166,6 +167,12 @@ impl EmulatorHandle {
     /// The access tokens issued so far (tests check that none is ever printed or written).
     pub fn access_tokens(&self) -> Vec<String> {
         self.shared.oauth.issued_tokens()
+    }
+
+    /// Makes DPoP proofs go stale mid-run: after `n` more DPoP-bound API calls, every proof is
+    /// refused (answered as `dpop-error` says), whatever token it binds; `None` ends that.
+    pub fn stale_dpop_proofs_after(&self, n: Option<u64>) {
+        self.shared.oauth.stale_proofs_after(n);
     }
 
     /// How many access tokens `/oauth2/v1/token` has issued.

@@ -9,6 +9,10 @@
 //! proof at the token endpoint must carry the server's nonce (400 `use_dpop_nonce` with a
 //! `DPoP-Nonce` header otherwise); proofs on API calls need no nonce, as at Okta.
 
+pub mod denial;
+
+pub use denial::Denial;
+
 use super::log::Endpoint;
 use crate::okta::oauth::{jwk_thumbprint, sha256_b64, DpopClaims, ASSERTION_TYPE, SCOPE_MANAGE, SCOPE_READ};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -17,6 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -72,68 +77,6 @@ struct Issued {
     jkt: Option<String>,
 }
 
-/// Why an API call was refused.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Denial {
-    /// Unknown, expired or misused access token: 401.
-    InvalidToken {
-        /// The scheme used (`Bearer` or `DPoP`), echoed in the challenge.
-        dpop: bool,
-        /// Why.
-        description: &'static str,
-    },
-    /// The token lacks the endpoint's scope: 403, empty body, `insufficient_scope`.
-    Scope {
-        /// The scheme used.
-        dpop: bool,
-        /// The missing scope.
-        scope: &'static str,
-    },
-    /// A bad or missing DPoP proof on an API call: 401 `invalid_dpop_proof`.
-    DpopProof(String),
-}
-
-impl Denial {
-    /// The response Okta gives.
-    pub fn into_response(self, base_url: &str, path: &str) -> Response {
-        let challenge = |dpop: bool, rest: String| {
-            let scheme = if dpop { "DPoP" } else { "Bearer" };
-            format!(
-                "{scheme} authorization_uri=\"{base_url}/oauth2/v1/authorize\", realm=\"{base_url}\", {rest}"
-            )
-        };
-        let (mut response, header) = match self {
-            Denial::InvalidToken { dpop, description } => (
-                super::error::ApiError::unauthorized().into_response(),
-                challenge(
-                    dpop,
-                    format!("error=\"invalid_token\", error_description=\"{description}\""),
-                ),
-            ),
-            Denial::Scope { dpop, scope } => (
-                StatusCode::FORBIDDEN.into_response(),
-                challenge(
-                    dpop,
-                    format!("scope=\"{scope}\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\", resource=\"{path}\""),
-                ),
-            ),
-            Denial::DpopProof(why) => (
-                StatusCode::UNAUTHORIZED.into_response(),
-                format!(
-                    "DPoP algs=\"RS256 ES256\", error=\"invalid_dpop_proof\", error_description=\"{}\"",
-                    why.replace('"', "'")
-                ),
-            ),
-        };
-        if let Ok(v) = HeaderValue::from_str(&header) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::WWW_AUTHENTICATE, v);
-        }
-        response
-    }
-}
-
 /// An OAuth error at the token endpoint: `{"error", "error_description"}`.
 struct TokenError {
     status: StatusCode,
@@ -170,6 +113,11 @@ pub(crate) struct OAuthServer {
     nonce: String,
     issued: Mutex<HashMap<String, Issued>>,
     seen_jti: Mutex<HashSet<String>>,
+    /// `dpop-api-nonce`: API proofs must carry `nonce`.
+    api_nonce: bool,
+    /// DPoP-bound API calls seen, and after how many every proof is stale (`u64::MAX`: never).
+    dpop_calls: AtomicU64,
+    stale_after: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -221,7 +169,31 @@ impl OAuthServer {
             nonce: super::users::random_chars(32),
             issued: Mutex::new(HashMap::new()),
             seen_jti: Mutex::new(HashSet::new()),
+            api_nonce: false,
+            dpop_calls: AtomicU64::new(0),
+            stale_after: AtomicU64::new(u64::MAX),
         })
+    }
+
+    /// Applies the DPoP quirks: `dpop-api-nonce`, `dpop-stale-after=N`.
+    pub fn with_dpop_quirks(mut self, api_nonce: bool, stale_after: Option<u64>) -> Self {
+        self.api_nonce = api_nonce;
+        self.stale_after = AtomicU64::new(stale_after.unwrap_or(u64::MAX));
+        self
+    }
+
+    /// From the next `n` DPoP-bound API calls on, every proof is refused as stale (`None`: proofs
+    /// are judged on their merits again).
+    pub fn stale_proofs_after(&self, n: Option<u64>) {
+        let at = n.map_or(u64::MAX, |n| {
+            self.dpop_calls.load(Ordering::SeqCst).saturating_add(n)
+        });
+        self.stale_after.store(at, Ordering::SeqCst);
+    }
+
+    /// The server's DPoP nonce (one per run), for `use_dpop_nonce` answers.
+    pub fn nonce(&self) -> &str {
+        &self.nonce
     }
 
     /// Makes every issued access token expired (tests of refresh after a 401).
@@ -480,13 +452,20 @@ impl OAuthServer {
                     .get("dpop")
                     .and_then(|v| v.to_str().ok())
                     .ok_or_else(|| Denial::DpopProof("The DPoP proof JWT header is missing.".into()))?;
-                let (got, _) = self
+                let calls = self.dpop_calls.fetch_add(1, Ordering::SeqCst) + 1;
+                let (got, claims) = self
                     .verify_proof(proof, method, url, Some(token))
                     .map_err(Denial::DpopProof)?;
                 if got != jkt {
                     return Err(Denial::DpopProof(
                         "The DPoP proof key is not the token's key.".into(),
                     ));
+                }
+                if calls > self.stale_after.load(Ordering::SeqCst) {
+                    return Err(Denial::DpopProof("The DPoP proof is stale.".into()));
+                }
+                if self.api_nonce && claims.nonce.as_deref() != Some(self.nonce.as_str()) {
+                    return Err(Denial::UseNonce);
                 }
             }
             (false, None) => {}

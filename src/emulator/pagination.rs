@@ -14,6 +14,8 @@ use std::cmp::Ordering;
 pub const DEFAULT_LIMIT: u32 = 20;
 /// CSV pages default to 1000 items (Okta) and may go that high.
 pub const DOWNLOAD_LIMIT: u32 = 1000;
+/// The spec's `maximum` for `limit`, enforced only under the `limit-max-200` quirk.
+pub const SPEC_MAX_LIMIT: u32 = 200;
 
 /// Where the previous page ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,8 +62,19 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    /// Parses the query string; `max_page` caps JSON pages (Okta: 200).
+    /// Parses the query string; `max_page` caps JSON pages (Okta: 200), and a larger `limit` is
+    /// clamped.
     pub fn parse(query: Option<&str>, max_page: u32) -> Result<ListParams, ApiError> {
+        Self::parse_capped(query, max_page, false)
+    }
+
+    /// As [`ListParams::parse`]; with `refuse_over_max` (the `limit-max-200` quirk) a `limit`
+    /// above [`SPEC_MAX_LIMIT`] is refused instead, for the export too.
+    pub fn parse_capped(
+        query: Option<&str>,
+        max_page: u32,
+        refuse_over_max: bool,
+    ) -> Result<ListParams, ApiError> {
         let pairs = parse_query(query.unwrap_or(""))
             .ok_or_else(|| ApiError::validation(vec!["query: the query string is not valid".into()]))?;
         let get = |name: &str| {
@@ -75,6 +88,10 @@ impl ListParams {
         let mut causes = Vec::new();
         let for_download = for_download(get("forDownload"), &mut causes);
         let limit = limit(get("limit"), for_download, max_page, &mut causes);
+        if refuse_over_max && get("limit").and_then(|l| l.trim().parse::<u32>().ok()) > Some(SPEC_MAX_LIMIT) {
+            // Okta names the parameter as the cause: "Api validation failed: limit".
+            causes.insert(0, "limit".to_string());
+        }
         let after = after(get("after"), &mut causes);
         let sort_by = sort_by(get("sortBy"), &mut causes);
         let descending = descending(get("sortOrder"), &mut causes);
@@ -103,10 +120,14 @@ impl ListParams {
 
     /// One page and the cursor for the next one (`None` at the end).
     pub fn page<'s>(&self, store: &'s Store) -> (Vec<&'s StoredToken>, Option<Cursor>) {
-        // O(1) path: a filter that pins the serial needs one index lookup, whatever the size.
+        // Fast path: a filter that pins the serial needs one index lookup, whatever the size; it
+        // finds the serial's history (soft-deleted records) too, as a listing would.
         if let Some(serial) = self.filter.as_ref().and_then(|f| f.required_serial()) {
-            let hit = store.by_serial(serial).filter(|t| self.matches(t));
-            let items: Vec<_> = hit.into_iter().filter(|t| self.after_cursor(t)).collect();
+            let items: Vec<_> = store
+                .records_of_serial(serial)
+                .into_iter()
+                .filter(|t| self.matches(t) && self.after_cursor(t))
+                .collect();
             return (items, None);
         }
         let mut items: Vec<&StoredToken> = match self.sort_by {
@@ -330,6 +351,26 @@ mod tests {
         assert!(ListParams::parse(Some("sortOrder=UP"), 200).is_err());
         assert!(ListParams::parse(Some("after=zz"), 200).is_err());
         assert!(ListParams::parse(Some("sortBy=profile.email"), 200).is_err());
+    }
+
+    #[test]
+    fn under_limit_max_200_a_larger_limit_is_refused_for_lists_and_exports() {
+        for q in ["limit=201", "limit=1000&forDownload=true"] {
+            let e = ListParams::parse_capped(Some(q), 200, true).unwrap_err();
+            assert_eq!(
+                (e.code, e.summary.as_str()),
+                ("E0000001", "Api validation failed: limit"),
+                "{q}"
+            );
+        }
+        assert_eq!(
+            ListParams::parse_capped(Some("limit=200"), 200, true)
+                .unwrap()
+                .limit,
+            200
+        );
+        let default = ListParams::parse_capped(Some("forDownload=true"), 200, true).unwrap();
+        assert_eq!(default.limit, 1000, "the server's own default is not refused");
     }
 
     #[test]

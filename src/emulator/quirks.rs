@@ -1,6 +1,17 @@
 //! Readings of Okta's contract that no public source settles (see docs/emulator.md). The
 //! emulator serves one reading per point by default; `--quirk NAME[=VALUE]` switches a point to
-//! another plausible reading, so the client can be tested against each.
+//! another plausible reading, so the client can be tested against each:
+//!
+//! - `soft-delete`: a deleted token stays listed as REVOKED and its serial may be uploaded again.
+//! - `limit-max-200`: a list or export asking for more than 200 is refused (400 `E0000001`).
+//! - `csv-columns=okta-report|bom|unpadded` (repeatable, or comma-separated): the export's header
+//!   uses other names in another order, starts with a UTF-8 BOM, or carries unpadded serials.
+//! - `dpop-error=400|403`: a bad or stale DPoP proof on an API call is 400 with a `DPoP`
+//!   challenge, or 403 `E0000005`, instead of 401.
+//! - `dpop-api-nonce`: API calls with a DPoP token must carry the server's nonce too (refused with
+//!   `use_dpop_nonce` and a `DPoP-Nonce` header otherwise).
+//! - `dpop-stale-after=N`: after N DPoP-bound API calls every proof is refused as stale (what a
+//!   clock that drifts mid-run looks like); tests can also do this mid-run through the handle.
 
 use std::fmt;
 
@@ -10,6 +21,42 @@ pub struct Quirks {
     /// `soft-delete`: a deleted token stays listed as REVOKED (as Okta's KB suggests), and its
     /// serial and public id may be uploaded again. Default: a delete removes the record.
     pub soft_delete: bool,
+    /// `limit-max-200`: `limit` above 200 is 400 `E0000001` "Api validation failed: limit", for
+    /// the JSON list and the export alike (the spec's `maximum: 200`). Default: JSON pages are
+    /// clamped to 200 and the export allows up to 1000.
+    pub limit_max_200: bool,
+    /// `csv-columns=…`: how the export's CSV departs from the emulator's own columns.
+    pub csv: CsvQuirks,
+    /// `dpop-error=…`: how a bad or stale DPoP proof on an API call is answered.
+    pub dpop_error: DpopError,
+    /// `dpop-api-nonce`: API calls need the server's DPoP nonce in their proofs.
+    pub dpop_api_nonce: bool,
+    /// `dpop-stale-after=N`: every DPoP proof after the first N API calls is refused as stale.
+    pub dpop_stale_after: Option<u64>,
+}
+
+/// The export's departures from the emulator's own CSV (`csv-columns=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CsvQuirks {
+    /// `okta-report`: Admin-Console-style names (`Serial Number`, `Token ID`, …) in another order.
+    pub okta_report: bool,
+    /// `bom`: a UTF-8 byte-order mark before the header.
+    pub bom: bool,
+    /// `unpadded`: serials as numbers (`7886622`), not Okta's 12 digits.
+    pub unpadded: bool,
+}
+
+/// The answer to a bad or stale DPoP proof on an API call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DpopError {
+    /// 401, empty body, `WWW-Authenticate: DPoP … error="invalid_dpop_proof"` (RFC 9449 §7.1).
+    #[default]
+    Unauthorized,
+    /// `dpop-error=400`: 400 with that challenge and an OAuth-shaped body, as the Okta SDKs'
+    /// issue threads report.
+    BadRequest,
+    /// `dpop-error=403`: 403 `E0000005` "Invalid session" (one report).
+    Forbidden,
 }
 
 /// Why a `--quirk` was refused.
@@ -26,11 +73,21 @@ pub enum QuirkError {
         /// The value given.
         value: String,
     },
+    /// A quirk that needs a value was given none.
+    #[error("quirk `{0}` needs a value")]
+    MissingValue(String),
 }
 
 impl Quirks {
-    /// Every quirk's name, for messages and help.
-    pub const NAMES: &'static [&'static str] = &["soft-delete"];
+    /// Every quirk's name (with its values), for messages and help.
+    pub const NAMES: &'static [&'static str] = &[
+        "soft-delete",
+        "limit-max-200",
+        "csv-columns=okta-report|bom|unpadded",
+        "dpop-error=400|403",
+        "dpop-api-nonce",
+        "dpop-stale-after=N",
+    ];
 
     /// Switches on one `NAME[=VALUE]`.
     pub fn apply(&mut self, spec: &str) -> Result<(), QuirkError> {
@@ -42,9 +99,40 @@ impl Quirks {
             name: name.to_string(),
             value: v.to_string(),
         };
-        match (name, value) {
-            ("soft-delete", None) => self.soft_delete = true,
-            ("soft-delete", Some(v)) => return Err(bad_value(v)),
+        let flag = |on: &mut bool| match value {
+            None => {
+                *on = true;
+                Ok(())
+            }
+            Some(v) => Err(bad_value(v)),
+        };
+        let needed = || value.ok_or_else(|| QuirkError::MissingValue(name.to_string()));
+        match name {
+            "soft-delete" => flag(&mut self.soft_delete)?,
+            "limit-max-200" => flag(&mut self.limit_max_200)?,
+            "dpop-api-nonce" => flag(&mut self.dpop_api_nonce)?,
+            "csv-columns" => {
+                for v in needed()?.split(',').map(str::trim) {
+                    match v {
+                        "okta-report" => self.csv.okta_report = true,
+                        "bom" => self.csv.bom = true,
+                        "unpadded" => self.csv.unpadded = true,
+                        _ => return Err(bad_value(v)),
+                    }
+                }
+            }
+            "dpop-error" => {
+                self.dpop_error = match needed()? {
+                    "400" => DpopError::BadRequest,
+                    "403" => DpopError::Forbidden,
+                    "401" => DpopError::Unauthorized,
+                    v => return Err(bad_value(v)),
+                }
+            }
+            "dpop-stale-after" => {
+                let v = needed()?;
+                self.dpop_stale_after = Some(v.parse().map_err(|_| bad_value(v))?);
+            }
             _ => return Err(QuirkError::Unknown(name.to_string())),
         }
         Ok(())
@@ -64,9 +152,22 @@ impl Quirks {
 
 impl fmt::Display for Quirks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut on = Vec::new();
-        if self.soft_delete {
-            on.push("soft-delete");
+        let mut on: Vec<String> = Vec::new();
+        let mut add = |yes: bool, name: &str| {
+            if yes {
+                on.push(name.to_string());
+            }
+        };
+        add(self.soft_delete, "soft-delete");
+        add(self.limit_max_200, "limit-max-200");
+        add(self.csv.okta_report, "csv-columns=okta-report");
+        add(self.csv.bom, "csv-columns=bom");
+        add(self.csv.unpadded, "csv-columns=unpadded");
+        add(self.dpop_error == DpopError::BadRequest, "dpop-error=400");
+        add(self.dpop_error == DpopError::Forbidden, "dpop-error=403");
+        add(self.dpop_api_nonce, "dpop-api-nonce");
+        if let Some(n) = self.dpop_stale_after {
+            on.push(format!("dpop-stale-after={n}"));
         }
         if on.is_empty() {
             f.write_str("none")
@@ -96,5 +197,42 @@ mod tests {
         let errs = Quirks::parse_all(["fast", "soft-delete", "slow=1"]).unwrap_err();
         assert_eq!(errs.len(), 2);
         assert!(errs[0].to_string().contains("`fast`") && errs[0].to_string().contains("soft-delete"));
+    }
+
+    #[test]
+    fn csv_columns_combine_by_repeating_or_by_commas() {
+        let q = Quirks::parse_all(["csv-columns=okta-report", "csv-columns=bom,unpadded"]).unwrap();
+        assert_eq!(
+            q.csv,
+            CsvQuirks {
+                okta_report: true,
+                bom: true,
+                unpadded: true
+            }
+        );
+        assert_eq!(
+            q.to_string(),
+            "csv-columns=okta-report, csv-columns=bom, csv-columns=unpadded"
+        );
+        assert!(Quirks::parse_all(["csv-columns=tsv"]).is_err());
+        assert!(matches!(
+            Quirks::parse_all(["csv-columns"]).unwrap_err()[..],
+            [QuirkError::MissingValue(_)]
+        ));
+    }
+
+    #[test]
+    fn dpop_quirks_take_their_values() {
+        let q = Quirks::parse_all(["dpop-error=400", "dpop-api-nonce", "dpop-stale-after=12"]).unwrap();
+        assert_eq!(q.dpop_error, DpopError::BadRequest);
+        assert!(q.dpop_api_nonce);
+        assert_eq!(q.dpop_stale_after, Some(12));
+        assert_eq!(
+            Quirks::parse_all(["dpop-error=403"]).unwrap().dpop_error,
+            DpopError::Forbidden
+        );
+        assert!(Quirks::parse_all(["dpop-error=418"]).is_err());
+        assert!(Quirks::parse_all(["dpop-stale-after=soon"]).is_err());
+        assert!(Quirks::parse_all(["limit-max-200"]).unwrap().limit_max_200);
     }
 }

@@ -109,6 +109,8 @@ pub struct Store {
     tokens: BTreeMap<u64, StoredToken>,
     by_id: HashMap<String, u64>,
     by_serial: HashMap<String, u64>,
+    /// A serial's history records (soft-deleted), so a filter on the serial lists them too.
+    history_by_serial: HashMap<String, Vec<u64>>,
     by_public_id: HashMap<String, u64>,
     by_factor: HashMap<String, u64>,
     users: BTreeMap<String, User>,
@@ -195,6 +197,11 @@ impl Store {
             self.by_serial.insert(token.serial.clone(), seq);
             self.by_public_id
                 .insert(token.public_id.as_str().to_string(), seq);
+        } else {
+            self.history_by_serial
+                .entry(token.serial.clone())
+                .or_default()
+                .push(seq);
         }
         if let Some(f) = &token.factor_id {
             self.by_factor.insert(f.clone(), seq);
@@ -211,6 +218,21 @@ impl Store {
     /// A token by 12-digit serial, O(1).
     pub fn by_serial(&self, serial: &str) -> Option<&StoredToken> {
         self.by_serial.get(serial).and_then(|seq| self.tokens.get(seq))
+    }
+
+    /// Every record of a serial, history and live, in upload order: what a filter on the serial
+    /// finds. O(records of that serial).
+    pub fn records_of_serial(&self, serial: &str) -> Vec<&StoredToken> {
+        let mut seqs: Vec<u64> = self
+            .history_by_serial
+            .get(serial)
+            .into_iter()
+            .flatten()
+            .copied()
+            .chain(self.by_serial.get(serial).copied())
+            .collect();
+        seqs.sort_unstable();
+        seqs.iter().filter_map(|seq| self.tokens.get(seq)).collect()
     }
 
     /// Tokens after sequence number `after` (exclusive), in insertion order.
@@ -264,6 +286,12 @@ impl Store {
         if let Some(token) = token {
             if self.by_serial.get(&token.serial) == Some(&seq) {
                 self.by_serial.remove(&token.serial);
+                if soft {
+                    self.history_by_serial
+                        .entry(token.serial.clone())
+                        .or_default()
+                        .push(seq);
+                }
             }
             if self.by_public_id.get(token.public_id.as_str()) == Some(&seq) {
                 self.by_public_id.remove(token.public_id.as_str());
@@ -404,78 +432,4 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn new_token(serial: u32, public: &str) -> NewToken {
-        NewToken {
-            serial: SerialNumber::new(serial).unwrap(),
-            public_id: PublicId::parse(public).unwrap(),
-            private_id: PrivateId::parse("b74be6169486").unwrap(),
-            aes_key: AesKey::parse("1fcc6d8ce39bf1604e0b17f3e0a11067").unwrap(),
-        }
-    }
-
-    #[test]
-    fn duplicates_by_serial_and_public_id_are_refused_with_causes() {
-        let mut s = Store::default();
-        s.insert(new_token(7886622, "ccccccijgibu"), now()).unwrap();
-        let Err(StoreError::Duplicate(causes)) = s.insert(new_token(7886622, "ccccccijgibu"), now()) else {
-            panic!("duplicate accepted")
-        };
-        assert_eq!(causes.len(), 2);
-        assert!(s.insert(new_token(7886623, "ccccccijgibv"), now()).is_ok());
-        assert_eq!(s.by_serial("000007886623").map(|t| t.seq), Some(1));
-    }
-
-    #[test]
-    fn snapshot_round_trips_tokens_users_and_enrollments() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.json");
-        let mut s = Store::default();
-        s.add_users(users::generate(1, now()));
-        let uid = s.users()[0].id.clone();
-        let t = new_token(1, "ccccccijgibu");
-        let otp = otp::generate(&t.public_id, &t.private_id, &t.aes_key, 1, 0, 1, 1);
-        s.insert(t, now()).unwrap();
-        s.enroll(&uid, &otp, now()).unwrap();
-        s.save(&path).unwrap();
-        let loaded = Store::load(&path).unwrap();
-        let t = loaded.by_serial("000000000001").unwrap();
-        assert_eq!(t.status, TokenStatus::Active);
-        assert_eq!(t.user_id.as_deref(), Some(uid.as_str()));
-        assert_eq!(t.last_counters, Some((1, 0)));
-        assert_eq!(loaded.users().len(), 1);
-        assert!(loaded.factor(&uid, t.factor_id.as_deref().unwrap()).is_ok());
-    }
-
-    #[test]
-    fn a_soft_delete_keeps_the_record_as_revoked_and_frees_the_serial() {
-        let mut s = Store::default();
-        let id = s.insert(new_token(5, "ccccccccccce"), now()).unwrap().id.clone();
-        s.delete(&id, true, now()).unwrap();
-        assert_eq!(s.get(&id).map(|t| t.status.clone()), Some(TokenStatus::Revoked));
-        assert!(s.by_serial("000000000005").is_none());
-        s.delete(&id, true, now()).unwrap();
-        let again = s.insert(new_token(5, "ccccccccccce"), now()).unwrap().id.clone();
-        assert_ne!(again, id);
-        assert_eq!(s.by_serial("000000000005").map(|t| t.id.clone()), Some(again));
-        assert_eq!(s.all().filter(|t| t.serial == "000000000005").count(), 2);
-    }
-
-    #[test]
-    fn active_tokens_cannot_be_deleted_and_deactivation_blocks_them() {
-        let mut s = Store::default();
-        s.add_users(users::generate(1, now()));
-        let uid = s.users()[0].id.clone();
-        let t = new_token(5, "ccccccccccbb");
-        let otp = otp::generate(&t.public_id, &t.private_id, &t.aes_key, 3, 0, 1, 1);
-        let id = s.insert(t, now()).unwrap().id.clone();
-        s.enroll(&uid, &otp, now()).unwrap();
-        assert_eq!(s.delete(&id, false, now()), Err(StoreError::TokenAssigned));
-        s.deactivate_user(&uid, now()).unwrap();
-        assert_eq!(s.get(&id).unwrap().status, TokenStatus::Blocked);
-        assert_eq!(s.delete(&id, false, now()), Ok(()));
-        assert!(s.get(&id).is_none() && s.by_serial("000000000005").is_none());
-    }
-}
+mod tests;

@@ -5,17 +5,18 @@
 //!
 //! This file builds the client and holds the calls on one token; the rest is split by concern:
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
-//! (reading `WWW-Authenticate`), `paging` (list URLs, pages, following `Link: rel="next"`),
-//! `retry` (which reads may be repeated, and the backoff) and `raw` (the probe's unclassified
-//! reads).
+//! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging`
+//! (list URLs, pages, following `Link: rel="next"`), `retry` (which reads may be repeated, and the
+//! backoff) and `raw` (the probe's unclassified reads).
 
 mod challenge;
+mod clock;
 mod paging;
 mod raw;
 mod retry;
 mod send;
 
-pub use paging::{next_link, Page, MAX_PAGES};
+pub use paging::{next_link, Download, Page, MAX_PAGES};
 pub use raw::RawAnswer;
 pub use retry::backoff;
 
@@ -115,6 +116,7 @@ struct Inner {
     writes: Pacer,
     in_flight: AtomicUsize,
     stats: ClientStats,
+    clock: clock::ServerClock,
     max_backoff: Duration,
     max_pages: usize,
 }
@@ -196,6 +198,7 @@ impl OktaClient {
                 writes: Pacer::new(config.write_rate),
                 in_flight: AtomicUsize::new(0),
                 stats: ClientStats::default(),
+                clock: clock::ServerClock::default(),
                 max_backoff: config.max_backoff,
                 max_pages: config.max_pages,
             }),
@@ -213,6 +216,16 @@ impl OktaClient {
             Bucket::Read => &self.inner.reads,
             Bucket::Write => &self.inner.writes,
         }
+    }
+
+    /// Okta's clock minus ours, from the latest answer's `Date` (a lower bound: `Date` is whole
+    /// seconds, stamped before the answer left); `None` before any answer carried one.
+    pub fn server_clock_offset(&self) -> Option<chrono::Duration> {
+        self.inner.clock.offset()
+    }
+
+    fn clock_offset_secs(&self) -> Option<i64> {
+        self.server_clock_offset().map(|d| d.num_seconds())
     }
 
     /// What the client has seen so far.
@@ -255,8 +268,9 @@ impl OktaClient {
         }
     }
 
-    /// Looks a serial up with `filter=profile.serial eq "…"`; tries the 12-digit form, then the
-    /// plain form, because Okta's expectation is unconfirmed.
+    /// Looks a serial's live record up with `filter=profile.serial eq "…"`; tries the 12-digit
+    /// form, then the plain form, because Okta's expectation is unconfirmed. Records that are
+    /// history (REVOKED, DELETED, INACTIVE) are not the key's state and are passed over.
     pub async fn find_by_serial(&self, serial: SerialNumber) -> Result<Option<YubikeyToken>, ApiError> {
         let padded = crate::seed::Serial::from(serial);
         for form in [padded.to_string(), serial.to_string()] {
@@ -267,7 +281,7 @@ impl OktaClient {
             if let Some(token) = page
                 .items
                 .into_iter()
-                .find(|t| t.serial_padded().as_ref() == Some(&padded))
+                .find(|t| t.serial_padded().as_ref() == Some(&padded) && t.status.is_live())
             {
                 return Ok(Some(token));
             }

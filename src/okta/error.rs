@@ -35,8 +35,10 @@ pub enum ApiError {
         /// `X-Okta-Request-Id` when there was one.
         request_id: Option<String>,
     },
-    /// 401, or 403 on an auth or scope problem, or the token endpoint refusing the app: stop the run.
-    #[error("{}", unauthorized_text(*.status, .code, .request_id.as_deref(), .scope.as_deref(), .detail.as_deref()))]
+    /// 401; 403 on an auth or scope problem (`E0000005`, `E0000006`, a challenge); a 400 or 401
+    /// refusing the DPoP proof (`invalid_dpop_proof`, `use_dpop_nonce`); or the token endpoint
+    /// refusing the app: stop the run. Never a row's outcome.
+    #[error("{}", unauthorized_text(self))]
     Unauthorized {
         /// HTTP status.
         status: u16,
@@ -49,6 +51,9 @@ pub enum ApiError {
         scope: Option<String>,
         /// The token endpoint's `error_description`.
         detail: Option<String>,
+        /// Okta's clock minus ours in seconds, from the answers' `Date` (a refused DPoP proof is
+        /// most often a skewed clock).
+        clock_offset: Option<i64>,
     },
     /// A definite refusal of this request (400, 403 E0000102, 404 …): do not retry it.
     #[error("Okta rejected the request: HTTP {status} {} {}", body.error_code, body.error_summary)]
@@ -69,14 +74,44 @@ pub enum ApiError {
     },
 }
 
-fn unauthorized_text(
-    status: u16,
-    code: &str,
-    request_id: Option<&str>,
-    scope: Option<&str>,
-    detail: Option<&str>,
-) -> String {
-    let request = request_id.map(|r| format!(", request {r}")).unwrap_or_default();
+/// Whether a refusal is about the request's DPoP proof or session rather than the credential.
+fn is_proof_problem(code: &str) -> bool {
+    matches!(code, "invalid_dpop_proof" | "use_dpop_nonce" | "E0000005")
+}
+
+/// What a refused DPoP proof asks the operator to check, starting with the clock.
+fn proof_text(status: u16, code: &str, request: &str, clock_offset: Option<i64>) -> String {
+    let clock = match clock_offset {
+        Some(s) if s.abs() >= 2 => format!(
+            "this machine's clock is {} s {} Okta's (from its Date header): fix the time (NTP)",
+            s.abs(),
+            if s > 0 { "behind" } else { "ahead of" }
+        ),
+        Some(_) => "this machine's clock agrees with Okta's Date header to a second or two".into(),
+        None => "this machine's clock (no Date header from Okta to compare with)".into(),
+    };
+    format!(
+        "Okta refused the request's DPoP proof (HTTP {status} {code}{request}): check {clock}; whether the app requires DPoP (its \"Require Demonstrating Proof of Possession\" setting, and OKTA_CLIENT_DPOP); and that OKTA_CLIENT_PRIVATEKEY and OKTA_CLIENT_KID are the key registered for the app"
+    )
+}
+
+fn unauthorized_text(e: &ApiError) -> String {
+    let ApiError::Unauthorized {
+        status,
+        code,
+        request_id,
+        scope,
+        detail,
+        clock_offset,
+    } = e
+    else {
+        return String::new();
+    };
+    let status = *status;
+    let request = request_id
+        .as_ref()
+        .map(|r| format!(", request {r}"))
+        .unwrap_or_default();
     if let Some(scope) = scope {
         return format!(
             "the app lacks scope {scope} (HTTP {status} {code}{request}): grant it on the app's Okta API Scopes tab"
@@ -86,6 +121,9 @@ fn unauthorized_text(
         return format!(
             "Okta's token endpoint refused the app (HTTP {status} {code}: {detail}{request}): check the client id, and the key and kid registered for it"
         );
+    }
+    if is_proof_problem(code) {
+        return proof_text(status, code, &request, *clock_offset);
     }
     format!(
         "Okta refused the credentials ({status} {code}{request}): check OKTA_CLIENT_TOKEN (or the OAuth app settings) and the admin's permissions"
@@ -124,8 +162,39 @@ mod tests {
             request_id: Some("req1".into()),
             scope: scope.map(str::to_string),
             detail: detail.map(str::to_string),
+            clock_offset: None,
         }
         .to_string()
+    }
+
+    fn refused_proof(code: &str, clock_offset: Option<i64>) -> String {
+        ApiError::Unauthorized {
+            status: 400,
+            code: code.into(),
+            request_id: Some("req2".into()),
+            scope: None,
+            detail: None,
+            clock_offset,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_refused_proof_says_to_check_the_clock_the_dpop_setting_and_the_key() {
+        let msg = refused_proof("invalid_dpop_proof", Some(-300));
+        assert!(
+            msg.contains("DPoP proof") && msg.contains("request req2"),
+            "{msg}"
+        );
+        assert!(msg.contains("300 s ahead of Okta's"), "{msg}");
+        assert!(msg.contains("Require Demonstrating Proof of Possession"), "{msg}");
+        assert!(
+            msg.contains("OKTA_CLIENT_PRIVATEKEY") && msg.contains("OKTA_CLIENT_KID"),
+            "{msg}"
+        );
+        assert!(refused_proof("E0000005", Some(45)).contains("45 s behind Okta's"));
+        assert!(refused_proof("use_dpop_nonce", Some(1)).contains("agrees with Okta's Date"));
+        assert!(refused_proof("use_dpop_nonce", None).contains("no Date header"));
     }
 
     #[test]

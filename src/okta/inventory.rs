@@ -1,7 +1,12 @@
-//! The inventory: every token Okta holds, fetched either as the CSV export
-//! (`forDownload=true`, 1,000 a page) or by walking the JSON list (200 a page). Shared by
-//! `export` and `reconcile`. Okta's CSV columns are unconfirmed, so its header is matched
-//! tolerantly; when no serial column can be found we say so and fall back to the JSON list.
+//! The inventory: every token Okta holds, fetched either as the CSV export (`forDownload=true`)
+//! or by walking the JSON list, 200 a page either way (never more: the spec's maximum, see
+//! `export`). Shared by `export`, `reconcile` and upload's preflight. Okta's CSV contract is
+//! unconfirmed, so `export` reads it defensively and gives up on any doubt; `fetch` then walks
+//! the JSON list, so both ways give the same inventory, or the export says why it was not used.
+
+mod export;
+
+pub use export::{is_csv, parse_export_csv, CsvProblem, ExportFailure, PAGE_LIMIT};
 
 use super::models::{okta_time, TokenStatus, YubikeyToken};
 use super::OktaClient;
@@ -59,107 +64,9 @@ impl RemoteToken {
     }
 }
 
-/// The columns we recognise in Okta's CSV export.
-#[derive(Debug, Default, Clone, Copy)]
-struct ColumnMap {
-    serial: Option<usize>,
-    id: Option<usize>,
-    status: Option<usize>,
-    created: Option<usize>,
-    activated: Option<usize>,
-    last_verified: Option<usize>,
-    user_id: Option<usize>,
-    login: Option<usize>,
-}
-
-/// Case, spaces, dots, dashes and underscores are ignored when matching header names.
-fn normalise(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-impl ColumnMap {
-    fn from_header(header: &csv::StringRecord) -> Self {
-        let mut m = ColumnMap::default();
-        for (i, name) in header.iter().enumerate() {
-            let slot = match normalise(name.trim_start_matches('\u{feff}')).as_str() {
-                "serial" | "serialnumber" | "profileserial" | "yubikeyserial" | "tokenserial"
-                | "serialno" => &mut m.serial,
-                "id" | "tokenid" | "keyid" | "yubikeyid" => &mut m.id,
-                "status" | "tokenstatus" | "yubikeystatus" => &mut m.status,
-                "created" | "createdat" | "datecreated" | "uploaded" | "dateuploaded" => &mut m.created,
-                "activated" | "activatedat" | "dateactivated" => &mut m.activated,
-                "lastverified" | "lastverifiedat" | "lastused" | "lastverifieddate" => &mut m.last_verified,
-                "userid" | "ownerid" | "assigneduserid" | "assignedto" => &mut m.user_id,
-                "login" | "userlogin" | "username" | "userprofilelogin" | "useremail" | "email" => {
-                    &mut m.login
-                }
-                _ => continue,
-            };
-            slot.get_or_insert(i);
-        }
-        m
-    }
-}
-
-/// Why a CSV page could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum CsvProblem {
-    /// The header has no serial column.
-    #[error("the CSV export has no serial column (header: {0})")]
-    NoSerialColumn(String),
-    /// The CSV is malformed.
-    #[error("the CSV export is malformed: {0}")]
-    Malformed(String),
-}
-
-/// Parses one page of Okta's CSV export.
-pub fn parse_export_csv(text: &str) -> Result<Vec<RemoteToken>, CsvProblem> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header = rdr
-        .headers()
-        .map_err(|e| CsvProblem::Malformed(e.to_string()))?
-        .clone();
-    let cols = ColumnMap::from_header(&header);
-    let Some(serial_col) = cols.serial else {
-        let names: Vec<&str> = header.iter().take(20).collect();
-        return Err(CsvProblem::NoSerialColumn(names.join(",")));
-    };
-    let get = |r: &csv::StringRecord, c: Option<usize>| {
-        c.and_then(|i| r.get(i))
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let mut out = Vec::new();
-    for record in rdr.records() {
-        let r = record.map_err(|e| CsvProblem::Malformed(e.to_string()))?;
-        let Some(raw) = r.get(serial_col).map(str::trim).filter(|s| !s.is_empty()) else {
-            continue;
-        };
-        let serial = Serial::from_okta(raw);
-        let time = |c| get(&r, c).as_deref().and_then(okta_time::parse);
-        out.push(RemoteToken {
-            serial,
-            id: get(&r, cols.id).unwrap_or_default(),
-            status: get(&r, cols.status)
-                .map(|s| TokenStatus::parse(&s))
-                .unwrap_or(TokenStatus::Other("UNKNOWN".into())),
-            created: time(cols.created),
-            activated: time(cols.activated),
-            last_verified: time(cols.last_verified),
-            user_id: get(&r, cols.user_id),
-            login: get(&r, cols.login),
-        });
-    }
-    Ok(out)
-}
-
-/// Fetches every token matching `filter`.
+/// Fetches every token matching `filter`. `Via::Download` falls back to the JSON pages, with one
+/// warning saying why, whenever the export cannot be trusted (see `export`); a refused
+/// credential stops both.
 pub async fn fetch(
     client: &OktaClient,
     via: Via,
@@ -167,49 +74,15 @@ pub async fn fetch(
     expand_user: bool,
 ) -> anyhow::Result<Vec<RemoteToken>> {
     if via == Via::Download {
-        match fetch_download(client, filter, expand_user).await {
+        match export::fetch_download(client, filter, expand_user).await {
             Ok(tokens) => return Ok(tokens),
-            Err(e) => match e.downcast_ref::<CsvProblem>() {
-                Some(problem) => {
-                    tracing::warn!("{problem}; falling back to the JSON token list (--via pages)");
-                }
-                None => return Err(e),
-            },
+            Err(ExportFailure::Fatal(e)) => return Err(e.context("cannot download the token export")),
+            Err(ExportFailure::Unusable(why)) => {
+                tracing::warn!("the CSV export cannot be used ({why}); falling back to the JSON token list (--via pages)");
+            }
         }
     }
     fetch_pages(client, filter, expand_user).await
-}
-
-async fn fetch_download(
-    client: &OktaClient,
-    filter: Option<&str>,
-    expand_user: bool,
-) -> anyhow::Result<Vec<RemoteToken>> {
-    let mut all = Vec::new();
-    let first = client.download_url(1000, filter, expand_user);
-    let mut problem = None;
-    client
-        .walk(
-            first,
-            |url| client.download_page(url),
-            |text: String| {
-                match parse_export_csv(&text) {
-                    Ok(tokens) => all.extend(tokens),
-                    Err(p) => {
-                        problem = Some(p);
-                        anyhow::bail!("stop");
-                    }
-                }
-                Ok(())
-            },
-        )
-        .await
-        .or_else(|e| if problem.is_some() { Ok(0) } else { Err(e) })
-        .context("cannot download the token export")?;
-    match problem {
-        Some(p) => Err(p.into()),
-        None => Ok(all),
-    }
 }
 
 async fn fetch_pages(
@@ -218,7 +91,7 @@ async fn fetch_pages(
     expand_user: bool,
 ) -> anyhow::Result<Vec<RemoteToken>> {
     let mut all = Vec::new();
-    let first = client.list_url(200, filter, expand_user);
+    let first = client.list_url(PAGE_LIMIT, filter, expand_user);
     client
         .walk(
             first,
@@ -278,31 +151,6 @@ pub fn write_export<W: std::io::Write>(out: W, tokens: &[RemoteToken]) -> anyhow
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn export_header_is_matched_ignoring_case_spaces_dots_and_underscores() {
-        let text = "Token ID,Profile.Serial,STATUS,last_verified,User Id,Login\nykk1,7886622,ACTIVE,2024-01-02T03:04:05.000Z,00u1,a@b.c\n";
-        let t = parse_export_csv(text).unwrap();
-        assert_eq!(t.len(), 1);
-        assert_eq!(t[0].serial, "000007886622");
-        assert_eq!(t[0].id, "ykk1");
-        assert_eq!(t[0].status, TokenStatus::Active);
-        assert_eq!(t[0].user_id.as_deref(), Some("00u1"));
-        assert_eq!(t[0].login.as_deref(), Some("a@b.c"));
-        assert!(t[0].last_verified.is_some());
-    }
-
-    #[test]
-    fn unknown_header_set_is_reported_for_fallback() {
-        let err = parse_export_csv("a,b,c\n1,2,3\n").unwrap_err();
-        assert!(matches!(err, CsvProblem::NoSerialColumn(_)));
-    }
-
-    #[test]
-    fn unknown_status_is_kept() {
-        let t = parse_export_csv("serial,status\n1,QUARANTINED\n").unwrap();
-        assert_eq!(t[0].status.as_str(), "QUARANTINED");
-    }
 
     #[test]
     fn formula_cells_are_escaped() {

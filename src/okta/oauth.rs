@@ -1,7 +1,8 @@
 //! OAuth 2.0 client credentials with `private_key_jwt`, the way Okta's SDKs do it for API Services
 //! apps: sign a short client assertion with the app's private key (RS256 or ES256), exchange it at
 //! `{org}/oauth2/v1/token` for an hour-long access token, cache it, refresh it before it expires
-//! and once after a 401, and bind it with DPoP when the app requires it (or when configured).
+//! and once after a refusal, and bind it with DPoP when the app requires it (or when configured),
+//! with the API's nonce in the proofs once it asks for one.
 //!
 //! Every secret here (the private key, the assertion, the access token, the DPoP key) lives in a
 //! [`Secret`] and is exposed only where it goes on the wire. This module does not decide scopes;
@@ -102,6 +103,9 @@ pub struct OAuthSession {
     scopes: Vec<String>,
     dpop: Mutex<Option<std::sync::Arc<DpopKey>>>,
     nonce: Mutex<Option<String>>,
+    /// The API's own DPoP nonce, once it asked for one (RFC 9449 §9: it may differ from the token
+    /// endpoint's).
+    api_nonce: Mutex<Option<String>>,
     // A tokio Mutex so concurrent callers wait for one token request instead of each sending one.
     cached: tokio::sync::Mutex<Option<Cached>>,
     // std Mutex: set and copied, never held across an await.
@@ -172,6 +176,7 @@ impl OAuthSession {
             key,
             dpop: Mutex::new(dpop),
             nonce: Mutex::new(None),
+            api_nonce: Mutex::new(None),
             cached: tokio::sync::Mutex::new(None),
             facts: Mutex::new(TokenFacts {
                 dpop_configured: settings.dpop,
@@ -217,8 +222,13 @@ impl OAuthSession {
             let key = self.dpop_key().ok_or_else(|| ApiError::Protocol {
                 reason: "a DPoP token without a DPoP key".into(),
             })?;
+            let nonce = self
+                .api_nonce
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
             let proof = key
-                .proof(method, url, None, Some(&token))
+                .proof(method, url, nonce.as_deref(), Some(&token))
                 .map_err(|e| ApiError::Protocol {
                     reason: format!("{e:#}"),
                 })?;
@@ -234,6 +244,11 @@ impl OAuthSession {
                 token,
             })
         }
+    }
+
+    /// Puts the API's `DPoP-Nonce` in every later proof (after a `use_dpop_nonce` answer).
+    pub fn set_api_nonce(&self, nonce: String) {
+        *self.api_nonce.lock().unwrap_or_else(PoisonError::into_inner) = Some(nonce);
     }
 
     /// Forgets the cached token if it is still `used` (after a 401), so the next call gets a new one.

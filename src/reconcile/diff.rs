@@ -228,8 +228,14 @@ pub fn diff(
     }
     if opts.scope == Scope::Org {
         for t in remote {
-            if !seen.contains(t.serial.as_str()) && seen.insert(t.serial.as_str()) {
-                let mut item = item_for(&t.serial, records(&t.serial).as_ref(), opts);
+            if !seen.insert(t.serial.as_str()) {
+                continue;
+            }
+            let records = records(&t.serial);
+            // History is not state: a serial whose records are all history is not in Okta any
+            // more, so no file needs to account for it.
+            if records.as_ref().is_some_and(|r| r.current.status.is_live()) {
+                let mut item = item_for(&t.serial, records.as_ref(), opts);
                 item.category = Category::Unexpected;
                 items.push(item);
             }
@@ -397,6 +403,27 @@ mod tests {
             org.of(&Category::Unexpected).next().unwrap().serial,
             "000000000009"
         );
+    }
+
+    #[test]
+    fn a_serial_in_no_file_is_unexpected_only_with_a_live_record() {
+        let mut again = remote(10, "ACTIVE", Some(1));
+        again.id = "ykknew".into();
+        let r = vec![
+            remote(9, "REVOKED", None),
+            remote(10, "REVOKED", None),
+            again,
+            remote(11, "DELETED", None),
+        ];
+        let org = diff(&[], &r, vec![], &opts(Scope::Org));
+        let unexpected: Vec<_> = org.of(&Category::Unexpected).map(|i| i.serial.as_str()).collect();
+        assert_eq!(
+            unexpected,
+            ["000000000010"],
+            "history alone is not a token in Okta"
+        );
+        assert_eq!(org.items.len(), 1);
+        assert_eq!(org.items[0].history, ["REVOKED"]);
     }
 
     #[test]

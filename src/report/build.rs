@@ -314,7 +314,7 @@ fn join_reconciliation(rows: &mut BTreeMap<Serial, Row>, r: &ReconcileResult) {
         });
         row.category = Some(item.category.name().to_string());
         if item.status.is_some() {
-            row.status = item.status.clone();
+            row.status = Some(output::status_cell(item));
         }
         if row.token_id.is_none() {
             row.token_id = item.token_id.clone();
@@ -347,6 +347,12 @@ fn summary_of(r: &ReconcileResult) -> ReconcileSummary {
         counts: rec.counts.clone(),
         fail_on: r.fail_on.iter().map(|c| c.name().to_string()).collect(),
         needs_action,
+        uploaded_again: rec
+            .items
+            .iter()
+            .filter(|i| output::uploaded_again(i))
+            .cloned()
+            .collect(),
         invalid: rec.invalid.clone(),
     }
 }

@@ -236,6 +236,10 @@ fn reconciliation(out: &mut String, r: &AuditReport) {
     for (c, t) in view::needs_action_by_category(rec) {
         group(out, c.name(), t.total, |out| table(out, &t));
     }
+    if !rec.uploaded_again.is_empty() {
+        let t = view::uploaded_again_table(rec);
+        group(out, view::UPLOADED_AGAIN, t.total, |out| table(out, &t));
+    }
     if !rec.invalid.is_empty() {
         let t = view::invalid_table(rec);
         group(out, view::INVALID_ROWS, t.total, |out| table(out, &t));

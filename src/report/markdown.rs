@@ -69,6 +69,10 @@ fn reconciliation(out: &mut String, r: &AuditReport) {
         heading(out, 3, view::NEEDS_ACTION);
         table(out, &view::needs_action_table(rec));
     }
+    if !rec.uploaded_again.is_empty() {
+        heading(out, 3, view::UPLOADED_AGAIN);
+        table(out, &view::uploaded_again_table(rec));
+    }
     if !rec.invalid.is_empty() {
         heading(out, 3, view::INVALID_ROWS);
         table(out, &view::invalid_table(rec));

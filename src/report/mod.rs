@@ -203,6 +203,9 @@ pub struct ReconcileSummary {
     pub fail_on: Vec<String>,
     /// Items in every category but `active` and `unassigned`, sorted by category then serial.
     pub needs_action: Vec<Item>,
+    /// Serials revoked or deleted and uploaded again (a live record after history), by serial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uploaded_again: Vec<Item>,
     /// Invalid rows of the seed files.
     pub invalid: Vec<InvalidRow>,
 }

@@ -28,6 +28,8 @@ pub const INVALID_ROWS: &str = "Invalid rows";
 
 /// Title of the items that need action.
 pub const NEEDS_ACTION: &str = "Needs action";
+/// The title of the serials revoked or deleted and uploaded again.
+pub const UPLOADED_AGAIN: &str = "Uploaded again";
 
 /// The sections both views have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,6 +290,11 @@ fn grouped<'a, K: PartialEq, T>(
         .collect()
 }
 
+/// The serials revoked or deleted and uploaded again, as one table (with a category column).
+pub fn uploaded_again_table(rec: &ReconcileSummary) -> Table {
+    items_table(&rec.uploaded_again, true)
+}
+
 /// The items that need action as one table (with a category column).
 pub fn needs_action_table(rec: &ReconcileSummary) -> Table {
     items_table(&rec.needs_action, true)
@@ -309,7 +316,11 @@ fn items_table<'a>(items: impl IntoIterator<Item = &'a Item>, with_category: boo
         let cells = [
             i.serial.as_str().into(),
             i.category.name().into(),
-            i.status.as_deref().into(),
+            i.status
+                .as_ref()
+                .map(|_| output::status_cell(i))
+                .as_deref()
+                .into(),
             i.token_id.as_deref().into(),
             output::user(i).into(),
             output::place(i).unwrap_or_default().into(),

@@ -4,8 +4,9 @@
 //! counting) belongs to the stream and the tally.
 
 use super::preflight::Present;
-use crate::journal::Replay;
+use crate::journal::{Replay, RowResult};
 use crate::seed::{FileReport, RowError, RowOutcome, Serial, ValidRow};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// What the run knows before it sends anything.
@@ -17,6 +18,8 @@ pub struct Known<'a> {
     pub replay: &'a Replay,
     /// Tokens Okta already holds, by 12-digit serial.
     pub existing: &'a HashMap<Serial, Present>,
+    /// `--retry-rejected`: rows an earlier run journaled `rejected` are decided again, as if new.
+    pub retry_rejected: bool,
 }
 
 /// The fate of one row; it carries the row on to whoever acts on it.
@@ -40,6 +43,8 @@ pub enum Decision<'a> {
         present: &'a Present,
         /// An earlier run sent it and never saw the answer: this listing is that answer.
         was_in_doubt: bool,
+        /// What an earlier run did about it.
+        prior: Prior,
     },
     /// Send it.
     Upload {
@@ -47,7 +52,18 @@ pub enum Decision<'a> {
         row: ValidRow,
         /// An earlier run sent it and never saw the answer: look it up before sending.
         was_in_doubt: bool,
+        /// What an earlier run did about it.
+        prior: Prior,
     },
+}
+
+/// What the journal of earlier runs says about a row that is to be settled again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prior {
+    /// The first intent since its last outcome, when it is in doubt (our clock).
+    pub intent_at: Option<DateTime<Utc>>,
+    /// It was journaled `rejected` and `--retry-rejected` asked for another try.
+    pub retried_rejected: bool,
 }
 
 /// Decides one row. The journal comes before Okta's listing, so a row finished earlier counts as
@@ -62,25 +78,38 @@ pub fn decide<'a>(row: RowOutcome, known: &Known<'a>) -> Decision<'a> {
         return Decision::Excluded;
     }
     let serial = Serial::from(row.seed.serial);
-    if known.replay.is_done(&serial) {
+    let retried_rejected = known.retry_rejected
+        && matches!(
+            known.replay.outcomes.get(&serial),
+            Some(RowResult::Rejected { .. })
+        );
+    if known.replay.is_done(&serial) && !retried_rejected {
         return Decision::DoneBefore;
     }
     let was_in_doubt = known.replay.in_doubt.contains(&serial);
+    let prior = Prior {
+        intent_at: known.replay.intent_at.get(&serial).copied(),
+        retried_rejected,
+    };
     match known.existing.get(&serial) {
         Some(present) => Decision::AlreadyPresent {
             row,
             serial,
             present,
             was_in_doubt,
+            prior,
         },
-        None => Decision::Upload { row, was_in_doubt },
+        None => Decision::Upload {
+            row,
+            was_in_doubt,
+            prior,
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::RowResult;
     use crate::okta::models::TokenStatus;
     use crate::seed::{validate_file, ReaderOptions, RowProblem, SeedReader, SkippedRow, ValidationOptions};
     use std::io::Write;
@@ -94,6 +123,7 @@ mod tests {
         report: FileReport,
         replay: Replay,
         existing: HashMap<Serial, Present>,
+        retry_rejected: bool,
     }
 
     impl Facts {
@@ -110,6 +140,7 @@ mod tests {
                 report,
                 replay: Replay::default(),
                 existing: HashMap::new(),
+                retry_rejected: false,
             };
             (facts, rows)
         }
@@ -127,6 +158,7 @@ mod tests {
                     validation: &self.report,
                     replay: &self.replay,
                     existing: &self.existing,
+                    retry_rejected: self.retry_rejected,
                 },
             )
         }
@@ -136,6 +168,7 @@ mod tests {
         Present {
             id: "ykk1".into(),
             status: TokenStatus::Active,
+            created: None,
         }
     }
 
@@ -221,7 +254,7 @@ mod tests {
         facts.existing.insert(SERIAL.into(), present());
         let d = facts.decide(row);
         assert!(
-            matches!(&d, Decision::AlreadyPresent { row, serial, present: p, was_in_doubt: false }
+            matches!(&d, Decision::AlreadyPresent { row, serial, present: p, was_in_doubt: false, .. }
                 if row.line == 1 && serial == SERIAL && **p == present()),
             "{d:?}"
         );
@@ -246,12 +279,89 @@ mod tests {
         );
     }
 
+    fn rejected() -> RowResult {
+        RowResult::Rejected {
+            http_status: 400,
+            error_code: "invalid_dpop_proof".into(),
+            error_summary: String::new(),
+            error_causes: Vec::new(),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn a_rejected_row_is_done_before_unless_retry_rejected_is_asked_for() {
+        let (mut facts, row) = Facts::one_row();
+        facts.replay.outcomes.insert(SERIAL.into(), rejected());
+        assert!(matches!(facts.decide(row), Decision::DoneBefore));
+        let (mut facts, row) = Facts::one_row();
+        facts.replay.outcomes.insert(SERIAL.into(), rejected());
+        facts.retry_rejected = true;
+        let d = facts.decide(row);
+        assert!(
+            matches!(
+                d,
+                Decision::Upload {
+                    prior: Prior {
+                        retried_rejected: true,
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn a_retried_rejected_row_that_okta_lists_is_already_present() {
+        let (mut facts, row) = Facts::one_row();
+        facts.replay.outcomes.insert(SERIAL.into(), rejected());
+        facts.existing.insert(SERIAL.into(), present());
+        facts.retry_rejected = true;
+        let d = facts.decide(row);
+        assert!(
+            matches!(
+                d,
+                Decision::AlreadyPresent {
+                    prior: Prior {
+                        retried_rejected: true,
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn only_rejected_rows_are_retried_by_retry_rejected() {
+        let (mut facts, row) = Facts::one_row();
+        facts.replay.outcomes.insert(SERIAL.into(), uploaded());
+        facts.retry_rejected = true;
+        assert!(matches!(facts.decide(row), Decision::DoneBefore));
+    }
+
+    #[test]
+    fn a_row_in_doubt_carries_its_first_intent() {
+        let (mut facts, row) = Facts::one_row();
+        let at: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().unwrap();
+        facts.replay.in_doubt.insert(SERIAL.into());
+        facts.replay.intent_at.insert(SERIAL.into(), at);
+        let d = facts.decide(row);
+        assert!(
+            matches!(d, Decision::Upload { was_in_doubt: true, prior: Prior { intent_at: Some(t), .. }, .. } if t == at),
+            "{d:?}"
+        );
+    }
+
     #[test]
     fn a_new_row_is_uploaded() {
         let (facts, row) = Facts::one_row();
         let d = facts.decide(row);
         assert!(
-            matches!(&d, Decision::Upload { row, was_in_doubt: false } if row.seed.serial.padded() == SERIAL),
+            matches!(&d, Decision::Upload { row, was_in_doubt: false, .. } if row.seed.serial.padded() == SERIAL),
             "{d:?}"
         );
     }

@@ -11,7 +11,7 @@ use tokio::task::{JoinError, JoinSet};
 /// Spawns, reaps and drains the workers of one run.
 pub struct Dispatcher {
     ctx: Arc<Ctx>,
-    tasks: JoinSet<Result<Done, Fatal>>,
+    tasks: JoinSet<Result<Option<Done>, Fatal>>,
 }
 
 /// Whether a row was handed to a worker.
@@ -21,6 +21,9 @@ pub enum Dispatched {
     Sent,
     /// Ctrl-C came while waiting for a slot: the row was not sent.
     Interrupted,
+    /// A worker stopped the run (its error comes out of [`Dispatcher::drain`]): the row was not
+    /// sent, and no row after it should be.
+    Stopped,
 }
 
 impl Dispatcher {
@@ -30,6 +33,11 @@ impl Dispatcher {
             ctx: Arc::new(ctx),
             tasks: JoinSet::new(),
         }
+    }
+
+    /// The client the workers use.
+    pub fn client(&self) -> &crate::okta::OktaClient {
+        &self.ctx.client
     }
 
     /// Waits for a slot (or the shutdown signal), hands every finished upload to `done`, then
@@ -45,7 +53,12 @@ impl Dispatcher {
             _ = shutdown.changed() => return Ok(Dispatched::Interrupted),
         };
         while let Some(joined) = self.tasks.try_join_next() {
-            done(finished(joined)?);
+            if let Some(d) = finished(joined)? {
+                done(d);
+            }
+        }
+        if self.ctx.is_stopped() {
+            return Ok(Dispatched::Stopped);
         }
         self.tasks
             .spawn(worker::upload_one(Arc::clone(&self.ctx), work, slot));
@@ -57,7 +70,8 @@ impl Dispatcher {
         let mut fatal = None;
         while let Some(joined) = self.tasks.join_next().await {
             match finished(joined) {
-                Ok(d) => done(d),
+                Ok(Some(d)) => done(d),
+                Ok(None) => {}
                 Err(e) => {
                     fatal.get_or_insert(e);
                 }
@@ -67,7 +81,7 @@ impl Dispatcher {
     }
 }
 
-fn finished(joined: Result<Result<Done, Fatal>, JoinError>) -> anyhow::Result<Done> {
+fn finished(joined: Result<Result<Option<Done>, Fatal>, JoinError>) -> anyhow::Result<Option<Done>> {
     match joined {
         Ok(Ok(done)) => Ok(done),
         Ok(Err(fatal)) => Err(anyhow::Error::new(fatal)),

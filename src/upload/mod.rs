@@ -146,6 +146,7 @@ pub async fn upload(
         validation: &summary.validation,
         replay: &journal.replay,
         existing: &existing,
+        retry_rejected: o.retry_rejected,
     };
     let ended = stream::stream_rows(o, &source, &client, known, journal.writer.clone(), &mut shutdown).await;
     summary.ended(ended, &client, started.elapsed());

@@ -34,6 +34,9 @@ pub struct UploadOptions {
     pub quiet: bool,
     /// How to open a sealed seed file (signers required, age identities, gpg, passphrase prompt).
     pub unseal: UnsealOptions,
+    /// Send again the rows an earlier run journaled `rejected` (after the preflight lookup):
+    /// earlier versions journaled refused credentials and DPoP proofs that way.
+    pub retry_rejected: bool,
 }
 
 impl UploadOptions {
@@ -53,6 +56,7 @@ impl UploadOptions {
             rate: RateSetting::Auto { share: 0.5 },
             quiet: false,
             unseal: UnsealOptions::default(),
+            retry_rejected: false,
         }
     }
 
@@ -62,9 +66,14 @@ impl UploadOptions {
             RateSetting::Auto { share } => serde_json::json!({"mode": "auto", "share": share}),
             RateSetting::PerMinute(n) => serde_json::json!({"mode": "fixed", "per_minute": n}),
         };
-        serde_json::json!({
+        let mut options = serde_json::json!({
             "rate": rate, "concurrency": self.concurrency, "max_attempts": self.max_attempts,
             "skip_invalid": self.skip_invalid, "last_wins": self.last_wins, "format": self.format,
-        })
+        });
+        // Only when asked for, so the headers of ordinary runs stay as they were.
+        if self.retry_rejected {
+            options["retry_rejected"] = true.into();
+        }
+        options
     }
 }

@@ -6,6 +6,7 @@ use crate::okta::inventory::{self, RemoteToken, Via};
 use crate::okta::models::TokenStatus;
 use crate::okta::OktaClient;
 use crate::seed::Serial;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// What Okta holds for one serial.
@@ -15,6 +16,9 @@ pub struct Present {
     pub id: String,
     /// Status.
     pub status: TokenStatus,
+    /// When Okta created it (its clock): an upload in doubt is confirmed only by a record
+    /// created after its intent.
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// Every serial that has a live record in the org (UNASSIGNED, ACTIVE, BLOCKED or a status we do
@@ -32,6 +36,7 @@ fn live_by_serial(tokens: Vec<RemoteToken>) -> HashMap<Serial, Present> {
         present.entry(t.serial).or_insert(Present {
             id: t.id,
             status: t.status,
+            created: t.created,
         });
     }
     present

@@ -6,6 +6,7 @@
 use super::concurrency::AdaptiveLimit;
 use super::decide::{decide, Decision, Known};
 use super::dispatch::{Dispatched, Dispatcher};
+use super::policy::is_answer_to;
 use super::preflight::Present;
 use super::tally::Tally;
 use super::worker::{Ctx, Done, Work};
@@ -137,9 +138,14 @@ impl Pass<'_> {
             let Some(live) = live.as_deref_mut() else {
                 continue;
             };
-            if live.act(decision, self, shutdown).await? == Dispatched::Interrupted {
-                self.interrupted = true;
-                break;
+            match live.act(decision, self, shutdown).await? {
+                Dispatched::Sent => {}
+                Dispatched::Interrupted => {
+                    self.interrupted = true;
+                    break;
+                }
+                // The worker's error comes out of the drain that follows.
+                Dispatched::Stopped => break,
             }
         }
         Ok(())
@@ -194,6 +200,7 @@ impl Live {
             journal: Arc::clone(&journal),
             limit: AdaptiveLimit::new(o.concurrency),
             max_attempts: o.max_attempts,
+            stopped: Default::default(),
         };
         Live {
             journal,
@@ -219,17 +226,25 @@ impl Live {
                 serial,
                 present,
                 was_in_doubt,
+                prior,
             } => {
                 tracing::info!(serial = %row.seed.serial, status = %present.status, "already present in Okta; skipping");
-                let result = present_result(present, was_in_doubt);
+                let offset = self.dispatcher.client().server_clock_offset();
+                let answered = was_in_doubt && is_answer_to(present.created, prior.intent_at, offset);
+                let result = present_result(present, answered);
                 self.record(Some(serial), row.line, result, &mut pass.tally)?;
                 pass.advance();
             }
-            Decision::Upload { row, was_in_doubt } => {
+            Decision::Upload {
+                row,
+                was_in_doubt,
+                prior,
+            } => {
                 let work = Work {
                     line: row.line,
                     seed: row.seed,
                     was_in_doubt,
+                    intent_at: prior.intent_at,
                 };
                 return self
                     .dispatcher
@@ -275,10 +290,11 @@ fn invalid(e: RowError) -> (Option<Serial>, RowResult) {
     (serial, result)
 }
 
-/// A listed serial is "already present", unless an earlier run sent it and never saw the answer:
-/// then the listing is that answer, and the row was uploaded.
-fn present_result(present: &Present, was_in_doubt: bool) -> RowResult {
-    if was_in_doubt {
+/// A listed serial is "already present", unless it `answers` an earlier run that sent it and
+/// never saw the answer (a live record created after that run's intent): then the row was
+/// uploaded.
+fn present_result(present: &Present, answers: bool) -> RowResult {
+    if answers {
         RowResult::Uploaded {
             token_id: present.id.clone(),
             request_id: None,
@@ -325,10 +341,11 @@ mod tests {
     }
 
     #[test]
-    fn a_listed_serial_is_already_present_unless_an_earlier_run_was_in_doubt_about_it() {
+    fn a_listed_serial_is_already_present_unless_it_answers_an_earlier_run_in_doubt() {
         let present = Present {
             id: "ykk1".into(),
             status: TokenStatus::Unassigned,
+            created: None,
         };
         assert!(matches!(
             present_result(&present, false),

@@ -57,9 +57,16 @@ pub fn summary_text(s: &UploadSummary) -> String {
     } else {
         0.0
     };
+    let ended = if s.fatal.is_some() {
+        "upload stopped"
+    } else if s.interrupted {
+        "upload interrupted"
+    } else {
+        "upload finished"
+    };
     out.push_str(&format!(
         "{} in {:.1}s: {} uploaded, {} already present, {} rejected, {} failed, {} invalid skipped, {} done before\n",
-        if s.interrupted { "upload interrupted" } else { "upload finished" },
+        ended,
         secs,
         c.uploaded,
         c.already_present,
@@ -77,10 +84,16 @@ pub fn summary_text(s: &UploadSummary) -> String {
         c.retries,
         c.in_doubt_lookups
     ));
+    if p.retried_rejected > 0 {
+        out.push_str(&format!(
+            "{} row(s) journaled as rejected by an earlier run were tried again (--retry-rejected)\n",
+            p.retried_rejected
+        ));
+    }
     if let Some(j) = &s.journal {
         out.push_str(&format!("journal: {}\n", j.display()));
     }
-    if c.failed > 0 || s.interrupted {
+    if c.failed > 0 || s.interrupted || s.fatal.is_some() {
         out.push_str("re-run the same command to retry the rest; rows already done are skipped\n");
     }
     out

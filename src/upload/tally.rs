@@ -19,6 +19,9 @@ pub struct Plan {
     pub invalid: u64,
     /// Repeated or superseded rows not uploaded.
     pub excluded: u64,
+    /// Rows an earlier run journaled `rejected`, decided again (`--retry-rejected`); they are
+    /// also counted as to upload or already present.
+    pub retried_rejected: u64,
 }
 
 /// The plan and the outcome counts of one run, kept together.
@@ -52,8 +55,14 @@ impl Tally {
                 plan.done_before += 1;
                 self.counts.done_before += 1;
             }
-            Decision::AlreadyPresent { .. } => plan.already_present += 1,
-            Decision::Upload { .. } => plan.to_upload += 1,
+            Decision::AlreadyPresent { prior, .. } => {
+                plan.already_present += 1;
+                plan.retried_rejected += u64::from(prior.retried_rejected);
+            }
+            Decision::Upload { prior, .. } => {
+                plan.to_upload += 1;
+                plan.retried_rejected += u64::from(prior.retried_rejected);
+            }
         }
     }
 
@@ -99,6 +108,7 @@ mod tests {
     use crate::seed::{
         AccessCode, AesKey, PrivateId, PublicId, RowError, RowProblem, Seed, SerialNumber, ValidRow,
     };
+    use crate::upload::decide::Prior;
     use crate::upload::preflight::Present;
 
     fn row() -> ValidRow {
@@ -119,6 +129,7 @@ mod tests {
         Decision::Upload {
             row: row(),
             was_in_doubt: false,
+            prior: Prior::default(),
         }
     }
 
@@ -150,6 +161,7 @@ mod tests {
         let present = Present {
             id: "ykk1".into(),
             status: TokenStatus::Active,
+            created: None,
         };
         let mut t = Tally::new(0);
         t.decided(&Decision::Excluded);
@@ -158,6 +170,10 @@ mod tests {
             serial: "000007886622".into(),
             present: &present,
             was_in_doubt: true,
+            prior: Prior {
+                intent_at: None,
+                retried_rejected: true,
+            },
         });
         t.decided(&upload());
         t.decided(&upload());
@@ -166,6 +182,7 @@ mod tests {
             (p.excluded, p.already_present, p.to_upload, p.done_before),
             (1, 1, 2, 0)
         );
+        assert_eq!(p.retried_rejected, 1, "a retried row is counted apart too");
         assert_eq!(t.counts(), &Counts::default(), "a plan is not an outcome");
     }
 

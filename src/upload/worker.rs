@@ -1,7 +1,11 @@
 //! Uploading one seed: an intent in the journal before each POST, then the answer classified by
 //! [`policy::on_error`]. Only what is safe is retried: a 429 or a refused connection (nothing was
 //! processed) is sent again; a timeout, 5xx or lost answer is first looked up, and re-sent only if
-//! Okta does not have the serial. A 400 whose serial turns out to exist is "already present".
+//! Okta has no live record of the serial. The lookup confirms the upload only with a live record
+//! created after the row's first unanswered intent (on Okta's clock, from `Date`); an older one
+//! means the key was already present. A 400 whose serial turns out to exist is "already present".
+//! A refused credential is never a row's outcome: it stops the run for every worker, and rows not
+//! settled stay pending (or in doubt) for the next run.
 
 use super::concurrency::{AdaptiveLimit, Slot};
 use super::policy::{self, Step, Tries};
@@ -9,7 +13,8 @@ use crate::journal::{Entry, Journal, RowResult};
 use crate::okta::models::YubikeyToken;
 use crate::okta::{ApiError, OktaClient};
 use crate::seed::{Seed, Serial};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Everything a worker needs, shared.
@@ -22,6 +27,15 @@ pub struct Ctx {
     pub limit: Arc<AdaptiveLimit>,
     /// Attempts per row, not counting 429s.
     pub max_attempts: u32,
+    /// Set by the first worker that stops the run: no worker sends anything after it.
+    pub stopped: AtomicBool,
+}
+
+impl Ctx {
+    /// Whether a worker stopped the run (a refused credential, a journal that cannot be written).
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
 }
 
 /// One row to upload.
@@ -32,6 +46,8 @@ pub struct Work {
     pub seed: Seed,
     /// An earlier run sent it and never saw the answer.
     pub was_in_doubt: bool,
+    /// That run's first intent for it (our clock), when it is in doubt.
+    pub intent_at: Option<DateTime<Utc>>,
 }
 
 /// A row's outcome, already journaled.
@@ -59,6 +75,7 @@ pub enum Fatal {
 }
 
 enum Lookup {
+    /// The serial's live record (history is not state: a REVOKED record is not the key).
     Present(YubikeyToken),
     Absent,
     Unknown(String),
@@ -82,6 +99,8 @@ async fn lookup(ctx: &Ctx, seed: &Seed) -> Result<Lookup, Fatal> {
 struct Trail {
     tries: Tries,
     in_doubt: bool,
+    /// The first intent not yet answered (our clock): only a record created after it confirms.
+    first_intent: Option<DateTime<Utc>>,
     last_error: String,
     last_request: Option<String>,
     retries: u32,
@@ -126,11 +145,23 @@ impl Trail {
     async fn settle_doubt(&mut self, ctx: &Ctx, seed: &Seed) -> Result<Option<RowResult>, Fatal> {
         self.lookups += 1;
         Ok(match lookup(ctx, seed).await? {
-            Lookup::Present(t) => Some(RowResult::Uploaded {
-                token_id: t.id,
-                request_id: self.last_request.take(),
-                confirmed_by_lookup: true,
-            }),
+            Lookup::Present(t)
+                if policy::is_answer_to(t.created, self.first_intent, ctx.client.server_clock_offset()) =>
+            {
+                Some(RowResult::Uploaded {
+                    token_id: t.id,
+                    request_id: self.last_request.take(),
+                    confirmed_by_lookup: true,
+                })
+            }
+            Lookup::Present(t) => {
+                // Created before this row was ever sent: someone else's upload, not an answer.
+                tracing::info!(token = %t.id, "the live record predates the upload in doubt; already present");
+                Some(RowResult::AlreadyPresent {
+                    status: t.status.to_string(),
+                    token_id: t.id,
+                })
+            }
             Lookup::Absent => {
                 self.in_doubt = false;
                 None
@@ -163,8 +194,14 @@ impl Trail {
                 self.in_doubt = true;
                 tokio::time::sleep(after).await;
             }
-            Step::Final { check_duplicate } => {
-                return Ok(Some(self.refused(ctx, seed, err, check_duplicate).await?));
+            Step::Refused {
+                check_duplicate,
+                about_the_row,
+            } => {
+                return Ok(Some(
+                    self.refused(ctx, seed, err, check_duplicate, about_the_row)
+                        .await?,
+                ));
             }
             Step::Stop => return Err(Fatal::Unauthorized(err)),
         }
@@ -172,15 +209,17 @@ impl Trail {
     }
 
     /// The outcome of a refusal; a 400 is first checked for a duplicate serial, since that is
-    /// how Okta reports one and only a lookup tells.
+    /// how Okta reports one and only a lookup tells. Only a refusal about the row is `rejected`
+    /// (final); any other is `failed`, so the next run tries the row again.
     async fn refused(
         &mut self,
         ctx: &Ctx,
         seed: &Seed,
         err: ApiError,
         check_duplicate: bool,
+        about_the_row: bool,
     ) -> Result<RowResult, Fatal> {
-        if check_duplicate {
+        if check_duplicate && !ctx.is_stopped() {
             self.lookups += 1;
             if let Lookup::Present(t) = lookup(ctx, seed).await? {
                 return Ok(RowResult::AlreadyPresent {
@@ -194,44 +233,65 @@ impl Trail {
                 status,
                 body,
                 request_id,
-            } => RowResult::Rejected {
+            } if about_the_row => RowResult::Rejected {
                 http_status: status,
                 error_code: body.error_code,
                 error_summary: body.error_summary,
                 error_causes: body.error_causes.into_iter().map(|c| c.error_summary).collect(),
                 request_id,
             },
-            // The policy makes only a refusal final; anything else stays retryable next run.
+            // Not about the row (or not a refusal at all): retryable next run.
             other => {
-                self.last_error = other.to_string();
+                self.last_request = other.request_id().map(str::to_string);
+                self.last_error = format!("{other} (not about this row: the next run sends it again)");
                 self.failed()
             }
         })
     }
 }
 
-/// Uploads one seed and journals its outcome. Holds `slot` until done.
+/// Uploads one seed and journals its outcome. Holds `slot` until done. `None`: another worker
+/// stopped the run before this row was settled, so nothing more was sent or journaled for it (it
+/// stays pending, or in doubt when a POST of it was already sent). A fatal error stops the run
+/// for every worker.
 #[tracing::instrument(skip_all, fields(serial = %work.seed.serial, line = work.line))]
-pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, Fatal> {
+pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Option<Done>, Fatal> {
+    let done = settle(&ctx, work).await;
+    if done.is_err() {
+        ctx.stopped.store(true, Ordering::SeqCst);
+    }
+    drop(slot);
+    done
+}
+
+/// The row's loop: settle a doubt, send, and act on the answer until the row has an outcome.
+async fn settle(ctx: &Ctx, work: Work) -> Result<Option<Done>, Fatal> {
     let serial = Serial::from(work.seed.serial);
     let mut row = Trail {
         in_doubt: work.was_in_doubt,
+        first_intent: work.intent_at,
         ..Trail::default()
     };
     let result = loop {
+        if ctx.is_stopped() {
+            return Ok(None);
+        }
         if row.in_doubt {
-            if let Some(settled) = row.settle_doubt(&ctx, &work.seed).await? {
+            if let Some(settled) = row.settle_doubt(ctx, &work.seed).await? {
                 break settled;
             }
         }
         if row.tries.exhausted(ctx.max_attempts) {
             break row.failed();
         }
-        let err = match send(&ctx, &work, &serial, &mut row).await? {
+        if ctx.is_stopped() {
+            return Ok(None);
+        }
+        let err = match send(ctx, &work, &serial, &mut row).await? {
             Ok(uploaded) => break uploaded,
             Err(e) => e,
         };
-        if let Some(settled) = row.after(&ctx, &work.seed, err).await? {
+        if let Some(settled) = row.after(ctx, &work.seed, err).await? {
             break settled;
         }
     };
@@ -241,14 +301,13 @@ pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Done, F
         result: result.clone(),
         at: Utc::now(),
     };
-    journal(&ctx, outcome)?;
-    drop(slot);
-    Ok(Done {
+    journal(ctx, outcome)?;
+    Ok(Some(Done {
         serial,
         result,
         retries: row.retries,
         lookups: row.lookups,
-    })
+    }))
 }
 
 /// One POST, its intent journaled first: the outcome when Okta answered with the token.
@@ -261,7 +320,11 @@ async fn send(
     if row.tries.sent() > 0 {
         row.retries += 1;
     }
-    journal(ctx, intent(serial, work.line, row.tries))?;
+    let intent = intent(serial, work.line, row.tries);
+    if let Entry::Intent { at, .. } = &intent {
+        row.first_intent.get_or_insert(*at);
+    }
+    journal(ctx, intent)?;
     Ok(ctx.client.upload(&work.seed).await.map(|answer| {
         ctx.limit.on_success();
         RowResult::Uploaded {

@@ -18,6 +18,7 @@ mod install;
 mod oauth;
 mod probe;
 mod probe_hostile;
+mod quirks;
 mod reconcile;
 mod report;
 mod sealed_age;

@@ -134,31 +134,73 @@ async fn pages_are_walked_to_the_end() {
     );
 }
 
-/// A server whose CSV export has columns we cannot recognise: reconcile falls back to pages.
+/// A server whose CSV export fails in one of the ways Okta's might, and whose JSON list works:
+/// reconcile falls back to the pages every time and finds the same inventory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_csv_header_falls_back_to_the_json_list() {
-    use axum::{extract::Query, routing::get, Router};
+async fn any_failure_of_the_export_but_a_refused_credential_falls_back_to_the_json_list() {
+    use axum::response::{IntoResponse, Response};
+    use axum::{extract::Query, extract::State, http::StatusCode, routing::get, Router};
     use std::collections::HashMap;
-    async fn tokens(Query(q): Query<HashMap<String, String>>) -> axum::response::Response {
-        use axum::response::IntoResponse;
-        if q.contains_key("forDownload") {
-            ([("content-type", "text/csv")], "Key,State\nykk1,ACTIVE\n").into_response()
-        } else {
-            axum::Json(serde_json::json!([{"id": "ykk1", "status": "UNASSIGNED", "profile": {"serial": "000000000042"}}])).into_response()
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    #[derive(Clone, Copy, Debug)]
+    enum Export {
+        UnknownHeader,
+        LimitRefused,
+        ServerError,
+        Json,
+        RowWithoutId,
+    }
+    async fn tokens(
+        State((export, hits)): State<(Export, Arc<AtomicU64>)>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Response {
+        if !q.contains_key("forDownload") {
+            let token = serde_json::json!({"id": "ykk1", "status": "UNASSIGNED", "profile": {"serial": "000000000042"}});
+            return axum::Json(serde_json::json!([token])).into_response();
+        }
+        hits.fetch_add(1, Ordering::SeqCst);
+        let csv = |body: &'static str| ([("content-type", "text/csv")], body).into_response();
+        match export {
+            Export::UnknownHeader => csv("Key,State\nykk1,ACTIVE\n"),
+            Export::RowWithoutId => csv("id,serial,status\n,000000000042,UNASSIGNED\n"),
+            Export::Json => axum::Json(serde_json::json!([])).into_response(),
+            Export::LimitRefused => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({"errorCode": "E0000001", "errorSummary": "Api validation failed: limit", "errorCauses": [{"errorSummary": "limit"}]})),
+            )
+                .into_response(),
+            Export::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"errorCode": "E0000009"}))).into_response(),
         }
     }
-    let app = Router::new().route(ykprov::okta::models::TOKENS_PATH, get(tokens));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let cfg = ykprov::okta::ClientConfig::new(url.parse().unwrap(), Secret::new("t".into()));
-    let client = ykprov::okta::OktaClient::new(cfg).unwrap();
-    let dir = TestDir::new();
-    let file = dir.write("s.csv", seeds::csv(&[seeds::row(42)]));
-    let r = reconcile(&opts(vec![file], Via::Download, Scope::File), &client)
-        .await
-        .unwrap();
-    assert_eq!(r.reconciliation.count(&Category::Unassigned), 1);
+    for export in [
+        Export::UnknownHeader,
+        Export::LimitRefused,
+        Export::ServerError,
+        Export::Json,
+        Export::RowWithoutId,
+    ] {
+        let hits = Arc::new(AtomicU64::new(0));
+        let app = Router::new()
+            .route(ykprov::okta::models::TOKENS_PATH, get(tokens))
+            .with_state((export, Arc::clone(&hits)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let mut cfg = ykprov::okta::ClientConfig::new(url.parse().unwrap(), Secret::new("t".into()));
+        cfg.max_backoff = std::time::Duration::from_millis(20);
+        let client = ykprov::okta::OktaClient::new(cfg).unwrap();
+        let dir = TestDir::new();
+        let file = dir.write("s.csv", seeds::csv(&[seeds::row(42)]));
+        let r = reconcile(&opts(vec![file], Via::Download, Scope::File), &client)
+            .await
+            .unwrap_or_else(|e| panic!("{export:?}: {e:#}"));
+        assert_eq!(r.reconciliation.count(&Category::Unassigned), 1, "{export:?}");
+        assert!(
+            hits.load(Ordering::SeqCst) >= 1,
+            "{export:?}: the export was tried first"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! The HTTP surface: which handler serves which path, and the Okta-shaped 404 and 405.
 
+mod export;
 mod tokens;
 mod users;
 

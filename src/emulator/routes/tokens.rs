@@ -6,7 +6,7 @@ use crate::emulator::pagination::ListParams;
 use crate::emulator::server::ConnControl;
 use crate::emulator::state::{self, NewToken, StoreError};
 use crate::emulator::{views, Shared};
-use crate::okta::models::{okta_time, YubikeyToken, TOKENS_PATH};
+use crate::okta::models::{YubikeyToken, TOKENS_PATH};
 use crate::seed::{AesKey, FieldProblem, PrivateId, PublicId, SerialNumber};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
@@ -84,12 +84,12 @@ pub async fn upload(
 
 /// `GET .../tokens` (JSON, or CSV with `forDownload=true`).
 pub async fn list(State(shared): State<Arc<Shared>>, uri: Uri) -> Result<Response, ApiError> {
-    let params = ListParams::parse(uri.query(), shared.max_page_size)?;
+    let params = ListParams::parse_capped(uri.query(), shared.max_page_size, shared.quirks.limit_max_200)?;
     let (body, next) = {
         let store = store(&shared);
         let (items, next) = params.page(&store);
         let body = if params.for_download {
-            Body::Csv(csv_page(&store, &items)?)
+            Body::Csv(super::export::csv_page(&store, &items, shared.quirks.csv)?)
         } else {
             Body::Json(
                 items
@@ -136,50 +136,6 @@ pub async fn list(State(shared): State<Arc<Shared>>, uri: Uri) -> Result<Respons
 enum Body {
     Json(Vec<YubikeyToken>),
     Csv(String),
-}
-
-/// The CSV columns, documented in docs/emulator.md.
-pub const CSV_HEADER: [&str; 9] = [
-    "id",
-    "serial",
-    "status",
-    "created",
-    "activated",
-    "lastVerified",
-    "lastUpdated",
-    "userId",
-    "login",
-];
-
-fn csv_page(
-    store: &crate::emulator::state::Store,
-    items: &[&state::StoredToken],
-) -> Result<String, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| okta_time::format(&d)).unwrap_or_default();
-    w.write_record(CSV_HEADER).map_err(|_| ApiError::internal())?;
-    for t in items {
-        let login = t
-            .user_id
-            .as_deref()
-            .and_then(|u| store.user(u))
-            .map(|u| u.login.clone())
-            .unwrap_or_default();
-        w.write_record([
-            t.id.clone(),
-            t.serial.clone(),
-            t.status.to_string(),
-            fmt(Some(t.created)),
-            fmt(t.activated),
-            fmt(Some(t.last_verified)),
-            fmt(Some(t.last_updated)),
-            t.user_id.clone().unwrap_or_default(),
-            login,
-        ])
-        .map_err(|_| ApiError::internal())?;
-    }
-    let bytes = w.into_inner().map_err(|_| ApiError::internal())?;
-    String::from_utf8(bytes).map_err(|_| ApiError::internal())
 }
 
 fn add_link(headers: &mut HeaderMap, url: &str, rel: &str) {

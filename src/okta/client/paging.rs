@@ -5,12 +5,23 @@
 use super::{Bucket, OktaClient};
 use crate::okta::error::ApiError;
 use crate::okta::models::YubikeyToken;
-use reqwest::header::{HeaderMap, LINK};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, LINK};
 use reqwest::{Method, Url};
 use std::future::Future;
 
 /// The most pages followed in one listing by default; a longer chain is treated as a loop.
 pub const MAX_PAGES: usize = 200_000;
+
+/// One page of the CSV export as received.
+#[derive(Debug)]
+pub struct Download {
+    /// `Content-Type`, when the server sent one.
+    pub content_type: Option<String>,
+    /// The body.
+    pub text: String,
+    /// No `rel="next"` link followed it.
+    pub last: bool,
+}
 
 /// One page of a listing.
 #[derive(Debug)]
@@ -83,17 +94,26 @@ impl OktaClient {
         })
     }
 
-    /// One page of the CSV export, as text.
-    pub async fn download_page(&self, url: Url) -> Result<Page<String>, ApiError> {
+    /// One page of the CSV export, as text with its content type (the caller checks both).
+    pub async fn download_page(&self, url: Url) -> Result<Page<Download>, ApiError> {
         let (map, bytes) = self
             .send(Bucket::Read, Method::GET, url, None, "text/csv, */*")
             .await?;
         let text = String::from_utf8(bytes).map_err(|_| ApiError::Protocol {
             reason: "the CSV export is not UTF-8".into(),
         })?;
+        let next = self.checked_next(&map)?;
+        let content_type = map
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         Ok(Page {
-            items: text,
-            next: self.checked_next(&map)?,
+            items: Download {
+                content_type,
+                text,
+                last: next.is_none(),
+            },
+            next,
         })
     }
 

@@ -3,7 +3,8 @@
 //! like; the URLs the probe asks for; and what the token endpoint said about the app. Nothing
 //! here retries: the probe counts every GET it sends.
 
-use super::challenge::{auth_code, is_auth_problem, missing_scope, www_authenticate_error};
+use super::challenge::{auth_code, dpop_problem, is_auth_problem, missing_scope, www_authenticate_error};
+use super::clock::sample;
 use super::send::request_id;
 use super::{Auth, Bucket, OktaClient};
 use crate::okta::error::ApiError;
@@ -12,6 +13,7 @@ use crate::okta::oauth::TokenFacts;
 use crate::okta::pacing::RateHeaders;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, Url};
+use std::time::SystemTime;
 
 /// One answer, as received.
 #[derive(Debug)]
@@ -50,10 +52,23 @@ impl RawAnswer {
             .or_else(|| www_authenticate_error(&self.headers))
     }
 
-    /// The refusal of the credential, classified as every other call would be: a 401, or a 403
-    /// about authentication or a missing scope. `None` for any other answer.
+    /// The refusal of the credential or its DPoP proof, classified as every other call would be:
+    /// a 400 or 401 with `invalid_dpop_proof` or `use_dpop_nonce`, a 401, or a 403 about
+    /// authentication or a missing scope. `None` for any other answer.
     pub fn auth_refusal(&self) -> Option<ApiError> {
         let body = self.error_body();
+        // The answer was just received, so its `Date` against now is the clock's offset.
+        let clock_offset = sample(&self.headers, SystemTime::now()).map(|ms| ms / 1000);
+        if let Some(problem) = dpop_problem(self.status, &self.body, &self.headers) {
+            return Some(ApiError::Unauthorized {
+                status: self.status,
+                code: problem.to_string(),
+                request_id: self.request_id(),
+                scope: None,
+                detail: None,
+                clock_offset,
+            });
+        }
         (matches!(self.status, 401 | 403) && is_auth_problem(self.status, &body, &self.headers)).then(|| {
             ApiError::Unauthorized {
                 status: self.status,
@@ -61,6 +76,7 @@ impl RawAnswer {
                 request_id: self.request_id(),
                 scope: missing_scope(&self.headers),
                 detail: None,
+                clock_offset,
             }
         })
     }
@@ -124,6 +140,52 @@ mod tests {
             Secret::new("t".into()),
         );
         OktaClient::new(cfg).unwrap()
+    }
+
+    fn answer(status: u16, headers: &[(&'static str, &'static str)], body: &[u8]) -> RawAnswer {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, reqwest::header::HeaderValue::from_static(v));
+        }
+        RawAnswer {
+            status,
+            headers: map,
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_refused_proof_is_an_auth_refusal_as_on_every_other_call() {
+        let proof = answer(
+            400,
+            &[(
+                "www-authenticate",
+                "DPoP algs=\"ES256\", error=\"invalid_dpop_proof\"",
+            )],
+            b"",
+        );
+        assert!(matches!(
+            proof.auth_refusal(),
+            Some(ApiError::Unauthorized { status: 400, ref code, .. }) if code == "invalid_dpop_proof"
+        ));
+        let session = answer(
+            403,
+            &[],
+            br#"{"errorCode":"E0000005","errorSummary":"Invalid session"}"#,
+        );
+        assert!(matches!(
+            session.auth_refusal(),
+            Some(ApiError::Unauthorized { status: 403, .. })
+        ));
+        let limit = answer(
+            400,
+            &[],
+            br#"{"errorCode":"E0000001","errorCauses":[{"errorSummary":"limit"}]}"#,
+        );
+        assert!(
+            limit.auth_refusal().is_none(),
+            "a refused limit is the probe's finding"
+        );
     }
 
     #[test]

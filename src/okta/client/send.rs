@@ -1,8 +1,9 @@
 //! One paced, authorized attempt: wait for the bucket's pacer, put the credential (and a DPoP
-//! proof) on the request, read a capped body, and classify the answer into [`ApiError`]. With
-//! OAuth, a 401 is answered once with a fresh access token.
+//! proof) on the request, read a capped body, note the server's clock, and classify the answer
+//! into [`ApiError`]. With OAuth, a refused credential or proof is answered once with the server's
+//! DPoP nonce, or once with a fresh access token, before it is returned.
 
-use super::challenge::{auth_code, is_auth_problem, missing_scope};
+use super::challenge::{auth_code, dpop_nonce, dpop_problem, is_auth_problem, missing_scope};
 use super::{Auth, Bucket, OktaClient};
 use crate::okta::error::ApiError;
 use crate::okta::models::{headers, ErrorBody};
@@ -36,10 +37,37 @@ fn error_reason(e: &reqwest::Error) -> String {
     text
 }
 
+/// A failed attempt: the error, the access token it carried (to drop it before a retry) and the
+/// server's `DPoP-Nonce` when it asked for one.
+struct Failed {
+    error: ApiError,
+    used: Option<Secret<String>>,
+    nonce: Option<String>,
+}
+
+impl From<ApiError> for Failed {
+    fn from(error: ApiError) -> Self {
+        Failed {
+            error,
+            used: None,
+            nonce: None,
+        }
+    }
+}
+
+/// What may still be tried after a refused credential: each once, in this order.
+#[derive(Default)]
+struct Recovery {
+    nonce_sent: bool,
+    refreshed: bool,
+}
+
 impl OktaClient {
     /// Sends one paced request and classifies the answer. The body is returned on 2xx. With
-    /// OAuth, a 401 drops the cached access token and the request is sent once more with a new one
-    /// (a 401 means nothing was processed). The request id of every failed call is logged.
+    /// OAuth, a refused credential or proof (a 401, a 403 `E0000005`/`E0000006`, a 400 or 401 with
+    /// `invalid_dpop_proof` or `use_dpop_nonce`) is answered once with the server's `DPoP-Nonce`
+    /// when it sent one (as Okta's Python SDK does), else once with a fresh access token; Okta
+    /// processed nothing, so a resend is safe. The request id of every failed call is logged.
     pub(super) async fn send(
         &self,
         bucket: Bucket,
@@ -48,28 +76,47 @@ impl OktaClient {
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(HeaderMap, Vec<u8>), ApiError> {
-        let mut retried_401 = false;
+        let mut recovery = Recovery::default();
         loop {
-            let result = self
+            let failed = match self
                 .send_once(bucket, method.clone(), url.clone(), body.clone(), accept)
-                .await;
-            match result {
-                Err((e @ ApiError::Unauthorized { status: 401, .. }, Some(used)))
-                    if !retried_401 && matches!(self.inner.auth, Auth::OAuth(_)) =>
-                {
-                    log_failure(&method, &url, &e);
-                    if let Auth::OAuth(session) = &self.inner.auth {
-                        session.invalidate(&used).await;
-                    }
-                    retried_401 = true;
-                }
-                Err((e, _)) => {
-                    log_failure(&method, &url, &e);
-                    return Err(e);
-                }
+                .await
+            {
                 Ok(answer) => return Ok(answer),
+                Err(f) => f,
+            };
+            let retry = self.recover(&failed, &mut recovery).await;
+            if retry {
+                tracing::debug!(%method, path = url.path(), error = %failed.error, "refused; retrying once");
+            } else {
+                log_failure(&method, &url, &failed.error);
+                return Err(failed.error);
             }
         }
+    }
+
+    /// Whether a refused OAuth request is worth one more send, and prepares it: the server's
+    /// nonce goes in the next proof, or the access token is dropped so the next send gets a new
+    /// one. A missing scope is not retried (a new token has the same scopes), nor a refusal at
+    /// the token endpoint itself (no token was used).
+    async fn recover(&self, failed: &Failed, recovery: &mut Recovery) -> bool {
+        let Auth::OAuth(session) = &self.inner.auth else {
+            return false;
+        };
+        let (ApiError::Unauthorized { scope: None, .. }, Some(used)) = (&failed.error, &failed.used) else {
+            return false;
+        };
+        if let (Some(nonce), false) = (&failed.nonce, recovery.nonce_sent) {
+            session.set_api_nonce(nonce.clone());
+            recovery.nonce_sent = true;
+            return true;
+        }
+        if recovery.refreshed {
+            return false;
+        }
+        session.invalidate(used).await;
+        recovery.refreshed = true;
+        true
     }
 
     /// The `Authorization` (and `DPoP`) headers for one request, and the access token used.
@@ -105,14 +152,12 @@ impl OktaClient {
         url: Url,
         body: Option<Vec<u8>>,
         accept: &'static str,
-    ) -> Result<(HeaderMap, Vec<u8>), (ApiError, Option<Secret<String>>)> {
-        let (status, map, bytes, used) = self
-            .attempt(bucket, method, url, body, accept)
-            .await
-            .map_err(|e| (e, None))?;
+    ) -> Result<(HeaderMap, Vec<u8>), Failed> {
+        let (status, map, bytes, used) = self.attempt(bucket, method, url, body, accept).await?;
         let rate = RateHeaders::from_headers(&map);
+        let nonce = dpop_nonce(&map);
         self.classify(status, map, bytes, &rate, self.pacer(bucket))
-            .map_err(|e| (e, used))
+            .map_err(|error| Failed { error, used, nonce })
     }
 
     /// One paced, authorized request and its raw answer, whatever the status; the pacer has seen
@@ -156,6 +201,7 @@ impl OktaClient {
         pacer.note_answer();
         let in_flight = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
         let (status, map, bytes) = result?;
+        self.inner.clock.observe(&map);
         pacer.observe(&RateHeaders::from_headers(&map), in_flight);
         Ok((status, map, bytes, used))
     }
@@ -243,12 +289,21 @@ impl OktaClient {
                     request_id: request_id.unwrap_or_default(),
                 })
             }
+            400 | 401 if dpop_problem(code, &bytes, &map).is_some() => Err(ApiError::Unauthorized {
+                status: code,
+                code: dpop_problem(code, &bytes, &map).unwrap_or_default().to_string(),
+                request_id,
+                scope: None,
+                detail: None,
+                clock_offset: self.clock_offset_secs(),
+            }),
             401 | 403 if is_auth_problem(code, &body, &map) => Err(ApiError::Unauthorized {
                 status: code,
                 code: auth_code(&body, &map),
                 request_id,
                 scope: missing_scope(&map),
                 detail: None,
+                clock_offset: self.clock_offset_secs(),
             }),
             500..=599 => Err(ApiError::InDoubt {
                 reason: format!("HTTP {code} {}", body.error_code).trim_end().to_string(),

@@ -127,6 +127,7 @@ impl OAuthSession {
             request_id,
             scope,
             detail: Some(body.error_description).filter(|d| !d.is_empty()),
+            clock_offset: None,
         }
     }
 

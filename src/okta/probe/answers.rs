@@ -120,7 +120,10 @@ pub fn csv_shape(text: &str) -> (Vec<String>, Option<usize>, Result<(), String>)
         .count();
     let verdict = match parse_export_csv(text) {
         Ok(_) => Ok(()),
-        Err(CsvProblem::NoSerialColumn(_)) => Err("no column ykprov reads as the serial".into()),
+        Err(CsvProblem::MissingColumn { column, .. }) => {
+            Err(format!("no column ykprov reads as the {column}"))
+        }
+        Err(CsvProblem::IncompleteRow { row, column }) => Err(format!("data row {row} has no {column}")),
         Err(CsvProblem::Malformed(e)) => Err(format!("malformed CSV: {}", tidy(&e, 120))),
     };
     (columns, Some(rows), verdict)

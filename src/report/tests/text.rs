@@ -259,3 +259,23 @@ fn html_snapshot() {
     </main></body></html>
     "#);
 }
+
+/// A key revoked and uploaded again: its status cell says so in every format, and the
+/// reconciliation lists it apart. (Without history, the snapshots above are unchanged.)
+#[test]
+fn a_key_uploaded_again_is_shown_with_its_history() {
+    let mut rec = reconcile_result();
+    rec.reconciliation.items[0].history = vec!["REVOKED".into()];
+    let r = build(&[], Some(&rec)).unwrap();
+    let summary = r.reconciliation.as_ref().unwrap();
+    assert_eq!(summary.uploaded_again.len(), 1);
+    let cell = "UNASSIGNED (revoked, uploaded again)";
+    let md = text(&r, ReportFormat::Md);
+    assert!(md.contains("### Uploaded again") && md.contains(cell), "{md}");
+    let html = text(&r, ReportFormat::Html);
+    assert!(html.contains("Uploaded again") && html.contains(cell), "{html}");
+    assert!(text(&r, ReportFormat::Csv).contains(cell));
+    assert!(text(&r, ReportFormat::Json).contains("\"uploadedAgain\""));
+    let plain = build(&[], Some(&reconcile_result())).unwrap();
+    assert!(!text(&plain, ReportFormat::Json).contains("uploadedAgain"));
+}
