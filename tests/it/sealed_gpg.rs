@@ -325,3 +325,52 @@ fn seal_with_gpg_signs_and_keeps_the_bytes() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_refused_for_its_signature_sends_nothing_to_okta_and_writes_no_journal() {
+    let Some(k) = keys("an_upload_refused_for_its_signature_sends_nothing_to_okta_and_writes_no_journal")
+    else {
+        return;
+    };
+    let emu = spawn_emulator(EmulatorConfig::default()).await;
+    let work = TestDir::new();
+    let plain = seeds::csv(&seeds::rows(12_000, 4));
+    work.write(
+        "signed.gpg",
+        k.us.seal(plain.as_bytes(), &k.admin, Some(&k.yubico), false),
+    );
+    work.write("unsigned.gpg", k.us.seal(plain.as_bytes(), &k.admin, None, false));
+    let cases = [
+        ("signed.gpg", k.admin.as_str(), "expected --signer"),
+        (
+            "unsigned.gpg",
+            k.yubico.as_str(),
+            "it is not signed, but --signer requires",
+        ),
+    ];
+    for (file, signer, why) in cases {
+        let out = ykprov_against(&emu, &["upload", file, "--signer", signer])
+            .current_dir(work.path())
+            .env("GNUPGHOME", k.us.home())
+            .env_remove("YKPROV_SIGNER")
+            .output()
+            .await
+            .unwrap();
+        assert_exit(&out, 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{file}: {err}");
+    }
+    let log = emu.log();
+    assert_eq!(
+        log.counts.values().sum::<u64>(),
+        0,
+        "requests reached Okta: {:?}",
+        log.counts
+    );
+    let mut left: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["signed.gpg", "unsigned.gpg"], "no journal, no plaintext");
+}
