@@ -264,6 +264,25 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_file_cannot_satisfy_signer_and_is_otherwise_read_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("seeds.csv");
+        std::fs::write(&path, "7886622,ccccccijgibu,b74be6169486,\n").unwrap();
+        let pinned = UnsealOptions {
+            signers: vec![Fingerprint::parse("ABA194815E4CE11E2A2E61443A21A8CAD1418449").unwrap()],
+            ..UnsealOptions::default()
+        };
+        let err = format!("{:#}", open(&path, &pinned).unwrap_err());
+        assert!(
+            err.contains("seeds.csv is not sealed, so it carries no signature"),
+            "{err}"
+        );
+        let source = open(&path, &UnsealOptions::default()).unwrap();
+        assert!(source.seal().is_none());
+        assert_eq!(source.path(), path);
+    }
+
+    #[test]
     fn key_ids_and_junk_are_not_fingerprints() {
         assert!(Fingerprint::parse("3A21A8CAD1418449")
             .unwrap_err()
