@@ -2,10 +2,12 @@
 //! each command's config builder, so errors can name every offending flag at once.
 
 mod install;
+mod repair;
 mod sealed;
 mod values;
 
 pub use install::{CompletionsArgs, ManpageArgs};
+pub use repair::RepairArgs;
 pub use sealed::{SealArgs, SealedArgs};
 
 use crate::emulator::rate_limit::{parse_duration, RateLimit};
@@ -71,6 +73,9 @@ pub enum Command {
     Upload(UploadArgs),
     /// Compare seed files with what Okta holds: missing, in use, blocked, revoked, stale.
     Reconcile(ReconcileArgs),
+    /// Plan and apply the fixes a reconciliation calls for: upload what is missing or revoked,
+    /// and (with --reissue-blocked) delete blocked tokens and upload their seeds again.
+    Repair(RepairArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
     /// Check the org's contract read-only (at most 25 GETs) before a rollout.
@@ -403,15 +408,22 @@ pub struct EmulateArgs {
     /// Load users from a file instead: one `login[,firstName,lastName]` per line.
     #[arg(long, value_name = "PATH")]
     pub users_file: Option<PathBuf>,
-    /// Fixed-window limit applied to each bucket (token GETs, token POSTs, everything else).
+    /// Fixed-window limit of each of Okta's buckets: /api/v1 (the whole token path: list, get,
+    /// upload, delete), /api/v1/users, /oauth2/v1/token.
     #[arg(long, default_value = "600/60s", value_name = "N/WINDOW")]
     pub rate_limit: RateLimit,
-    /// Overrides --rate-limit for GETs on the token API.
+    /// Gives GETs on the token path a bucket of their own with this limit (not Okta's layout,
+    /// which has one bucket for the token path; for rehearsing a server that buckets by method).
     #[arg(long, value_name = "N/WINDOW")]
     pub get_rate_limit: Option<RateLimit>,
-    /// Overrides --rate-limit for token uploads.
+    /// Gives token uploads a bucket of their own with this limit (not Okta's layout).
     #[arg(long, value_name = "N/WINDOW")]
     pub post_rate_limit: Option<RateLimit>,
+    /// Run windows on a fixed clock, each starting MS milliseconds after a whole multiple of its
+    /// length since the epoch (taken modulo the window). Without it a window opens with the first
+    /// request after the previous one ended.
+    #[arg(long, value_name = "MS")]
+    pub window_phase: Option<u64>,
     /// No rate limits at all (benchmarks); overrides are ignored.
     #[arg(long, conflicts_with_all = ["get_rate_limit", "post_rate_limit"])]
     pub no_rate_limit: bool,
@@ -427,7 +439,8 @@ pub struct EmulateArgs {
     /// Probability (0..1) of a 500/503 before anything is stored.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
-    /// Probability (0..1) that an upload is stored and its connection closed with no response.
+    /// Probability (0..1) that an upload or delete is committed and its connection closed with no
+    /// response.
     #[arg(long, default_value_t = 0.0)]
     pub drop_after_commit_rate: f64,
     /// Seed for the fault generator, so a run's faults repeat.

@@ -59,9 +59,12 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
         access_token_lifetime: args.access_token_lifetime,
         require_dpop: args.require_dpop,
         token,
-        get_limit: args.get_rate_limit.or(base),
-        post_limit: args.post_rate_limit.or(base),
-        other_limit: base,
+        api_limit: base,
+        users_limit: base,
+        oauth_limit: base,
+        get_limit: args.get_rate_limit,
+        post_limit: args.post_rate_limit,
+        window_phase: args.window_phase.map(std::time::Duration::from_millis),
         concurrency_limit: Some(args.concurrency_limit).filter(|&n| n > 0),
         latency: args.latency,
         latency_jitter: args.latency_jitter,
@@ -195,12 +198,18 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(c.get_limit.map(|l| l.limit), Some(10));
+        // GETs stay in the token path's one bucket; uploads are split off with their own limit.
+        assert_eq!(c.api_limit.map(|l| l.limit), Some(10));
+        assert_eq!(c.get_limit, None);
         assert_eq!(c.post_limit.map(|l| l.limit), Some(5));
-        assert_eq!(c.other_limit.map(|l| l.limit), Some(10));
+        assert_eq!(c.users_limit.map(|l| l.limit), Some(10));
+        assert_eq!(c.oauth_limit.map(|l| l.limit), Some(10));
+        assert_eq!(c.window_phase, None);
         let c = config_from_args(&args(&["--no-rate-limit", "--concurrency-limit", "0"]), None).unwrap();
-        assert!(c.get_limit.is_none() && c.post_limit.is_none() && c.concurrency_limit.is_none());
+        assert!(c.api_limit.is_none() && c.post_limit.is_none() && c.concurrency_limit.is_none());
         assert!(config_from_args(&args(&["--fail-rate", "1.5"]), None).is_err());
+        let c = config_from_args(&args(&["--window-phase", "333"]), None).unwrap();
+        assert_eq!(c.window_phase, Some(std::time::Duration::from_millis(333)));
     }
 
     #[test]

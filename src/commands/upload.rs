@@ -71,7 +71,7 @@ impl UploadConfig {
             flags: args.org.flags(),
             connect_timeout: Duration::from_secs(args.org.connect_timeout),
             timeout: Duration::from_secs(args.org.timeout),
-            write_rate: rate,
+            rate,
             scopes: crate::okta::oauth::UPLOAD_SCOPES,
         };
         Ok(UploadConfig {

@@ -2,7 +2,7 @@
 //! parser live with the limiter in [`super::rate_limit`]. Building a config from `ykprov emulate`
 //! flags lives in the command layer, so tests can build configs directly.
 
-use super::rate_limit::RateLimit;
+use super::rate_limit::{BucketLimits, RateLimit};
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -16,12 +16,21 @@ pub struct EmulatorConfig {
     pub bind: SocketAddr,
     /// The SSWS token to accept; `None` generates one (read it back with `EmulatorHandle::token`).
     pub token: Option<String>,
-    /// Fixed window for GETs on the token collection and tokens (`None` = unlimited, no headers).
+    /// Okta's `/api/v1` bucket: one fixed window for every call on the token path (list, get,
+    /// upload, delete) and any path without a bucket of its own (`None` = unlimited, no headers).
+    pub api_limit: Option<RateLimit>,
+    /// The `/api/v1/users` bucket (users, their factors, lifecycle).
+    pub users_limit: Option<RateLimit>,
+    /// The `/oauth2/v1/token` bucket.
+    pub oauth_limit: Option<RateLimit>,
+    /// Not Okta's layout: GETs on the token path get a bucket of their own with this limit
+    /// (`--get-rate-limit`), for rehearsing a server that buckets by method.
     pub get_limit: Option<RateLimit>,
-    /// Fixed window for POSTs on the token collection.
+    /// Not Okta's layout: uploads get a bucket of their own with this limit (`--post-rate-limit`).
     pub post_limit: Option<RateLimit>,
-    /// Fixed window for every other request (DELETE, users, factors, unknown paths).
-    pub other_limit: Option<RateLimit>,
+    /// Windows on a fixed grid starting this long after whole multiples of their length since the
+    /// epoch (`--window-phase`); `None`: a window opens with the first request after the last.
+    pub window_phase: Option<Duration>,
     /// Requests in flight beyond this get a concurrency 429.
     pub concurrency_limit: Option<u32>,
     /// Added to every authenticated request before it is handled.
@@ -30,7 +39,8 @@ pub struct EmulatorConfig {
     pub latency_jitter: Duration,
     /// Probability (0..=1) of a 500/503 before anything is stored.
     pub fail_rate: f64,
-    /// Probability (0..=1) that an upload is stored and then its connection closed with no response.
+    /// Probability (0..=1) that an upload or a delete is committed and then its connection closed
+    /// with no response.
     pub drop_after_commit_rate: f64,
     /// Seed of the fault generator, so a run's faults can be replayed.
     pub fault_seed: u64,
@@ -59,9 +69,12 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             token: None,
-            get_limit: generous,
-            post_limit: generous,
-            other_limit: generous,
+            api_limit: generous,
+            users_limit: generous,
+            oauth_limit: generous,
+            get_limit: None,
+            post_limit: None,
+            window_phase: None,
             concurrency_limit: None,
             latency: Duration::ZERO,
             latency_jitter: Duration::ZERO,
@@ -83,18 +96,35 @@ impl Default for EmulatorConfig {
 impl EmulatorConfig {
     /// Turns every rate limit off (benchmarks).
     pub fn without_rate_limits(mut self) -> Self {
+        self.api_limit = None;
+        self.users_limit = None;
+        self.oauth_limit = None;
         self.get_limit = None;
         self.post_limit = None;
-        self.other_limit = None;
         self
     }
 
-    /// Sets the same limit on every bucket, as `--rate-limit` does.
+    /// Sets the same limit on each of Okta's buckets, as `--rate-limit` does (and removes any
+    /// split of the token path).
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
-        self.get_limit = Some(limit);
-        self.post_limit = Some(limit);
-        self.other_limit = Some(limit);
+        self.api_limit = Some(limit);
+        self.users_limit = Some(limit);
+        self.oauth_limit = Some(limit);
+        self.get_limit = None;
+        self.post_limit = None;
         self
+    }
+
+    /// The limits as the limiter takes them.
+    pub fn bucket_limits(&self) -> BucketLimits {
+        BucketLimits {
+            api: self.api_limit,
+            users: self.users_limit,
+            oauth: self.oauth_limit,
+            split_get: self.get_limit,
+            split_post: self.post_limit,
+            phase: self.window_phase,
+        }
     }
 
     /// Checks values that the types cannot, naming every problem.

@@ -4,7 +4,7 @@
 //! three `X-Rate-Limit-*` headers.
 
 use super::error::ApiError;
-use super::log::{Endpoint, LogEntry, Special};
+use super::log::{Endpoint, LogEntry, Special, Window};
 use super::rate_limit::{Decision, RateHeaders};
 use super::server::ConnControl;
 use super::Shared;
@@ -50,6 +50,7 @@ pub async fn edge(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
             method: req.method().to_string(),
             endpoint,
             status: None,
+            window: None,
         }),
         entered: false,
         special: Special::None,
@@ -57,7 +58,7 @@ pub async fn edge(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
     };
     let mut response = if shared.recorder.enter(shared.concurrency_limit) {
         tracker.entered = true;
-        guarded(&shared, endpoint, req, next, &mut tracker.special).await
+        guarded(&shared, endpoint, req, next, &mut tracker).await
     } else {
         tracker.special = Special::Concurrency;
         let mut r = ApiError::rate_limited().into_response();
@@ -91,9 +92,16 @@ async fn guarded(
     endpoint: Endpoint,
     req: Request,
     next: Next,
-    special: &mut Special,
+    tracker: &mut Tracker,
 ) -> Response {
-    let rate = match shared.limits.check(endpoint.bucket()) {
+    let charge = shared.limits.check(endpoint, req.uri().path());
+    if let (Some(c), Some(entry)) = (charge, tracker.entry.as_mut()) {
+        entry.window = Some(Window {
+            bucket: c.bucket,
+            seq: c.window,
+        });
+    }
+    let rate = match charge.map(|c| c.decision) {
         None => None,
         Some(Decision::Allow(h)) => Some(h),
         Some(Decision::Reject(h)) => {
@@ -117,7 +125,7 @@ async fn guarded(
         }
         match shared.faults.roll_failure() {
             Some(failure) => {
-                *special = Special::Injected;
+                tracker.special = Special::Injected;
                 match failure {
                     super::faults::Failure::Internal => ApiError::internal().into_response(),
                     super::faults::Failure::Unavailable => ApiError::unavailable().into_response(),

@@ -63,15 +63,6 @@ impl Endpoint {
             _ => Endpoint::Other,
         }
     }
-
-    /// The rate-limit bucket it is charged to.
-    pub fn bucket(self) -> Bucket {
-        match self {
-            Endpoint::ListTokens | Endpoint::GetToken => Bucket::TokensGet,
-            Endpoint::UploadToken => Bucket::TokensPost,
-            _ => Bucket::Other,
-        }
-    }
 }
 
 /// One request, as seen by the emulator.
@@ -85,6 +76,18 @@ pub struct LogEntry {
     pub endpoint: Endpoint,
     /// Status sent; `None` when no response was sent (dropped after commit, or the client left).
     pub status: Option<u16>,
+    /// The rate-limit window it was counted in (served or refused with a 429); `None` when its
+    /// bucket is unlimited or it never reached the rate limit (a concurrency 429).
+    pub window: Option<Window>,
+}
+
+/// One rate-limit window of one bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Window {
+    /// The bucket.
+    pub bucket: Bucket,
+    /// The window's number within the bucket (see `rate_limit::FixedWindow::check`).
+    pub seq: u64,
 }
 
 /// A snapshot of what the emulator has served.
@@ -100,7 +103,7 @@ pub struct RequestLog {
     pub served_401: u64,
     /// Injected 500/503s.
     pub failed: u64,
-    /// Uploads stored and then answered by closing the connection.
+    /// Uploads stored (and token deletes committed) and then answered by closing the connection.
     pub dropped_after_commit: u64,
     /// Highest number of requests in flight at once (rejected-for-concurrency ones excluded).
     pub max_in_flight: u32,
@@ -122,6 +125,16 @@ impl RequestLog {
     /// Entries for one operation.
     pub fn entries_for(&self, endpoint: Endpoint) -> impl Iterator<Item = &LogEntry> {
         self.entries.iter().filter(move |e| e.endpoint == endpoint)
+    }
+
+    /// How many requests arrived in each rate-limit window, 429s included: what the server
+    /// counted, so a test can check a client's share of a bucket window by window.
+    pub fn per_window(&self) -> std::collections::BTreeMap<Window, u64> {
+        let mut counts = std::collections::BTreeMap::new();
+        for w in self.entries.iter().filter_map(|e| e.window) {
+            *counts.entry(w).or_default() += 1;
+        }
+        counts
     }
 }
 
@@ -227,7 +240,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_classify_into_endpoints_and_buckets() {
+    fn paths_classify_into_endpoints() {
         let t = "/api/v1/org/factors/yubikey_token/tokens";
         assert_eq!(Endpoint::classify(&Method::GET, t), Endpoint::ListTokens);
         assert_eq!(Endpoint::classify(&Method::POST, t), Endpoint::UploadToken);
@@ -244,9 +257,6 @@ mod tests {
             Endpoint::classify(&Method::POST, "/api/v1/users/00u1/lifecycle/deactivate"),
             Endpoint::DeactivateUser
         );
-        assert_eq!(Endpoint::GetToken.bucket(), Bucket::TokensGet);
-        assert_eq!(Endpoint::UploadToken.bucket(), Bucket::TokensPost);
-        assert_eq!(Endpoint::DeleteToken.bucket(), Bucket::Other);
     }
 
     #[test]

@@ -115,7 +115,7 @@ pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
         )?
         .with_dpop_quirks(config.quirks.dpop_api_nonce, config.quirks.dpop_stale_after),
         store: Mutex::new(store),
-        limits: rate_limit::Limits::new(config.get_limit, config.post_limit, config.other_limit),
+        limits: rate_limit::Limits::new(config.bucket_limits()),
         concurrency_limit: config.concurrency_limit,
         faults: faults::Faults::new(
             config.latency,

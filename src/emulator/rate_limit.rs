@@ -1,11 +1,16 @@
 //! Okta-style fixed-window rate limits: the [`RateLimit`] setting and its `600/60s` parser, and
-//! the limiter that keeps one counter per [`Bucket`].
+//! the limiter that keeps one counter per [`Bucket`] (Okta's buckets by default: one for the
+//! whole token path).
 //!
-//! A window opens with the first request after the previous one ended (so windows are not
-//! aligned to wall-clock minutes, as Okta's are not). Time is passed in as a duration since the
-//! Unix epoch so the limiter can be tested without sleeping. The concurrency limit is not a rate:
-//! the request log counts requests in flight (`log`).
+//! By default a window opens with the first request after the previous one ended, so it is never
+//! aligned to wall-clock minutes (Okta's are not) and a client that starts late loses nothing.
+//! With a phase ([`BucketLimits::phase`], `--window-phase`) windows run on a fixed grid offset
+//! from whole seconds, as a server's own clock would run them: a client that waits for the
+//! whole-second `X-Rate-Limit-Reset` then loses the rest of that second. Time is passed in as a
+//! duration since the Unix epoch so the limiter can be tested without sleeping. The concurrency
+//! limit is not a rate: the request log counts requests in flight (`log`).
 
+use super::log::Endpoint;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
@@ -86,16 +91,41 @@ pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
     Duration::try_from_secs_f64(secs).map_err(|_| ParseError::Duration)
 }
 
-/// Which counter a request is charged to. GETs and POSTs on the token path are separate buckets,
-/// as Okta may bucket by method; everything else shares one.
+/// Which counter a request is charged to. By default these are Okta's own buckets for the paths
+/// the emulator serves, as the rate-limit table generated from Okta's code maps them
+/// (terraform-provider-okta `rate_limit_lines.go`): one counter per bucket, whatever the method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum Bucket {
-    /// GET on `/api/v1/org/factors/yubikey_token/tokens[/{id}]`.
+    /// `/api/v1`, Okta's catch-all: the whole token path (list, get by id, upload, delete) and
+    /// every path without a bucket of its own.
+    ApiV1,
+    /// `/api/v1/users` and everything under it (users, their factors, lifecycle). Okta splits a
+    /// few user calls finer (`GET /api/v1/users/{id}`); the emulator does not.
+    Users,
+    /// `POST /oauth2/v1/token`.
+    OAuthToken,
+    /// GETs on the token path, only when split off with `--get-rate-limit` (not Okta's layout).
     TokensGet,
-    /// POST on `/api/v1/org/factors/yubikey_token/tokens`.
+    /// Uploads, only when split off with `--post-rate-limit` (not Okta's layout).
     TokensPost,
-    /// Everything else.
-    Other,
+}
+
+impl Bucket {
+    /// Okta's bucket for a path, whatever the method. Kept apart from the client's own
+    /// `okta::pacing::bucket_of` on purpose: the emulator is the witness, not a copy.
+    pub fn of_path(path: &str) -> Bucket {
+        let under = |prefix: &str| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        if path == "/oauth2/v1/token" {
+            Bucket::OAuthToken
+        } else if under("/api/v1/users") {
+            Bucket::Users
+        } else {
+            Bucket::ApiV1
+        }
+    }
 }
 
 /// The three `X-Rate-Limit-*` values for one response.
@@ -122,26 +152,55 @@ pub enum Decision {
 #[derive(Debug)]
 pub struct FixedWindow {
     limit: RateLimit,
+    phase: Option<Duration>,
     window_start: Option<Duration>,
+    seq: u64,
     used: u32,
 }
 
 impl FixedWindow {
-    /// An empty window with this limit.
-    pub fn new(limit: RateLimit) -> Self {
+    /// An empty window with this limit. Without a `phase` a window opens with the first request
+    /// after the previous one ended; with one, windows run on a fixed grid: each starts `phase`
+    /// after a whole multiple of the window length since the Unix epoch (reduced modulo the
+    /// window), whether or not anyone is sending.
+    pub fn new(limit: RateLimit, phase: Option<Duration>) -> Self {
         FixedWindow {
             limit,
+            phase,
             window_start: None,
+            seq: 0,
             used: 0,
         }
     }
 
-    /// Charges one request at `now` (time since the Unix epoch).
-    pub fn check(&mut self, now: Duration) -> Decision {
-        let start = match self.window_start {
-            Some(start) if now < start + self.limit.window => start,
-            _ => {
+    /// The start of the window holding `now` on the grid, and its number.
+    fn grid_start(&self, phase: Duration, now: Duration) -> (Duration, u64) {
+        let w = self.limit.window.as_nanos().max(1);
+        let p = phase.as_nanos() % w;
+        let k = now.as_nanos().saturating_sub(p) / w;
+        let start = k * w + p;
+        let secs = u64::try_from(start / 1_000_000_000).unwrap_or(u64::MAX);
+        let nanos = u32::try_from(start % 1_000_000_000).unwrap_or(0);
+        (Duration::new(secs, nanos), u64::try_from(k).unwrap_or(u64::MAX))
+    }
+
+    /// Charges one request at `now` (time since the Unix epoch): the window's number (distinct
+    /// per window of this bucket) and the decision.
+    pub fn check(&mut self, now: Duration) -> (u64, Decision) {
+        let start = match (self.phase, self.window_start) {
+            (Some(phase), current) => {
+                let (start, k) = self.grid_start(phase, now);
+                if current != Some(start) {
+                    self.window_start = Some(start);
+                    self.seq = k;
+                    self.used = 0;
+                }
+                start
+            }
+            (None, Some(start)) if now < start + self.limit.window => start,
+            (None, _) => {
                 self.window_start = Some(now);
+                self.seq += 1;
                 self.used = 0;
                 now
             }
@@ -149,51 +208,111 @@ impl FixedWindow {
         let end = start + self.limit.window;
         // Round up so a client waiting until `reset` is never early.
         let reset = end.as_secs() + u64::from(end.subsec_nanos() > 0);
-        if self.used >= self.limit.limit {
-            return Decision::Reject(RateHeaders {
+        let decision = if self.used >= self.limit.limit {
+            Decision::Reject(RateHeaders {
                 limit: self.limit.limit,
                 remaining: 0,
                 reset,
-            });
-        }
-        self.used += 1;
-        Decision::Allow(RateHeaders {
-            limit: self.limit.limit,
-            remaining: self.limit.limit - self.used,
-            reset,
-        })
+            })
+        } else {
+            self.used += 1;
+            Decision::Allow(RateHeaders {
+                limit: self.limit.limit,
+                remaining: self.limit.limit - self.used,
+                reset,
+            })
+        };
+        (self.seq, decision)
     }
 }
 
-/// The three buckets' windows. Each sits behind its own std `Mutex`, held only to bump a counter.
+/// The limit of each bucket (`None` = unlimited, no headers) and where windows start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BucketLimits {
+    /// [`Bucket::ApiV1`]: the whole token path.
+    pub api: Option<RateLimit>,
+    /// [`Bucket::Users`].
+    pub users: Option<RateLimit>,
+    /// [`Bucket::OAuthToken`].
+    pub oauth: Option<RateLimit>,
+    /// Splits token-path GETs into [`Bucket::TokensGet`] with this limit.
+    pub split_get: Option<RateLimit>,
+    /// Splits uploads into [`Bucket::TokensPost`] with this limit.
+    pub split_post: Option<RateLimit>,
+    /// Windows on a fixed grid at this phase (see [`FixedWindow::new`]).
+    pub phase: Option<Duration>,
+}
+
+/// What a request was charged: its bucket, the window it fell in, and the decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Charge {
+    /// The bucket.
+    pub bucket: Bucket,
+    /// The window's number within that bucket.
+    pub window: u64,
+    /// Serve or refuse.
+    pub decision: Decision,
+}
+
+type Window = Option<Mutex<FixedWindow>>;
+
+/// Every bucket's window. Each sits behind its own std `Mutex`, held only to bump a counter.
 pub struct Limits {
-    get: Option<Mutex<FixedWindow>>,
-    post: Option<Mutex<FixedWindow>>,
-    other: Option<Mutex<FixedWindow>>,
+    api: Window,
+    users: Window,
+    oauth: Window,
+    get: Window,
+    post: Window,
 }
 
 impl Limits {
-    /// Limits per bucket; `None` means unlimited (and no rate headers).
-    pub fn new(get: Option<RateLimit>, post: Option<RateLimit>, other: Option<RateLimit>) -> Self {
-        let w = |l: Option<RateLimit>| l.map(|l| Mutex::new(FixedWindow::new(l)));
+    /// The windows for these limits.
+    pub fn new(limits: BucketLimits) -> Self {
+        let w = |l: Option<RateLimit>| l.map(|l| Mutex::new(FixedWindow::new(l, limits.phase)));
         Limits {
-            get: w(get),
-            post: w(post),
-            other: w(other),
+            api: w(limits.api),
+            users: w(limits.users),
+            oauth: w(limits.oauth),
+            get: w(limits.split_get),
+            post: w(limits.split_post),
         }
     }
 
-    /// Charges one request to `bucket` now; `None` when that bucket is unlimited.
-    pub fn check(&self, bucket: Bucket) -> Option<Decision> {
+    /// The bucket a request to `endpoint` at `path` is charged to.
+    pub fn bucket(&self, endpoint: Endpoint, path: &str) -> Bucket {
+        match endpoint {
+            Endpoint::ListTokens | Endpoint::GetToken if self.get.is_some() => Bucket::TokensGet,
+            Endpoint::UploadToken if self.post.is_some() => Bucket::TokensPost,
+            _ => Bucket::of_path(path),
+        }
+    }
+
+    /// Charges one request now; `None` when its bucket is unlimited.
+    pub fn check(&self, endpoint: Endpoint, path: &str) -> Option<Charge> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        self.check_at(endpoint, path, now)
+    }
+
+    /// [`Limits::check`] at a given time since the Unix epoch (tests).
+    pub fn check_at(&self, endpoint: Endpoint, path: &str, now: Duration) -> Option<Charge> {
+        let bucket = self.bucket(endpoint, path);
         let window = match bucket {
+            Bucket::ApiV1 => &self.api,
+            Bucket::Users => &self.users,
+            Bucket::OAuthToken => &self.oauth,
             Bucket::TokensGet => &self.get,
             Bucket::TokensPost => &self.post,
-            Bucket::Other => &self.other,
         };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        window
-            .as_ref()
-            .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner).check(now))
+        let (window, decision) = window
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .check(now);
+        Some(Charge {
+            bucket,
+            window,
+            decision,
+        })
     }
 }
 
@@ -247,16 +366,16 @@ mod tests {
 
     #[test]
     fn window_allows_limit_then_rejects_until_reset() {
-        let mut w = FixedWindow::new(RateLimit::new(3, Duration::from_secs(60)));
+        let mut w = FixedWindow::new(RateLimit::new(3, Duration::from_secs(60)), None);
         let t0 = 1_700_000_000.5;
         let remaining: Vec<_> = (0..3)
-            .map(|i| match w.check(secs(t0 + f64::from(i))) {
+            .map(|i| match w.check(secs(t0 + f64::from(i))).1 {
                 Decision::Allow(h) => h.remaining,
                 Decision::Reject(_) => panic!("rejected early"),
             })
             .collect();
         assert_eq!(remaining, [2, 1, 0]);
-        let Decision::Reject(h) = w.check(secs(t0 + 59.0)) else {
+        let (_, Decision::Reject(h)) = w.check(secs(t0 + 59.0)) else {
             panic!("allowed over the limit")
         };
         assert_eq!((h.limit, h.remaining), (3, 0));
@@ -264,17 +383,121 @@ mod tests {
         // A new window opens once the old one is over.
         assert!(matches!(
             w.check(secs(t0 + 60.0)),
-            Decision::Allow(RateHeaders { remaining: 2, .. })
+            (2, Decision::Allow(RateHeaders { remaining: 2, .. }))
         ));
     }
 
     #[test]
     fn short_windows_work_for_benches() {
-        let mut w = FixedWindow::new(RateLimit::new(100, Duration::from_secs(1)));
+        let mut w = FixedWindow::new(RateLimit::new(100, Duration::from_secs(1)), None);
         let allowed = (0..250)
-            .filter(|i| matches!(w.check(secs(10.0 + f64::from(*i) * 0.001)), Decision::Allow(_)))
+            .filter(|i| matches!(w.check(secs(10.0 + f64::from(*i) * 0.001)).1, Decision::Allow(_)))
             .count();
         assert_eq!(allowed, 100, "250 requests in 250 ms: one window");
-        assert!(matches!(w.check(secs(11.0)), Decision::Allow(_)));
+        assert!(matches!(w.check(secs(11.0)).1, Decision::Allow(_)));
+    }
+
+    fn remaining(d: Decision) -> Option<u32> {
+        match d {
+            Decision::Allow(h) => Some(h.remaining),
+            Decision::Reject(_) => None,
+        }
+    }
+
+    #[test]
+    fn a_phase_puts_windows_on_a_grid_offset_from_whole_seconds() {
+        let mut w = FixedWindow::new(
+            RateLimit::new(2, Duration::from_secs(1)),
+            Some(Duration::from_millis(333)),
+        );
+        // 100.200 lies in the window [99.333, 100.333): its end rounds up to Reset 101.
+        let (k, d) = w.check(secs(100.2));
+        assert_eq!((remaining(d), k), (Some(1), 99));
+        let Decision::Allow(h) = w.check(secs(100.3)).1 else {
+            panic!("second request refused")
+        };
+        assert_eq!((h.remaining, h.reset), (0, 101));
+        assert_eq!(remaining(w.check(secs(100.33)).1), None, "window spent");
+        // The next window opens at 100.333 whether or not anyone waited for it.
+        let (k, d) = w.check(secs(100.334));
+        assert_eq!((remaining(d), k), (Some(1), 100));
+    }
+
+    #[test]
+    fn a_phase_longer_than_the_window_is_taken_modulo_and_long_windows_use_the_grid_too() {
+        let mut w = FixedWindow::new(
+            RateLimit::new(10, Duration::from_secs(5)),
+            Some(Duration::from_millis(5_777)),
+        );
+        // Phase 5.777 s on a 5 s grid is 0.777 s: windows [100.777, 105.777), [105.777, ...).
+        let Decision::Allow(h) = w.check(secs(105.0)).1 else {
+            panic!("refused")
+        };
+        assert_eq!(h.reset, 106);
+        assert_eq!(w.check(secs(105.7)).0, w.check(secs(101.0)).0);
+        let Decision::Allow(h) = w.check(secs(105.8)).1 else {
+            panic!("refused")
+        };
+        assert_eq!((h.remaining, h.reset), (9, 111));
+    }
+
+    #[test]
+    fn without_a_phase_windows_are_numbered_as_they_open() {
+        let mut w = FixedWindow::new(RateLimit::new(5, Duration::from_secs(1)), None);
+        assert_eq!(w.check(secs(10.5)).0, 1);
+        assert_eq!(w.check(secs(11.4)).0, 1);
+        assert_eq!(
+            w.check(secs(11.5)).0,
+            2,
+            "a window opens with the first request after"
+        );
+    }
+
+    #[test]
+    fn the_token_path_is_one_bucket_whatever_the_method_unless_split() {
+        let t = "/api/v1/org/factors/yubikey_token/tokens";
+        assert_eq!(Bucket::of_path(t), Bucket::ApiV1);
+        assert_eq!(Bucket::of_path(&format!("{t}/ykk1")), Bucket::ApiV1);
+        assert_eq!(Bucket::of_path("/api/v1/users/00u1/factors"), Bucket::Users);
+        assert_eq!(Bucket::of_path("/api/v1/users"), Bucket::Users);
+        assert_eq!(Bucket::of_path("/api/v1/usersx"), Bucket::ApiV1);
+        assert_eq!(Bucket::of_path("/oauth2/v1/token"), Bucket::OAuthToken);
+        assert_eq!(Bucket::of_path("/nowhere"), Bucket::ApiV1);
+
+        let one = Limits::new(BucketLimits {
+            api: Some(RateLimit::new(3, Duration::from_secs(60))),
+            ..BucketLimits::default()
+        });
+        let now = secs(1_000.0);
+        let charged: Vec<_> = [
+            (Endpoint::ListTokens, t.to_string()),
+            (Endpoint::UploadToken, t.to_string()),
+            (Endpoint::DeleteToken, format!("{t}/ykk1")),
+            (Endpoint::GetToken, format!("{t}/ykk1")),
+        ]
+        .iter()
+        .map(|(e, p)| {
+            one.check_at(*e, p, now)
+                .map(|c| (c.bucket, remaining(c.decision)))
+        })
+        .collect();
+        assert_eq!(
+            charged,
+            [
+                Some((Bucket::ApiV1, Some(2))),
+                Some((Bucket::ApiV1, Some(1))),
+                Some((Bucket::ApiV1, Some(0))),
+                Some((Bucket::ApiV1, None)),
+            ]
+        );
+        assert_eq!(one.check_at(Endpoint::GetUser, "/api/v1/users/00u1", now), None);
+
+        let split = Limits::new(BucketLimits {
+            api: Some(RateLimit::new(3, Duration::from_secs(60))),
+            split_get: Some(RateLimit::new(5, Duration::from_secs(60))),
+            ..BucketLimits::default()
+        });
+        assert_eq!(split.bucket(Endpoint::ListTokens, t), Bucket::TokensGet);
+        assert_eq!(split.bucket(Endpoint::UploadToken, t), Bucket::ApiV1);
     }
 }

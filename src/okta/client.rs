@@ -1,4 +1,6 @@
-//! The Okta client: one `reqwest::Client`, the org URL, the credential, and a pacer per bucket.
+//! The Okta client: one `reqwest::Client`, the org URL, the credential, and a pacer per Okta
+//! rate-limit bucket (chosen from each request's path by
+//! [`bucket_of`](crate::okta::pacing::bucket_of)).
 //! Each method makes exactly one paced attempt and classifies the answer into [`ApiError`]; the
 //! retry policy belongs to the caller (uploads must never be retried blindly), except for reads,
 //! which [`OktaClient::read_with_retries`] may repeat safely.
@@ -7,8 +9,9 @@
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
 //! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging`
 //! (list URLs, pages, following `Link: rel="next"`), `retry` (which reads may be repeated, and the
-//! backoff) and `raw` (the probe's unclassified reads).
+//! backoff), `raw` (the probe's unclassified reads) and `by_id` (GET and DELETE of one token).
 
+mod by_id;
 mod challenge;
 mod clock;
 mod paging;
@@ -16,6 +19,7 @@ mod raw;
 mod retry;
 mod send;
 
+pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Download, Page, MAX_PAGES};
 pub use raw::RawAnswer;
 pub use retry::backoff;
@@ -24,12 +28,12 @@ use super::config::Credential;
 use super::error::ApiError;
 use super::models::{UploadRequest, YubikeyToken, TOKENS_PATH};
 use super::oauth::OAuthSession;
-use super::pacing::{Pacer, RateSetting};
+use super::pacing::{Bucket, Pacer, Pacers, RateSetting};
 use crate::secret::Secret;
 use crate::seed::{Seed, SerialNumber};
 use reqwest::{Method, Url};
 use send::request_id;
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,10 +50,10 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Whole-request timeout.
     pub timeout: Duration,
-    /// Pace for reads (the GET bucket).
-    pub read_rate: RateSetting,
-    /// Pace for writes (the POST bucket).
-    pub write_rate: RateSetting,
+    /// The pace of the token path's bucket (Okta's `/api/v1`): lists, lookups, uploads and
+    /// deletes all draw on it, so `--share` (or `--rate N/min`) caps them together. Other
+    /// buckets learn their limits at the same share.
+    pub rate: RateSetting,
     /// The longest wait after a 429.
     pub max_backoff: Duration,
     /// The most pages one listing follows before it stops with an error (an endless chain of
@@ -72,21 +76,11 @@ impl ClientConfig {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
-            read_rate: RateSetting::Auto { share: 0.5 },
-            write_rate: RateSetting::Auto { share: 0.5 },
+            rate: RateSetting::Auto { share: 0.5 },
             max_backoff: Duration::from_secs(120),
             max_pages: MAX_PAGES,
         }
     }
-}
-
-/// Which Okta rate-limit bucket a request counts against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bucket {
-    /// GETs on the token path.
-    Read,
-    /// POSTs on the token path.
-    Write,
 }
 
 /// Counters of what the client saw, for summaries and reports.
@@ -112,9 +106,7 @@ struct Inner {
     http: reqwest::Client,
     org: Url,
     auth: Auth,
-    reads: Pacer,
-    writes: Pacer,
-    in_flight: AtomicUsize,
+    pacers: Pacers,
     stats: ClientStats,
     clock: clock::ServerClock,
     max_backoff: Duration,
@@ -194,9 +186,7 @@ impl OktaClient {
                 http,
                 org,
                 auth,
-                reads: Pacer::new(config.read_rate),
-                writes: Pacer::new(config.write_rate),
-                in_flight: AtomicUsize::new(0),
+                pacers: Pacers::new(config.rate),
                 stats: ClientStats::default(),
                 clock: clock::ServerClock::default(),
                 max_backoff: config.max_backoff,
@@ -212,10 +202,12 @@ impl OktaClient {
 
     /// The pacer of a bucket.
     pub fn pacer(&self, bucket: Bucket) -> &Pacer {
-        match bucket {
-            Bucket::Read => &self.inner.reads,
-            Bucket::Write => &self.inner.writes,
-        }
+        self.inner.pacers.get(bucket)
+    }
+
+    /// The pacer of the token path's bucket, whose pace the summary and progress bar show.
+    pub fn token_pacer(&self) -> &Pacer {
+        self.pacer(Bucket::ApiV1)
     }
 
     /// Okta's clock minus ours, from the latest answer's `Date` (a lower bound: `Date` is whole
@@ -239,19 +231,13 @@ impl OktaClient {
         url
     }
 
-    /// Uploads one seed: one attempt, paced on the write bucket.
+    /// Uploads one seed: one attempt, paced on the token path's bucket.
     pub async fn upload(&self, seed: &Seed) -> Result<Answer<YubikeyToken>, ApiError> {
         let body = serde_json::to_vec(&UploadRequest::from_seed(seed)).map_err(|e| ApiError::Protocol {
             reason: format!("cannot encode request: {e}"),
         })?;
         let (map, bytes) = self
-            .send(
-                Bucket::Write,
-                Method::POST,
-                self.tokens_url(),
-                Some(body),
-                "application/json",
-            )
+            .send(Method::POST, self.tokens_url(), Some(body), "application/json")
             .await?;
         let request_id = request_id(&map);
         match serde_json::from_slice::<YubikeyToken>(&bytes) {

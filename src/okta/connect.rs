@@ -14,8 +14,8 @@ pub struct ConnectSettings {
     pub connect_timeout: Duration,
     /// Time to wait for a whole request.
     pub timeout: Duration,
-    /// The pace for uploads.
-    pub write_rate: RateSetting,
+    /// The pace of the token path's bucket (everything the command sends to it).
+    pub rate: RateSetting,
     /// The scopes the command needs (least privilege): only `okta.users.read` for reads.
     pub scopes: &'static [&'static str],
 }
@@ -27,7 +27,7 @@ impl ConnectSettings {
             flags,
             connect_timeout,
             timeout,
-            write_rate: RateSetting::Auto { share: 0.5 },
+            rate: RateSetting::Auto { share: 0.5 },
             scopes: super::oauth::READ_SCOPES,
         }
     }
@@ -41,6 +41,6 @@ pub fn connect(settings: &ConnectSettings) -> anyhow::Result<OktaClient> {
     let mut cfg = ClientConfig::with_credential(conn.org, conn.credential, settings.scopes);
     cfg.connect_timeout = settings.connect_timeout.max(Duration::from_secs(1));
     cfg.timeout = settings.timeout.max(Duration::from_secs(1));
-    cfg.write_rate = settings.write_rate;
+    cfg.rate = settings.rate;
     OktaClient::new(cfg)
 }

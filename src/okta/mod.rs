@@ -12,6 +12,7 @@ pub mod oauth;
 pub mod pacing;
 pub mod probe;
 
-pub use client::{Bucket, ClientConfig, OktaClient};
+pub use client::{ClientConfig, OktaClient};
 pub use connect::{connect, ConnectSettings};
 pub use error::ApiError;
+pub use pacing::{bucket_of, Bucket};

@@ -23,7 +23,7 @@ pub use options::UploadOptions;
 pub use tally::{Plan, Tally};
 
 use crate::journal::{Counts, Entry, Journal};
-use crate::okta::{Bucket, OktaClient};
+use crate::okta::OktaClient;
 use crate::seed::{self, FileReport, SeedSource, ValidationOptions};
 use anyhow::Context;
 use chrono::Utc;
@@ -93,7 +93,7 @@ impl UploadSummary {
         (self.plan, self.counts) = ended.tally.into_parts();
         self.interrupted = ended.interrupted;
         self.elapsed = elapsed;
-        self.pace_per_minute = client.pacer(Bucket::Write).per_minute();
+        self.pace_per_minute = client.token_pacer().per_minute();
         let stats = client.stats();
         self.counts.rate_limited = stats.rate_limited.load(Ordering::Relaxed);
         self.counts.concurrency_limited = stats.concurrency_limited.load(Ordering::Relaxed);

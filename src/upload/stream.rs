@@ -12,7 +12,7 @@ use super::tally::Tally;
 use super::worker::{Ctx, Done, Work};
 use super::UploadOptions;
 use crate::journal::{Counts, Entry, Journal, RowResult};
-use crate::okta::{Bucket, OktaClient};
+use crate::okta::OktaClient;
 use crate::progress::{per_minute, Progress};
 use crate::seed::{ReaderOptions, RowError, RowOutcome, SeedReader, SeedSource, Serial, SerialNumber};
 use anyhow::Context;
@@ -182,7 +182,7 @@ fn progress_line(c: &Counts, client: &OktaClient) -> String {
         c.rejected,
         c.failed,
         stats.rate_limited.load(ordering) + stats.concurrency_limited.load(ordering),
-        per_minute(client.pacer(Bucket::Write).per_minute())
+        per_minute(client.token_pacer().per_minute())
     )
 }
 

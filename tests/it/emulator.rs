@@ -7,6 +7,7 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;
+use ykprov::emulator::rate_limit::Bucket;
 use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::okta::models::{TokenStatus, YubikeyToken, TOKENS_PATH};
 use ykprov::seed::{AesKey, PrivateId, PublicId};
@@ -692,8 +693,43 @@ async fn enrollment_verifies_the_otp_and_the_lifecycle_follows_okta() {
 }
 
 #[tokio::test]
+async fn the_token_path_is_one_bucket_for_every_method_and_users_have_their_own() {
+    let api =
+        Api::start(EmulatorConfig::default().with_rate_limit(RateLimit::new(4, Duration::from_secs(60))))
+            .await;
+    let token = api.upload_ok(1).await;
+    let r = api.get(TOKENS_PATH).await;
+    assert_eq!(header(&r, "x-rate-limit-remaining"), "2");
+    let r = api.get(&format!("{TOKENS_PATH}/{}", token.id)).await;
+    assert_eq!(header(&r, "x-rate-limit-remaining"), "1");
+    let r = api
+        .req(Method::DELETE, &format!("{TOKENS_PATH}/{}", token.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&r, "x-rate-limit-remaining"), "0");
+    // The fifth call on the token path is refused whatever its method; users are not affected.
+    let r = api.upload(2).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let user = &api.emu.users()[0];
+    let r = api.get(&format!("/api/v1/users/{}", user.id)).await;
+    assert_eq!(
+        (r.status(), header(&r, "x-rate-limit-remaining")),
+        (StatusCode::OK, "3")
+    );
+    let log = api.emu.log();
+    let per_window: Vec<_> = log.per_window().into_iter().map(|(w, n)| (w.bucket, n)).collect();
+    assert_eq!(
+        per_window,
+        [(Bucket::ApiV1, 5), (Bucket::Users, 1)],
+        "the log counts each request in its bucket's window, 429s included"
+    );
+}
+
+#[tokio::test]
 async fn rate_limit_windows_are_per_bucket_and_answer_429_with_headers() {
     let limit = RateLimit::new(3, Duration::from_secs(60));
+    // Split buckets are not Okta's layout (`--get-rate-limit`, `--post-rate-limit` ask for them).
     let api = Api::start(EmulatorConfig {
         post_limit: Some(limit),
         get_limit: Some(RateLimit::new(5, Duration::from_secs(60))),

@@ -254,8 +254,7 @@ async fn serve(mode: Mode) -> Server {
 
 fn client(url: &str, max_pages: usize) -> OktaClient {
     let mut cfg = ClientConfig::new(url.parse().unwrap(), Secret::new("00hostile-test-token".into()));
-    cfg.read_rate = RateSetting::Auto { share: 1.0 };
-    cfg.write_rate = RateSetting::Auto { share: 1.0 };
+    cfg.rate = RateSetting::Auto { share: 1.0 };
     cfg.timeout = Duration::from_secs(20);
     cfg.max_pages = max_pages;
     OktaClient::new(cfg).unwrap()

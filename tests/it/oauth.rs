@@ -60,8 +60,7 @@ fn settings(id: &str, pem: &str) -> OAuthSettings {
 
 fn oauth_client(url: &str, s: OAuthSettings, scopes: &[&str]) -> OktaClient {
     let mut cfg = ClientConfig::with_credential(url.parse().unwrap(), Credential::PrivateKey(s), scopes);
-    cfg.read_rate = RateSetting::Auto { share: 1.0 };
-    cfg.write_rate = RateSetting::Auto { share: 1.0 };
+    cfg.rate = RateSetting::Auto { share: 1.0 };
     cfg.timeout = Duration::from_secs(5);
     OktaClient::new(cfg).unwrap()
 }

@@ -523,7 +523,7 @@ async fn oauth_probe(require_dpop: bool) -> (EmulatorHandle, ProbeReport) {
         READ_SCOPES,
     );
     let client = OktaClient::new(ClientConfig {
-        read_rate: RateSetting::Auto { share: 1.0 },
+        rate: RateSetting::Auto { share: 1.0 },
         ..cfg
     })
     .unwrap();

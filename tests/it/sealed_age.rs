@@ -293,3 +293,37 @@ async fn the_binary_uploads_an_age_file_leaving_no_plaintext_in_tmpdir_or_the_fo
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repair_reads_an_age_file_once_and_uploads_what_okta_is_missing() {
+    let emu = spawn_emulator(EmulatorConfig::default()).await;
+    let dir = TestDir::new();
+    let (key, recipient) = identity(&dir, "key.txt");
+    let plain = dir.write("seeds.csv", seeds::csv(&seeds::rows(13_000, 3)));
+    assert_exit(&seal(&plain, &["--recipient", &recipient]), 0);
+    std::fs::remove_file(&plain).unwrap();
+    let out = ykprov_against(
+        &emu,
+        &[
+            "repair",
+            "seeds.csv.age",
+            "--yes",
+            "--identity",
+            &key.to_string_lossy(),
+        ],
+    )
+    .current_dir(dir.path())
+    .output()
+    .await
+    .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(emu.tokens().len(), 3, "{}", String::from_utf8_lossy(&out.stdout));
+    let journal = dir.path().join("seeds.csv.age.ykprov-repair-journal.jsonl");
+    let header = &ykprov::journal::replay(&journal).unwrap().headers[0];
+    assert_eq!(header.sealed.as_ref().map(|s| s.format), Some(SealKind::Age));
+}

@@ -17,8 +17,7 @@ use ykprov::upload::{upload, UploadOptions, UploadSummary};
 pub fn client_for(emu: &EmulatorHandle, rate: RateSetting) -> OktaClient {
     crate::helpers::init_test_log();
     let mut cfg = ClientConfig::new(emu.url().parse().unwrap(), Secret::new(emu.token()));
-    cfg.write_rate = rate;
-    cfg.read_rate = RateSetting::Auto { share: 1.0 };
+    cfg.rate = rate;
     cfg.timeout = Duration::from_secs(5);
     OktaClient::new(cfg).unwrap()
 }

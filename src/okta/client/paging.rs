@@ -2,7 +2,7 @@
 //! either, and [`OktaClient::walk`], which follows `Link: rel="next"` on the org's own origin
 //! until the end, refusing loops and endless chains.
 
-use super::{Bucket, OktaClient};
+use super::OktaClient;
 use crate::okta::error::ApiError;
 use crate::okta::models::YubikeyToken;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, LINK};
@@ -82,9 +82,7 @@ impl OktaClient {
 
     /// One page of the JSON listing.
     pub async fn list_page(&self, url: Url) -> Result<Page<Vec<YubikeyToken>>, ApiError> {
-        let (map, bytes) = self
-            .send(Bucket::Read, Method::GET, url, None, "application/json")
-            .await?;
+        let (map, bytes) = self.send(Method::GET, url, None, "application/json").await?;
         let items: Vec<YubikeyToken> = serde_json::from_slice(&bytes).map_err(|e| ApiError::Protocol {
             reason: format!("token list is not a JSON array of tokens: {e}"),
         })?;
@@ -96,9 +94,7 @@ impl OktaClient {
 
     /// One page of the CSV export, as text with its content type (the caller checks both).
     pub async fn download_page(&self, url: Url) -> Result<Page<Download>, ApiError> {
-        let (map, bytes) = self
-            .send(Bucket::Read, Method::GET, url, None, "text/csv, */*")
-            .await?;
+        let (map, bytes) = self.send(Method::GET, url, None, "text/csv, */*").await?;
         let text = String::from_utf8(bytes).map_err(|_| ApiError::Protocol {
             reason: "the CSV export is not UTF-8".into(),
         })?;

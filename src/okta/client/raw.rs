@@ -6,11 +6,11 @@
 use super::challenge::{auth_code, dpop_problem, is_auth_problem, missing_scope, www_authenticate_error};
 use super::clock::sample;
 use super::send::request_id;
-use super::{Auth, Bucket, OktaClient};
+use super::{Auth, OktaClient};
 use crate::okta::error::ApiError;
 use crate::okta::models::ErrorBody;
 use crate::okta::oauth::TokenFacts;
-use crate::okta::pacing::RateHeaders;
+use crate::okta::pacing::{bucket_of, RateHeaders};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, Url};
 use std::time::SystemTime;
@@ -88,11 +88,11 @@ impl OktaClient {
     /// would for any call. `Err` when nothing usable came back (unreachable, timeout, connection
     /// lost, or the token endpoint refused the app).
     pub async fn get_raw(&self, url: Url, accept: &'static str) -> Result<RawAnswer, ApiError> {
-        let (status, headers, body, _) = self.attempt(Bucket::Read, Method::GET, url, None, accept).await?;
+        let bucket = bucket_of(&Method::GET, url.path());
+        let (status, headers, body, _) = self.attempt(Method::GET, url, None, accept).await?;
         let rate = RateHeaders::from_headers(&headers);
         if status.as_u16() == 429 && !rate.is_concurrency_limit() {
-            self.pacer(Bucket::Read)
-                .hold_for(rate.backoff_after_429(self.inner.max_backoff));
+            self.pacer(bucket).after_429(&rate, self.inner.max_backoff);
         }
         Ok(RawAnswer {
             status: status.as_u16(),

@@ -1,14 +1,15 @@
-//! One paced, authorized attempt: wait for the bucket's pacer, put the credential (and a DPoP
-//! proof) on the request, read a capped body, note the server's clock, and classify the answer
-//! into [`ApiError`]. With OAuth, a refused credential or proof is answered once with the server's
-//! DPoP nonce, or once with a fresh access token, before it is returned.
+//! One paced, authorized attempt: wait for the pacer of the request's bucket (`bucket_of` its
+//! path), put the credential (and a DPoP proof) on the request, read a capped body, note the
+//! server's clock, and classify the answer into [`ApiError`]. With OAuth, a refused credential or
+//! proof is answered once with the server's DPoP nonce, or once with a fresh access token, before
+//! it is returned.
 
 use super::challenge::{auth_code, dpop_nonce, dpop_problem, is_auth_problem, missing_scope};
-use super::{Auth, Bucket, OktaClient};
+use super::{Auth, OktaClient};
 use crate::okta::error::ApiError;
 use crate::okta::models::{headers, ErrorBody};
 use crate::okta::oauth::DPOP_HEADER;
-use crate::okta::pacing::{Pacer, RateHeaders};
+use crate::okta::pacing::{bucket_of, Pacer, RateHeaders};
 use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode, Url};
@@ -70,7 +71,6 @@ impl OktaClient {
     /// processed nothing, so a resend is safe. The request id of every failed call is logged.
     pub(super) async fn send(
         &self,
-        bucket: Bucket,
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
@@ -79,7 +79,7 @@ impl OktaClient {
         let mut recovery = Recovery::default();
         loop {
             let failed = match self
-                .send_once(bucket, method.clone(), url.clone(), body.clone(), accept)
+                .send_once(method.clone(), url.clone(), body.clone(), accept)
                 .await
             {
                 Ok(answer) => return Ok(answer),
@@ -147,31 +147,30 @@ impl OktaClient {
 
     async fn send_once(
         &self,
-        bucket: Bucket,
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(HeaderMap, Vec<u8>), Failed> {
-        let (status, map, bytes, used) = self.attempt(bucket, method, url, body, accept).await?;
+        let pacer = self.pacer(bucket_of(&method, url.path()));
+        let (status, map, bytes, used) = self.attempt(method, url, body, accept).await?;
         let rate = RateHeaders::from_headers(&map);
         let nonce = dpop_nonce(&map);
-        self.classify(status, map, bytes, &rate, self.pacer(bucket))
+        self.classify(status, map, bytes, &rate, pacer)
             .map_err(|error| Failed { error, used, nonce })
     }
 
-    /// One paced, authorized request and its raw answer, whatever the status; the pacer has seen
-    /// its headers. `Err` only when no answer came (or the credential could not be put on it).
-    /// The probe reads answers this way; everything else goes through [`Self::send`].
+    /// One paced, authorized request and its raw answer, whatever the status; the pacer of its
+    /// bucket has seen its headers. `Err` only when no answer came (or the credential could not be
+    /// put on it). The probe reads answers this way; everything else goes through [`Self::send`].
     pub(super) async fn attempt(
         &self,
-        bucket: Bucket,
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(StatusCode, HeaderMap, Vec<u8>, Option<Secret<String>>), ApiError> {
-        let pacer = self.pacer(bucket);
+        let pacer = self.pacer(bucket_of(&method, url.path()));
         pacer.until_ready().await;
         // Authorize after pacing, so a DPoP proof's `iat` is fresh. A failed token request still
         // counts as the probe's answer, or the requests waiting for the first answer would wait
@@ -196,13 +195,10 @@ impl OktaClient {
             req = req.header(CONTENT_TYPE, "application/json").body(body);
         }
         self.inner.stats.requests.fetch_add(1, Ordering::Relaxed);
-        self.inner.in_flight.fetch_add(1, Ordering::SeqCst);
-        let result = self.receive(req).await;
-        pacer.note_answer();
-        let in_flight = self.inner.in_flight.fetch_sub(1, Ordering::SeqCst) - 1;
-        let (status, map, bytes) = result?;
+        let ticket = pacer.begin();
+        let (status, map, bytes) = self.receive(req).await?;
         self.inner.clock.observe(&map);
-        pacer.observe(&RateHeaders::from_headers(&map), in_flight);
+        ticket.finish(&RateHeaders::from_headers(&map));
         Ok((status, map, bytes, used))
     }
 
@@ -279,9 +275,7 @@ impl OktaClient {
                     use rand::Rng;
                     Duration::from_millis(rand::thread_rng().gen_range(100..=300))
                 } else {
-                    let wait = rate.backoff_after_429(self.inner.max_backoff);
-                    pacer.hold_for(wait);
-                    wait
+                    pacer.after_429(rate, self.inner.max_backoff)
                 };
                 Err(ApiError::RateLimited {
                     wait,

@@ -80,8 +80,7 @@ pub fn dpop_client(emu: &EmulatorHandle) -> OktaClient {
         Credential::PrivateKey(settings),
         UPLOAD_SCOPES,
     );
-    cfg.read_rate = RateSetting::Auto { share: 1.0 };
-    cfg.write_rate = RateSetting::Auto { share: 1.0 };
+    cfg.rate = RateSetting::Auto { share: 1.0 };
     cfg.timeout = Duration::from_secs(5);
     OktaClient::new(cfg).unwrap()
 }

@@ -1,0 +1,415 @@
+//! Pacing: one [`Pacer`] per Okta rate-limit bucket ([`bucket_of`] picks it from the request's
+//! path: the whole token path is one bucket). A `governor` limiter spaces requests evenly (GCRA,
+//! burst of two, so nothing bunches at a window start), and a gate driven by Okta's
+//! `X-Rate-Limit-*` headers holds every worker of the bucket when the window is nearly spent, when
+//! the run has sent its share of this window, or when a 429 arrives.
+//!
+//! In `auto` mode the rate is learned from the headers: `X-Rate-Limit-Limit` per window, the
+//! window's length from how far `X-Rate-Limit-Reset` moves (first estimated from `Reset - Date`),
+//! times `--share`. Where a window really starts is learned from the answers (`window`): the
+//! first answer of a new window has `Remaining` back up. Waits for a new window are timed from that
+//! sighting, to the millisecond and never early, or from the whole-second headers against the
+//! server's `Date` until a boundary has been seen, so clock skew cannot make us early.
+
+mod bucket;
+mod headers;
+pub mod window;
+
+pub use bucket::{bucket_of, Bucket, Pacers};
+pub use headers::RateHeaders;
+
+use governor::{clock::DefaultClock, state::InMemoryState, state::NotKeyed, Quota, RateLimiter};
+use rand::Rng;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
+use window::{Seen, Sighting, Windows};
+
+type Limiter = RateLimiter<NotKeyed, InMemoryState, DefaultClock>;
+
+/// How fast to go.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RateSetting {
+    /// Learn the limit from the headers and use this share of it (0 < share ≤ 1).
+    Auto {
+        /// Fraction of the bucket's limit.
+        share: f64,
+    },
+    /// A fixed number of requests per minute for everything the bucket's pacer sends.
+    PerMinute(u32),
+}
+
+/// A burst of two: enough to make up for timers that wake a worker a little late (with a burst of
+/// one, every late wake-up is lost for good: 3 to 7% at 100 requests a second), too small to
+/// bunch requests at a window start. The 2% margin and the header gate absorb it at window edges.
+const BURST: NonZeroU32 = match NonZeroU32::new(2) {
+    Some(n) => n,
+    None => NonZeroU32::MIN,
+};
+
+/// A governor quota of `per_second` requests per second with a burst of two.
+pub fn quota(per_second: f64) -> Quota {
+    let per_second = per_second.clamp(0.01, 1_000_000.0);
+    let period = Duration::from_secs_f64(1.0 / per_second).max(Duration::from_nanos(1));
+    // Cannot fail: the period is at least one nanosecond.
+    Quota::with_period(period)
+        .expect("non-zero period")
+        .allow_burst(BURST)
+}
+
+/// Whether the gate should close: the requests already in flight could use up what is left.
+pub fn gate_should_close(h: &RateHeaders, in_flight: usize) -> bool {
+    match (h.limit, h.remaining) {
+        (Some(limit), Some(remaining)) if limit > 0 => remaining <= in_flight as u64,
+        _ => false,
+    }
+}
+
+/// The largest share of a bucket's limit ever planned on: network and timer jitter move a few
+/// requests across window edges, and a 429 costs far more than the margin.
+pub const MAX_SHARE: f64 = 0.98;
+
+/// The pace, requests per second, for what is known of the windows; `None` before a limit is.
+pub fn pace(windows: &Windows, share: f64) -> Option<f64> {
+    let limit = windows.limit()?;
+    let window = windows.length().unwrap_or(Duration::from_secs(60)).as_secs_f64();
+    Some(limit as f64 * share.min(MAX_SHARE) / window)
+}
+
+/// The shortest hold: a wait computed as zero or less still lets the new window's first answer in.
+const MIN_HOLD: Duration = Duration::from_millis(10);
+
+struct State {
+    windows: Windows,
+    per_second: f64,
+}
+
+impl State {
+    /// Jitter for a hold: a wait timed from a seen boundary is exact, so its jitter only spreads
+    /// workers (up to 10 ms, never above 1% of the window); a wait from whole-second headers
+    /// keeps up to 250 ms (never above a twentieth of the window).
+    fn jitter_cap(&self, precise: bool) -> Duration {
+        let w = self.windows.length().unwrap_or(Duration::from_secs(60));
+        if precise {
+            Duration::from_millis(10).min(w / 100)
+        } else {
+            Duration::from_millis(250).min(w / 20)
+        }
+    }
+}
+
+/// Paces one Okta bucket. Shared by all workers through the client.
+pub struct Pacer {
+    setting: RateSetting,
+    // None until a limit is known in auto mode: a server that sends no rate headers is not
+    // throttled at all (the concurrency bound still applies).
+    limiter: RwLock<Option<Arc<Limiter>>>,
+    // std Mutex: held only to update or read what is known, never across an await.
+    state: Mutex<State>,
+    blocked_until: Mutex<Option<Instant>>,
+    in_flight: AtomicUsize,
+    // In auto mode the first request goes alone: its answer tells the pace, and a burst of
+    // `--concurrency` requests before anything is known could overrun a short first window.
+    probe_sent: AtomicBool,
+    answered: AtomicBool,
+}
+
+/// One request of a bucket in flight; [`Ticket::finish`] hands its answer's headers back.
+/// Dropping it unfinished (no answer: an error, a cancelled request) counts it in the current
+/// window's budget, since the server may have counted it.
+pub struct Ticket<'a> {
+    pacer: &'a Pacer,
+    sent: Instant,
+    finished: bool,
+}
+
+impl Pacer {
+    /// A pacer for one bucket.
+    pub fn new(setting: RateSetting) -> Self {
+        let per_second = match setting {
+            RateSetting::Auto { .. } => 0.0,
+            RateSetting::PerMinute(n) => f64::from(n.max(1)) / 60.0,
+        };
+        let limiter = (per_second > 0.0).then(|| Arc::new(RateLimiter::direct(quota(per_second))));
+        Pacer {
+            setting,
+            limiter: RwLock::new(limiter),
+            state: Mutex::new(State {
+                windows: Windows::new(),
+                per_second,
+            }),
+            blocked_until: Mutex::new(None),
+            in_flight: AtomicUsize::new(0),
+            probe_sent: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // What is known stays usable even if a holder panicked.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The share of each window this run may use (auto mode only: a fixed pace is its own cap).
+    fn share(&self) -> Option<f64> {
+        match self.setting {
+            RateSetting::Auto { share } => Some(share),
+            RateSetting::PerMinute(_) => None,
+        }
+    }
+
+    /// The pace in use, requests per minute.
+    pub fn per_minute(&self) -> f64 {
+        self.state().per_second * 60.0
+    }
+
+    /// The bucket's limit and window as learned from the headers, if known.
+    pub fn learned_limit(&self) -> Option<(u64, Duration)> {
+        let s = self.state();
+        Some((s.windows.limit()?, s.windows.length()?))
+    }
+
+    /// Where the current window started, once a boundary has been seen.
+    pub fn window_start(&self) -> Option<window::Start> {
+        self.state().windows.start()
+    }
+
+    /// Waits until a request may be sent: the header gate, the limiter, then this window's share.
+    pub async fn until_ready(&self) {
+        if self.share().is_some() {
+            while !self.answered.load(Ordering::Acquire) && self.probe_sent.swap(true, Ordering::AcqRel) {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+        loop {
+            let wait = self.gate_wait();
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let limiter = self
+                .limiter
+                .read()
+                .map(|l| l.clone())
+                .unwrap_or_else(|e| e.into_inner().clone());
+            if let Some(limiter) = limiter {
+                // No jitter here: governor adds it to every wait, which lowers the pace itself.
+                // Stampedes are prevented where they happen, at the gate (`hold_until`).
+                limiter.until_ready().await;
+            }
+            if let Some(over) = self.share_spent(Instant::now()) {
+                self.hold_until(over, true);
+                continue;
+            }
+            // The gate may have closed while we waited for the limiter.
+            if self.gate_wait().is_zero() {
+                return;
+            }
+        }
+    }
+
+    /// When this window is over, if the run has already sent its share of it (`--share` caps
+    /// everything sent to the bucket: uploads, lookups and listings together).
+    fn share_spent(&self, now: Instant) -> Option<Instant> {
+        let share = self.share()?;
+        let s = self.state();
+        let in_flight = self.in_flight.load(Ordering::SeqCst);
+        let over = s.windows.over_by().filter(|&t| t > now)?;
+        s.windows.budget_spent(share, in_flight).then_some(over)
+    }
+
+    fn gate_wait(&self) -> Duration {
+        let guard = self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .map(|t| t.saturating_duration_since(Instant::now()))
+            .unwrap_or_default()
+    }
+
+    /// Holds every worker for `wait` plus jitter (so they do not stampede when it opens).
+    pub fn hold_for(&self, wait: Duration) {
+        self.hold_until(Instant::now() + wait, false);
+    }
+
+    /// Holds every worker until `until` plus jitter; `precise` when `until` comes from a seen
+    /// window boundary rather than whole-second headers.
+    fn hold_until(&self, until: Instant, precise: bool) {
+        let cap = self.state().jitter_cap(precise);
+        let jitter = Duration::from_millis(rand::thread_rng().gen_range(0..=cap.as_millis() as u64));
+        let until = until.max(Instant::now() + MIN_HOLD) + jitter;
+        tracing::debug!(
+            wait_ms = until.saturating_duration_since(Instant::now()).as_millis() as u64,
+            precise,
+            "pacing gate closed"
+        );
+        let mut guard = self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.map_or(true, |t| t < until) {
+            *guard = Some(until);
+        }
+    }
+
+    /// Closes the gate after a rate-limit 429 and returns the wait: until the window's end when
+    /// its start has been seen (to the millisecond), else `Reset - Date + 1 s` as the Okta SDKs
+    /// do; at most `cap`.
+    pub fn after_429(&self, h: &RateHeaders, cap: Duration) -> Duration {
+        let now = Instant::now();
+        let precise = {
+            let s = self.state();
+            if s.windows.is_past(h) {
+                // A straggler from a window already over: the current one is open.
+                return Duration::ZERO;
+            }
+            s.windows.precise_end().filter(|&t| t > now)
+        };
+        match precise {
+            Some(end) => {
+                let end = end.min(now + cap);
+                self.hold_until(end, true);
+                end - now
+            }
+            None => {
+                let wait = h.backoff_after_429(cap);
+                self.hold_for(wait);
+                wait
+            }
+        }
+    }
+
+    /// Records that a request came back or failed before it was sent, releasing the requests
+    /// that wait for the first answer.
+    pub fn note_answer(&self) {
+        self.answered.store(true, Ordering::Release);
+    }
+
+    /// Marks a request as sent: keep the ticket until its answer.
+    pub fn begin(&self) -> Ticket<'_> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        Ticket {
+            pacer: self,
+            sent: Instant::now(),
+            finished: false,
+        }
+    }
+
+    /// Learns from one answer's headers.
+    fn observe(&self, h: &RateHeaders, sent: Instant) {
+        let received = Instant::now();
+        let in_flight = self.in_flight.load(Ordering::SeqCst);
+        let (new_rate, gate) = {
+            let mut s = self.state();
+            let seen = s.windows.observe(&Sighting {
+                headers: *h,
+                sent,
+                received,
+                in_flight,
+            });
+            if seen == Seen::Nothing || seen == Seen::Late {
+                return;
+            }
+            let gate = gate_should_close(h, in_flight)
+                .then(|| (s.windows.over_by(), s.windows.precise_end().is_some()));
+            let rate = self.share().and_then(|share| pace(&s.windows, share));
+            let changed =
+                rate.filter(|&r| s.per_second == 0.0 || (r - s.per_second).abs() > s.per_second * 0.01);
+            if let Some(r) = changed {
+                s.per_second = r;
+            }
+            (changed, gate)
+        };
+        if let Some((over, precise)) = gate {
+            match over {
+                Some(t) => self.hold_until(t, precise),
+                None => self.hold_for(MIN_HOLD),
+            }
+        }
+        if let Some(per_second) = new_rate {
+            tracing::debug!(
+                pace = %crate::progress::per_minute(per_second * 60.0),
+                "pace learned from the rate-limit headers"
+            );
+            if let Ok(mut limiter) = self.limiter.write() {
+                *limiter = Some(Arc::new(RateLimiter::direct(quota(per_second))));
+            }
+        }
+    }
+}
+
+impl Ticket<'_> {
+    /// Hands the answer's rate-limit headers to the pacer.
+    pub fn finish(mut self, h: &RateHeaders) {
+        self.finished = true;
+        // Out of flight first: the gate compares `Remaining` with the *other* requests out.
+        self.pacer.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.pacer.observe(h, self.sent);
+        self.pacer.note_answer();
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.pacer.in_flight.fetch_sub(1, Ordering::SeqCst);
+            self.pacer.state().windows.count_unanswered();
+            self.pacer.note_answer();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::clock::FakeRelativeClock;
+    #[test]
+    fn gate_closes_only_when_in_flight_requests_could_spend_the_rest() {
+        let h = |remaining| RateHeaders {
+            limit: Some(100),
+            remaining: Some(remaining),
+            ..Default::default()
+        };
+        assert!(!gate_should_close(&h(5), 4));
+        assert!(gate_should_close(&h(4), 4));
+        assert!(gate_should_close(&h(0), 0));
+        let concurrency = RateHeaders {
+            limit: Some(0),
+            remaining: Some(0),
+            ..Default::default()
+        };
+        assert!(!gate_should_close(&concurrency, 10));
+    }
+
+    #[test]
+    fn quota_allows_a_burst_of_two_and_no_more() {
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::direct_with_clock(quota(10.0), clock.clone());
+        assert!(limiter.check().is_ok());
+        assert!(limiter.check().is_ok());
+        assert!(
+            limiter.check().is_err(),
+            "a third request at the same instant must wait"
+        );
+        clock.advance(Duration::from_millis(100));
+        assert!(limiter.check().is_ok());
+        assert!(limiter.check().is_err());
+        // After a long idle spell, still only two requests may go at once.
+        clock.advance(Duration::from_secs(60));
+        assert!(limiter.check().is_ok());
+        assert!(limiter.check().is_ok());
+        assert!(limiter.check().is_err());
+    }
+
+    #[test]
+    fn a_late_worker_catches_up_within_the_burst() {
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::direct_with_clock(quota(100.0), clock.clone());
+        let mut sent = 0;
+        // 2.1 s in steps of 10.5 ms: a timer that oversleeps by half a millisecond every time.
+        // With a burst of one this sends 200 (5% lost); the burst of two keeps the pace.
+        for _ in 0..200 {
+            while limiter.check().is_ok() {
+                sent += 1;
+            }
+            clock.advance(Duration::from_micros(10_500));
+        }
+        assert!((209..=212).contains(&sent), "sent {sent} in 2.1 s at 100/s");
+    }
+}
