@@ -2,9 +2,11 @@
 //! each command's config builder, so errors can name every offending flag at once.
 
 mod install;
+mod repair;
 mod values;
 
 pub use install::{CompletionsArgs, ManpageArgs};
+pub use repair::RepairArgs;
 
 use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
@@ -69,6 +71,9 @@ pub enum Command {
     Upload(UploadArgs),
     /// Compare seed files with what Okta holds: missing, in use, blocked, revoked, stale.
     Reconcile(ReconcileArgs),
+    /// Plan and apply the fixes a reconciliation calls for: upload what is missing or revoked,
+    /// and (with --reissue-blocked) delete blocked tokens and upload their seeds again.
+    Repair(RepairArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
     /// Check the org's contract read-only (at most 25 GETs) before a rollout.
@@ -421,7 +426,8 @@ pub struct EmulateArgs {
     /// Probability (0..1) of a 500/503 before anything is stored.
     #[arg(long, default_value_t = 0.0)]
     pub fail_rate: f64,
-    /// Probability (0..1) that an upload is stored and its connection closed with no response.
+    /// Probability (0..1) that an upload or delete is committed and its connection closed with no
+    /// response.
     #[arg(long, default_value_t = 0.0)]
     pub drop_after_commit_rate: f64,
     /// Seed for the fault generator, so a run's faults repeat.

@@ -4,12 +4,17 @@
 //! summary at the end. It holds serials, outcomes and Okta ids only, never a secret.
 //!
 //! Resuming replays it: rows with a final outcome are skipped, intents without an outcome are
-//! "in doubt" and must be checked against Okta before any re-send.
+//! "in doubt" and must be checked against Okta before any re-send. A repair writes the same
+//! lines for its uploads, plus its own ([`repair`]): the plan, DELETE intents and outcomes, and
+//! actions skipped because their target changed.
+
+pub mod repair;
 
 use crate::okta::models::okta_time;
 use crate::seed::Serial;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use repair::{DeleteIntent, DeleteOutcome, Planned, Skipped};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -217,6 +222,14 @@ pub enum Entry {
         #[serde(with = "okta_time_serde")]
         at: DateTime<Utc>,
     },
+    /// A repair run's planned action (before the run's first write).
+    Planned(Planned),
+    /// A repair's DELETE is about to leave.
+    DeleteIntent(DeleteIntent),
+    /// A repair's DELETE outcome.
+    DeleteOutcome(DeleteOutcome),
+    /// A repair's planned action not taken (its target changed).
+    Skipped(Skipped),
     /// End of a run.
     Summary {
         /// The run's counts.
@@ -410,7 +423,13 @@ pub fn replay(path: &Path) -> anyhow::Result<Replay> {
                 r.intent_at.remove(&serial);
                 r.outcomes.insert(serial, result);
             }
-            Entry::Outcome { serial: None, .. } | Entry::Summary { .. } => {}
+            // A repair's own lines say nothing an upload run needs.
+            Entry::Outcome { serial: None, .. }
+            | Entry::Summary { .. }
+            | Entry::Planned(_)
+            | Entry::DeleteIntent(_)
+            | Entry::DeleteOutcome(_)
+            | Entry::Skipped(_) => {}
         }
     }
     Ok(r)

@@ -8,11 +8,12 @@
 //! command layer   main.rs -> cli (clap types) + commands/ (one file per subcommand:
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
-//! domain          demo      -> upload, reconcile, report, emulator, okta, seed
-//!   (each line    report    -> reconcile, journal, okta, seed, markup
-//!   may use only  upload    -> journal, okta, seed
-//!   what is to    reconcile -> okta, seed, markup
-//!   its right)    emulator  -> okta (models), seed
+//! domain          demo      -> repair, upload, reconcile, report, emulator, okta, seed
+//!   (each line    repair    -> upload, reconcile, journal, okta, seed
+//!   may use only  report    -> reconcile, journal, okta, seed, markup
+//!   what is to    upload    -> journal, okta, seed
+//!   its right)    reconcile -> okta, seed, markup
+//!                 emulator  -> okta (models), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
 //!                 seed
@@ -26,6 +27,8 @@
 //! - [`okta`]: the HTTP contract with Okta (models, client, [`okta::connect()`], pacing, errors,
 //!   auth, the token inventory, the read-only [`okta::probe`] of an org's contract).
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
+//! - [`repair`]: a reconciliation turned into a plan (at most one action per serial) and applied
+//!   through upload's machinery: pacer, concurrency limit, retry policy, worker and journal.
 //! - [`report`]: audit reports from journals and reconciliations.
 //! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
@@ -43,6 +46,7 @@ pub mod markup;
 pub mod okta;
 pub mod progress;
 pub mod reconcile;
+pub mod repair;
 pub mod report;
 pub mod secret;
 pub mod seed;

@@ -5,6 +5,7 @@ use crate::okta::inventory::Via;
 use crate::okta::probe::Format as ProbeFormat;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
+use crate::repair::output::Format as RepairFormat;
 use crate::report::ReportFormat;
 use crate::seed::SeedFormat;
 use crate::telemetry::LogFormat;
@@ -76,6 +77,11 @@ value_enum!(ReportFormat {
     ReportFormat::Md => "md": "Markdown, for tickets and wikis",
     ReportFormat::Csv => "csv": "One row per serial: the full list",
     ReportFormat::Json => "json": "The whole report as data",
+});
+
+value_enum!(RepairFormat {
+    RepairFormat::Text => "text": "The plan and the outcome, for people",
+    RepairFormat::Json => "json": "One JSON document: the plan, what was done, the counts after",
 });
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod manpage;
 mod output;
 mod probe;
 mod reconcile;
+mod repair;
 mod report;
 mod signal;
 mod upload;
@@ -58,6 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Validate(args) => validate::run(&args, &cli.global),
         Command::Upload(args) => upload::run(&args, &cli.global).await,
         Command::Reconcile(args) => reconcile::run(&args).await,
+        Command::Repair(args) => repair::run(&args, &cli.global).await,
         Command::Export(args) => export::run(&args).await,
         Command::Probe(args) => probe::run(&args).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,

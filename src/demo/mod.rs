@@ -1,8 +1,9 @@
 //! The demo: the whole job against the embedded emulator. It starts an emulator with realistic
 //! behaviour (a rate limit, latency, a few faults, users), writes a fake seed file with some broken
 //! rows, validates it, uploads it, acts out what users and admins do next (enroll keys with real
-//! OTPs, delete one, deactivate a user), reconciles, and writes the reports, explaining each
-//! number. Nothing is left running.
+//! OTPs, delete one, deactivate a user), reconciles, repairs what the reconciliation found (the
+//! deleted token uploaded again, the departed user's key reissued), and writes the reports,
+//! explaining each number. Nothing is left running.
 //!
 //! It narrates through a [`Narrator`] so that the command layer decides where the text goes; each
 //! step is its own function in `steps`.
@@ -43,7 +44,8 @@ pub trait Narrator {
 /// How the demo ended.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoResult {
-    /// Every serial stored exactly once and no row failed.
+    /// Every serial stored exactly once (twice for the two the repair brought back), no row
+    /// failed, and the final reconciliation has nothing missing, revoked or blocked.
     pub clean: bool,
     /// Wall time, emulator start to stop.
     pub elapsed: Duration,
@@ -65,10 +67,15 @@ fn emulator_config(seed: u64) -> EmulatorConfig {
 
 fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    // A previous demo's journal would make this run a resume; start clean.
-    let journal = dir.join("FAKE-demo-seeds.csv.ykprov-journal.jsonl");
-    if journal.exists() {
-        std::fs::remove_file(&journal).with_context(|| format!("cannot remove {}", journal.display()))?;
+    // A previous demo's journals would make this run a resume; start clean.
+    for name in [
+        "FAKE-demo-seeds.csv.ykprov-journal.jsonl",
+        "FAKE-demo-seeds.csv.ykprov-repair-journal.jsonl",
+    ] {
+        let journal = dir.join(name);
+        if journal.exists() {
+            std::fs::remove_file(&journal).with_context(|| format!("cannot remove {}", journal.display()))?;
+        }
     }
     Ok(())
 }
@@ -88,14 +95,14 @@ pub async fn run(opts: &DemoOptions, out: &mut dyn Narrator) -> anyhow::Result<D
     })
 }
 
-/// The audit reports of the run: HTML for people, Markdown for tickets, JSON for machines.
+/// The audit reports of the run (its journals, upload's then repair's, and the reconciliation):
+/// HTML for people, Markdown for tickets, JSON for machines.
 pub fn reports(
     dir: &Path,
-    journal: Option<&Path>,
+    journals: &[PathBuf],
     rec: &crate::reconcile::ReconcileResult,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let journals: Vec<PathBuf> = journal.map(Path::to_path_buf).into_iter().collect();
-    let report = crate::report::build(&journals, Some(rec))?;
+    let report = crate::report::build(journals, Some(rec))?;
     let mut written = Vec::new();
     for (name, format) in [
         ("report.html", crate::report::ReportFormat::Html),

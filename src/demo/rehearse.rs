@@ -100,14 +100,29 @@ impl Rehearsal {
         Ok(tokens.into_iter().nth(live))
     }
 
-    /// An admin deletes an unassigned token.
+    /// An admin deletes an unassigned (or blocked) token. An answer lost after the delete was
+    /// committed (the emulator's drop-after-commit) is settled by reading the token back.
     pub async fn delete_token(&self, token_id: &str) -> anyhow::Result<()> {
-        self.call(
-            reqwest::Method::DELETE,
-            &format!("{TOKENS_PATH}/{token_id}"),
-            None,
-        )
-        .await?;
-        Ok(())
+        let path = format!("{TOKENS_PATH}/{token_id}");
+        let Err(e) = self.call(reqwest::Method::DELETE, &path, None).await else {
+            return Ok(());
+        };
+        let back = self
+            .http
+            .get(format!("{}{path}", self.org))
+            .header("Authorization", self.auth.expose())
+            .header("Accept", "application/json")
+            .send()
+            .await?;
+        let gone = match back.status().as_u16() {
+            404 => true,
+            200 => !back.json::<YubikeyToken>().await?.status.is_live(),
+            _ => false,
+        };
+        if gone {
+            Ok(())
+        } else {
+            Err(e)
+        }
     }
 }

@@ -9,17 +9,20 @@ use crate::okta::pacing::RateSetting;
 use crate::okta::{ClientConfig, OktaClient};
 use crate::reconcile::diff::Scope;
 use crate::reconcile::{self, output, ReconcileOptions, ReconcileResult};
+use crate::repair::{self, RepairOptions, RepairSummary};
 use crate::secret::Secret;
 use crate::seed::{
     self, AccessCode, AesKey, PrivateId, PublicId, Seed, Serial, SerialNumber, ValidationOptions,
 };
 use crate::upload::{self, UploadOptions, UploadSummary};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Keys the demo's users enroll.
 const ENROLLED: usize = 8;
 
-/// Every step in order; true when every serial was stored exactly once and no row failed.
+/// Every step in order; true when every serial was stored once (the repaired ones twice), no
+/// row failed and the final reconciliation is clean.
 pub(super) async fn pipeline(
     opts: &DemoOptions,
     emu: &EmulatorHandle,
@@ -35,9 +38,16 @@ pub(super) async fn pipeline(
     };
     let summary = upload(opts, &file, &client, out).await?;
     act(emu, &keys, out).await?;
-    let rec = reconcile(&file, &client, out).await?;
-    write_reports(&opts.dir, &summary, &rec, out)?;
-    Ok(prove(emu, &keys, &summary, out))
+    reconcile(&file, &client, out).await?;
+    let repaired = repair(opts, &file, &client, out).await?;
+    let journals: Vec<PathBuf> = summary
+        .journal
+        .iter()
+        .cloned()
+        .chain([repaired.summary.journal.clone()])
+        .collect();
+    write_reports(&opts.dir, &journals, &repaired.after, out)?;
+    Ok(prove(emu, &keys, &summary, &repaired, out))
 }
 
 fn seed_from_line(line: &str) -> anyhow::Result<Seed> {
@@ -55,9 +65,9 @@ fn seed_from_line(line: &str) -> anyhow::Result<Seed> {
 
 fn introduce(emu: &EmulatorHandle, out: &mut dyn Narrator) {
     out.step(
-        "1/6 emulator",
+        "1/7 emulator",
         &format!(
-            "an Okta emulator is listening on {} with Okta's behaviour: 600 requests per 10 s window for the whole token path (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% uploads whose answer is lost after they were stored, and 12 users.",
+            "an Okta emulator is listening on {} with Okta's behaviour: 600 requests per 10 s window for the whole token path (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% writes (uploads, deletes) whose answer is lost after they were committed, and 12 users.",
             emu.url()
         ),
     );
@@ -86,7 +96,7 @@ fn validate(file: &Path, out: &mut dyn Narrator) -> anyhow::Result<()> {
     for e in &report.errors {
         lines.push_str(&format!("\n  {e}"));
     }
-    out.step("2/6 validate", &lines);
+    out.step("2/7 validate", &lines);
     Ok(())
 }
 
@@ -102,7 +112,7 @@ async fn upload(
         ..UploadOptions::new(file)
     };
     out.show(
-        "\n== 3/6 upload (pacing at half of the limit Okta announces, as Okta recommends for one token)\n",
+        "\n== 3/7 upload (pacing at half of the limit Okta announces, as Okta recommends for one token)\n",
     );
     let (_stop, shutdown) = tokio::sync::watch::channel(false);
     let summary = upload::upload(&options, client.clone(), shutdown).await?;
@@ -133,7 +143,7 @@ async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> 
         admin.deactivate_user(&users[enrolled - 1].id).await?;
     }
     out.step(
-        "4/6 users act",
+        "4/7 users act",
         &format!(
             "{enrolled} users enrolled their keys by typing a one-time password the key would generate (AES-128, CRC checked by the emulator);\nan admin deleted the token of serial {}; the user {} left and was deactivated, so their key is now BLOCKED.",
             deleted.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
@@ -143,11 +153,7 @@ async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> 
     Ok(())
 }
 
-async fn reconcile(
-    file: &Path,
-    client: &OktaClient,
-    out: &mut dyn Narrator,
-) -> anyhow::Result<ReconcileResult> {
+async fn reconcile(file: &Path, client: &OktaClient, out: &mut dyn Narrator) -> anyhow::Result<()> {
     let options = ReconcileOptions {
         via: Via::Download,
         scope: Scope::Org,
@@ -155,16 +161,66 @@ async fn reconcile(
         ..ReconcileOptions::new(vec![file.to_path_buf()])
     };
     let rec = reconcile::reconcile(&options, client).await?;
-    out.step("5/6 reconcile", &output::text(&rec));
+    out.step("5/7 reconcile", &output::text(&rec));
     out.show(
-        "unassigned: uploaded, waiting for a user; active: enrolled; blocked: the user left (revoke, then re-upload to reuse);\nmissing: in the file but not in Okta (here: the deleted token; `ykprov upload` would restore it); invalid: rows to fix.\n",
+        "unassigned: uploaded, waiting for a user; active: enrolled; blocked: the user left (delete, then re-upload to reuse);\nmissing: in the file but not in Okta (here: the deleted token); invalid: rows to fix by hand.\n",
     );
-    Ok(rec)
+    Ok(())
+}
+
+/// What the repair did, and Okta after it.
+pub(super) struct Repaired {
+    /// The apply's summary.
+    summary: RepairSummary,
+    /// The serials it planned to act on.
+    planned: HashSet<Serial>,
+    /// The reconciliation after it.
+    after: ReconcileResult,
+}
+
+/// `ykprov repair --reissue-blocked --yes`: the deleted token's seed uploaded again, the
+/// departed user's BLOCKED token deleted and its seed uploaded again, then reconciled.
+async fn repair(
+    opts: &DemoOptions,
+    file: &Path,
+    client: &OktaClient,
+    out: &mut dyn Narrator,
+) -> anyhow::Result<Repaired> {
+    let o = RepairOptions {
+        reissue_blocked: true,
+        quiet: opts.quiet,
+        ..RepairOptions::new(vec![file.to_path_buf()])
+    };
+    let prepared = repair::prepare(&o, client).await?;
+    out.step(
+        "6/7 repair (ykprov repair --reissue-blocked)",
+        &format!(
+            "at most one action per serial, from a fresh listing; ACTIVE tokens and invalid rows are never touched, and each target is\nchecked again just before its write:\n{}",
+            repair::output::plan_text(&prepared.plan, &prepared.before)
+        ),
+    );
+    let (_stop, mut shutdown) = tokio::sync::watch::channel(false);
+    let summary = repair::apply(&o, &prepared, client, &mut shutdown).await?;
+    if let Some(fatal) = &summary.fatal {
+        anyhow::bail!("the demo's repair stopped: {fatal}");
+    }
+    let after = repair::reconcile_after(&o, client).await?;
+    out.show(&format!(
+        "{}\nafter the repair:\n{}",
+        repair::output::summary_text(&summary),
+        output::text(&after)
+    ));
+    let planned = prepared.plan.actions.iter().map(|a| a.serial.clone()).collect();
+    Ok(Repaired {
+        summary,
+        planned,
+        after,
+    })
 }
 
 fn write_reports(
     dir: &Path,
-    summary: &UploadSummary,
+    journals: &[PathBuf],
     rec: &ReconcileResult,
     out: &mut dyn Narrator,
 ) -> anyhow::Result<()> {
@@ -175,13 +231,11 @@ fn write_reports(
         crate::atomic::write(path, |w| Ok(w.write_all(&bytes)?))?;
     }
     let mut written = vec![json_path, md_path];
-    if let Some(j) = &summary.journal {
-        written.push(j.clone());
-    }
-    written.extend(super::reports(dir, summary.journal.as_deref(), rec)?);
+    written.extend(journals.iter().cloned());
+    written.extend(super::reports(dir, journals, rec)?);
     let listing: Vec<String> = written.iter().map(|p| format!("  {}", p.display())).collect();
     out.step(
-        "6/6 reports",
+        "7/7 reports",
         &format!(
             "written (mode 0600, no secrets in any of them):\n{}",
             listing.join("\n")
@@ -190,18 +244,39 @@ fn write_reports(
     Ok(())
 }
 
-/// The emulator's own log as the witness: each serial stored exactly once.
-fn prove(emu: &EmulatorHandle, keys: &[FakeKey], summary: &UploadSummary, out: &mut dyn Narrator) -> bool {
+/// The emulator's own log as the witness: each serial stored exactly once, except the ones the
+/// repair brought back, which were stored once more; and the reconciliation after is clean.
+fn prove(
+    emu: &EmulatorHandle,
+    keys: &[FakeKey],
+    summary: &UploadSummary,
+    repaired: &Repaired,
+    out: &mut dyn Narrator,
+) -> bool {
     let log = emu.log();
-    let exactly_once = keys
-        .iter()
-        .all(|k| log.stored_per_serial.get(Serial::from(k.serial).as_str()) == Some(&1));
+    let as_expected = keys.iter().all(|k| {
+        let serial = Serial::from(k.serial);
+        let expected = 1 + u32::from(repaired.planned.contains(&serial));
+        log.stored_per_serial.get(serial.as_str()) == Some(&expected)
+    });
+    let deletes = log.count(crate::emulator::Endpoint::DeleteToken);
     out.show(&format!(
-        "\nproof from the emulator's own log: {} uploads stored, each serial exactly once: {}; {} answers lost after commit, {} server errors injected.\n",
+        "\nproof from the emulator's own log: {} uploads stored, each serial once (the {} repaired ones once more): {}; {} DELETE requests in all (the admin's, then {} token(s) deleted by the repair); {} answers lost after commit, {} server errors injected.\n",
         log.stored_per_serial.values().sum::<u32>(),
-        if exactly_once { "yes" } else { "NO" },
+        repaired.planned.len(),
+        if as_expected { "yes" } else { "NO" },
+        deletes,
+        repaired.summary.counts.deleted,
         log.dropped_after_commit,
         log.failed
     ));
-    exactly_once && summary.counts.failed == 0
+    as_expected && summary.counts.failed == 0 && repaired.summary.is_clean() && !has_problems(&repaired.after)
+}
+
+/// Missing, revoked or blocked serials (the invalid rows stay: only a person can fix them).
+fn has_problems(rec: &ReconcileResult) -> bool {
+    use crate::reconcile::diff::Category;
+    [Category::Missing, Category::Revoked, Category::Blocked]
+        .iter()
+        .any(|c| rec.reconciliation.count(c) > 0)
 }

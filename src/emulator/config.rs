@@ -39,7 +39,8 @@ pub struct EmulatorConfig {
     pub latency_jitter: Duration,
     /// Probability (0..=1) of a 500/503 before anything is stored.
     pub fail_rate: f64,
-    /// Probability (0..=1) that an upload is stored and then its connection closed with no response.
+    /// Probability (0..=1) that an upload or a delete is committed and then its connection closed
+    /// with no response.
     pub drop_after_commit_rate: f64,
     /// Seed of the fault generator, so a run's faults can be replayed.
     pub fault_seed: u64,

@@ -103,7 +103,7 @@ pub struct RequestLog {
     pub served_401: u64,
     /// Injected 500/503s.
     pub failed: u64,
-    /// Uploads stored and then answered by closing the connection.
+    /// Uploads stored (and token deletes committed) and then answered by closing the connection.
     pub dropped_after_commit: u64,
     /// Highest number of requests in flight at once (rejected-for-concurrency ones excluded).
     pub max_in_flight: u32,

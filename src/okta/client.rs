@@ -9,8 +9,9 @@
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
 //! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging`
 //! (list URLs, pages, following `Link: rel="next"`), `retry` (which reads may be repeated, and the
-//! backoff) and `raw` (the probe's unclassified reads).
+//! backoff), `raw` (the probe's unclassified reads) and `by_id` (GET and DELETE of one token).
 
+mod by_id;
 mod challenge;
 mod clock;
 mod paging;
@@ -18,6 +19,7 @@ mod raw;
 mod retry;
 mod send;
 
+pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Download, Page, MAX_PAGES};
 pub use raw::RawAnswer;
 pub use retry::backoff;

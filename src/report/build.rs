@@ -1,5 +1,6 @@
 //! Journals and a reconciliation in, one [`AuditReport`] out. Pure apart from reading the journals.
 
+use super::repairs::RepairsAcc;
 use super::{Anomalies, AuditReport, OutcomeCounts, RateSeries, ReconcileSummary, Retried, Row, Run};
 use crate::journal::{self, Counts, Entry, Header, OutcomeKind, RowResult};
 use crate::okta::models::okta_time;
@@ -51,6 +52,8 @@ struct Accumulator {
     /// Serials with a request after their last outcome: (line, run id).
     pending: BTreeMap<Serial, (u64, Option<String>)>,
     anomalies: Anomalies,
+    /// What repair journals planned and did.
+    repairs: RepairsAcc,
 }
 
 impl Accumulator {
@@ -87,6 +90,31 @@ impl Accumulator {
                 at,
                 ..
             } => self.summary(counts, interrupted, pace_per_minute, at),
+            Entry::Planned(p) => {
+                let run_id = self.run_id();
+                self.repairs.planned(p, run_id);
+            }
+            Entry::DeleteIntent(d) => {
+                // A DELETE is a request like a POST: it counts in the run's request rate.
+                if let Some(o) = &mut self.open {
+                    o.intents.push(d.at);
+                    o.last_at = Some(d.at);
+                }
+            }
+            Entry::DeleteOutcome(d) => {
+                self.touch(d.at);
+                self.repairs.deleted(&d);
+            }
+            Entry::Skipped(s) => {
+                self.touch(s.at);
+                self.repairs.skipped(&s);
+            }
+        }
+    }
+
+    fn touch(&mut self, at: DateTime<Utc>) {
+        if let Some(o) = &mut self.open {
+            o.last_at = Some(at);
         }
     }
 
@@ -111,6 +139,7 @@ impl Accumulator {
         row.run_id = self.run_id();
         match serial {
             Some(s) => {
+                self.repairs.uploaded(&s, result);
                 self.pending.remove(&s);
                 row.serial = Some(s.clone());
                 self.rows.insert(s, row);
@@ -198,6 +227,7 @@ impl Accumulator {
             outcomes,
             anomalies: self.anomalies,
             reconciliation,
+            repairs: self.repairs.into_section(),
             rows,
         }
     }

@@ -3,6 +3,7 @@
 //! interpolated string goes through [`crate::markup::html`]. Long tables are collapsed per group
 //! and cut at [`TABLE_ROWS`] rows, pointing to the CSV.
 
+use super::repairs::RepairState;
 use super::svg::{self, Bar};
 use super::view::{self, Section, Span};
 use super::{AuditReport, Run, TABLE_ROWS};
@@ -225,6 +226,40 @@ fn anomalies(out: &mut String, r: &AuditReport) {
     out.push_str("</section>\n");
 }
 
+fn repair_color(s: RepairState) -> &'static str {
+    match s {
+        RepairState::Done => "#2e7d32",
+        RepairState::Skipped => "#1565c0",
+        RepairState::Failed => "#c62828",
+        RepairState::Pending => "#8d6e63",
+    }
+}
+
+fn repairs(out: &mut String, r: &AuditReport) {
+    let Some(rep) = &r.repairs else {
+        return;
+    };
+    section_start(out, Section::Repairs);
+    let _ = write!(out, "<p>{}</p>", esc(&view::repairs_sentence(rep)));
+    let bars = RepairState::ALL.map(|s| Bar {
+        label: s.as_str(),
+        value: rep.count(s),
+        color: repair_color(s),
+    });
+    out.push_str(r#"<div class="charts">"#);
+    figure(
+        out,
+        r#"id="chart-repairs""#,
+        "Repairs",
+        &svg::bars("Repairs: where each planned action ended", &bars),
+    );
+    out.push_str("</div>");
+    table(out, &view::repairs_states_table(rep));
+    let t = view::repairs_table(rep);
+    group(out, "Planned actions", t.total, |out| table(out, &t));
+    out.push_str("</section>\n");
+}
+
 fn reconciliation(out: &mut String, r: &AuditReport) {
     let Some(rec) = &r.reconciliation else {
         return;
@@ -267,6 +302,7 @@ pub fn render(r: &AuditReport) -> String {
     outcomes(&mut out, r);
     runs(&mut out, r);
     anomalies(&mut out, r);
+    repairs(&mut out, r);
     reconciliation(&mut out, r);
     serials(&mut out, r);
     let _ = write!(

@@ -58,6 +58,16 @@ fn anomalies(out: &mut String, r: &AuditReport) {
     out.push('\n');
 }
 
+fn repairs(out: &mut String, r: &AuditReport) {
+    let Some(rep) = &r.repairs else {
+        return;
+    };
+    heading(out, 2, Section::Repairs.title());
+    let _ = writeln!(out, "{}\n", md_cell(&view::repairs_sentence(rep)));
+    table(out, &view::repairs_states_table(rep));
+    table(out, &view::repairs_table(rep));
+}
+
 fn reconciliation(out: &mut String, r: &AuditReport) {
     let Some(rec) = &r.reconciliation else {
         return;
@@ -97,6 +107,7 @@ pub fn render(r: &AuditReport) -> String {
     heading(&mut out, 2, Section::Outcomes.title());
     table(&mut out, &view::outcomes_table(r));
     anomalies(&mut out, r);
+    repairs(&mut out, r);
     reconciliation(&mut out, r);
     serials(&mut out, r);
     let _ = writeln!(out, "---\n\n{}", md_cell(&view::footer(r)));

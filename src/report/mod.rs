@@ -1,5 +1,5 @@
-//! Audit reports (`ykprov report`, and `upload`/`reconcile --report`): what was provisioned, when,
-//! by whom, from which file, and what Okta says now. [`build()`] turns journals and a reconciliation
+//! Audit reports (`ykprov report`, and `upload`/`reconcile`/`repair --report`): what was
+//! provisioned and repaired, when, by whom, from which file, and what Okta says now. [`build()`] turns journals and a reconciliation
 //! into one [`AuditReport`] value; [`write()`] renders it as HTML, Markdown, CSV or JSON, atomically.
 //!
 //! It reads only what the journal and the reconciliation hold (serials, outcomes, Okta ids, users),
@@ -9,6 +9,7 @@ mod build;
 mod csv_out;
 mod html;
 mod markdown;
+pub mod repairs;
 mod run_json;
 mod svg;
 #[cfg(test)]
@@ -51,6 +52,9 @@ pub struct AuditReport {
     pub anomalies: Anomalies,
     /// The reconciliation, when one was given.
     pub reconciliation: Option<ReconcileSummary>,
+    /// What repair journals planned and did, when any was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repairs: Option<repairs::Repairs>,
     /// One row per serial (journal outcome joined with the reconciliation), sorted by serial;
     /// rows without a readable serial last.
     pub rows: Vec<Row>,
@@ -318,6 +322,18 @@ pub fn write_reconcile_report(path: &Path, result: &ReconcileResult) -> anyhow::
 /// Writes the report of an upload's journal (for `upload --report PATH`); format from the extension.
 pub fn write_upload_report(path: &Path, journal: &Path) -> anyhow::Result<()> {
     let report = build(&[journal.to_path_buf()], None)?;
+    write(&report, path, format_for(path, None)?)
+}
+
+/// Writes the report of a repair (for `repair --report PATH`): its journal, when it has one, and
+/// the reconciliation after it; format from the extension.
+pub fn write_repair_report(
+    path: &Path,
+    journal: Option<&Path>,
+    after: &ReconcileResult,
+) -> anyhow::Result<()> {
+    let journals: Vec<PathBuf> = journal.map(Path::to_path_buf).into_iter().collect();
+    let report = build(&journals, Some(after))?;
     write(&report, path, format_for(path, None)?)
 }
 

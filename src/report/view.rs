@@ -6,6 +6,10 @@
 //! Texts and cells here are raw; each view escapes them for its format. Layout stays with the
 //! views: HTML groups tables per category and per outcome, Markdown shows one table each.
 
+mod repairs;
+
+pub use repairs::{repairs_sentence, repairs_states_table, repairs_table};
+
 use super::{options_text, Anomalies, AuditReport, ReconcileSummary, Row, Run, NO_SECRETS, TABLE_ROWS};
 use crate::journal::OutcomeKind;
 use crate::markup::table::{Cell, Column, Table};
@@ -40,6 +44,8 @@ pub enum Section {
     Runs,
     /// 429s, retries, lists of serials that did not go straight.
     Anomalies,
+    /// What `ykprov repair` planned and did.
+    Repairs,
     /// Okta's side.
     Reconciliation,
     /// One row per serial.
@@ -53,6 +59,7 @@ impl Section {
             Section::Outcomes => "Outcomes",
             Section::Runs => "Runs",
             Section::Anomalies => "Anomalies",
+            Section::Repairs => "Repairs",
             Section::Reconciliation => "Reconciliation",
             Section::Serials => "Serials",
         }
@@ -64,6 +71,7 @@ impl Section {
             Section::Outcomes => "outcomes",
             Section::Runs => "runs",
             Section::Anomalies => "anomalies",
+            Section::Repairs => "repairs",
             Section::Reconciliation => "reconciliation",
             Section::Serials => "serials",
         }

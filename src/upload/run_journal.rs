@@ -97,7 +97,7 @@ fn open_journal(o: &UploadOptions, path: &Path, header: Header) -> anyhow::Resul
 
 /// `user@host` for the journal header. Cron and systemd often run without `$USER`, so fall back
 /// to the account that owns the process (`/proc/self` and `/etc/passwd` on Linux).
-fn operator() -> String {
+pub fn operator() -> String {
     let user = ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
@@ -129,7 +129,8 @@ fn account_name() -> Option<String> {
         .map(|f| f[0].to_string())
 }
 
-fn run_id() -> String {
+/// A random id for a run's journal header.
+pub fn run_id() -> String {
     use rand::Rng;
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }

@@ -37,20 +37,36 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
     assert!(secrets.len() >= 80);
     let reconcile: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("reconcile.json")).unwrap()).unwrap();
+    // The reconciliation after the demo's repair: the deleted token and the departed user's key
+    // are back (UNASSIGNED); only the invalid rows, which only a person can fix, remain.
     let counts = &reconcile["reconciliation"]["counts"];
     assert_eq!(
         (
             counts["missing"].as_u64(),
             counts["blocked"].as_u64(),
+            counts["revoked"].as_u64(),
             counts["invalid"].as_u64()
         ),
-        (Some(1), Some(1), Some(5))
+        (Some(0), Some(0), Some(0), Some(5))
+    );
+    assert_eq!(
+        (counts["active"].as_u64(), counts["unassigned"].as_u64()),
+        (Some(7), Some(33)),
+        "40 keys: 8 enrolled, one of whose users left"
     );
     for name in ["report.html", "report.md", "report.json", "reconcile.md"] {
         assert!(out.join(name).is_file(), "{name} written");
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("<script"));
+    assert!(
+        html.contains(r#"id="repair-done">2<"#),
+        "the repair's two actions are in the report"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["repairs"]["planned"]["reissue"], 1);
+    assert_eq!(report["repairs"]["planned"]["upload"], 1);
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         if path.file_name().unwrap() == "FAKE-demo-seeds.csv" {

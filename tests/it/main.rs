@@ -20,6 +20,7 @@ mod probe;
 mod probe_hostile;
 mod quirks;
 mod reconcile;
+mod repair;
 mod report;
 mod seeds;
 mod soak;

@@ -72,13 +72,7 @@ pub async fn upload(
         StoreError::Duplicate(causes) => ApiError::validation(causes),
         _ => ApiError::internal(),
     })?;
-    if shared.faults.roll_drop() {
-        if let Some(Extension(control)) = control {
-            // Committed; now vanish without a word, as a crashed proxy or a cut link would.
-            control.kill();
-            std::future::pending::<()>().await;
-        }
-    }
+    drop_if_rolled(&shared, control).await;
     Ok(Json(token))
 }
 
@@ -166,15 +160,32 @@ pub async fn get_one(
     Ok(Json(views::token(&shared.base_url, t, user)))
 }
 
-/// `DELETE .../tokens/{id}`: 204, or 403 `E0000102` while assigned.
+/// `DELETE .../tokens/{id}`: 204, or 403 `E0000102` while assigned. Like an upload, a delete may
+/// be committed and its answer lost (`--drop-after-commit-rate`).
 pub async fn delete_one(
     State(shared): State<Arc<Shared>>,
+    control: Option<Extension<ConnControl>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_or_404(path)?;
-    match store(&shared).delete(&id, shared.quirks.soft_delete, state::now()) {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
+    let result = store(&shared).delete(&id, shared.quirks.soft_delete, state::now());
+    match result {
+        Ok(()) => {
+            drop_if_rolled(&shared, control).await;
+            Ok(StatusCode::NO_CONTENT)
+        }
         Err(StoreError::TokenAssigned) => Err(ApiError::yubikey_assigned()),
         Err(_) => Err(ApiError::not_found(&format!("{id} (YubikeyToken)"))),
+    }
+}
+
+/// After a committed write: with the drop rate's odds, vanish without a word, as a crashed proxy
+/// or a cut link would.
+async fn drop_if_rolled(shared: &Shared, control: Option<Extension<ConnControl>>) {
+    if shared.faults.roll_drop() {
+        if let Some(Extension(control)) = control {
+            control.kill();
+            std::future::pending::<()>().await;
+        }
     }
 }

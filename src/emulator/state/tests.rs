@@ -81,6 +81,11 @@ fn active_tokens_cannot_be_deleted_and_deactivation_blocks_them() {
     let id = s.insert(t, now()).unwrap().id.clone();
     s.enroll(&uid, &otp, now()).unwrap();
     assert_eq!(s.delete(&id, false, now()), Err(StoreError::TokenAssigned));
+    assert_eq!(
+        s.delete(&id, true, now()),
+        Err(StoreError::TokenAssigned),
+        "the soft-delete reading refuses it too"
+    );
     s.deactivate_user(&uid, now()).unwrap();
     assert_eq!(s.get(&id).unwrap().status, TokenStatus::Blocked);
     assert_eq!(s.delete(&id, false, now()), Ok(()));

@@ -1,0 +1,50 @@
+//! The arguments of `ykprov repair`: the seed files, the connection, and what the repair may do
+//! (dry run, consent, reissuing blocked keys) and how fast.
+
+use super::{OrgArgs, RateArg};
+use crate::repair::output::Format as RepairFormat;
+use crate::seed::SeedFormat;
+use clap::Args;
+use std::path::PathBuf;
+
+/// `ykprov repair`.
+#[derive(Debug, Args, Clone)]
+pub struct RepairArgs {
+    /// Seed files whose keys to repair in Okta.
+    #[arg(required = true, value_name = "SEEDS.csv")]
+    pub files: Vec<PathBuf>,
+    /// Connection.
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Print the plan (reads only) and send no write.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply without asking; needed when there is no terminal to ask on (cron).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub yes: bool,
+    /// Delete BLOCKED tokens (their user left) and upload their seeds again, so each key is
+    /// UNASSIGNED for its next user. Without it blocked keys are only reported.
+    #[arg(long)]
+    pub reissue_blocked: bool,
+    /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Pace: `auto` learns Okta's limit from its headers; `N/min` fixes it.
+    #[arg(long, default_value = "auto", value_name = "auto|N/min")]
+    pub rate: RateArg,
+    /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
+    #[arg(long, default_value_t = 0.5)]
+    pub share: f64,
+    /// The journal (default: beside the first seed file, SEEDS.csv.ykprov-repair-journal.jsonl).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Also write a report with a Repairs section here (.html, .md or .json).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Output format.
+    #[arg(long = "format", value_enum, default_value_t = RepairFormat::Text)]
+    pub output: RepairFormat,
+    /// Seed file layout.
+    #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
+    pub format: SeedFormat,
+}

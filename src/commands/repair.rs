@@ -1,0 +1,252 @@
+//! `ykprov repair`: flags to a checked config, the plan (printed; `--dry-run` stops there),
+//! the operator's consent (asked on a terminal, `--yes` off one), Ctrl-C handling, the apply,
+//! the reconciliation after it, the optional report, and the exit outcome: 0 when nothing needs
+//! action, 1 when something remains (or, for a dry run, when actions are planned), 2 when fatal.
+
+use super::output::require_seed_file;
+use super::signal::ctrl_c;
+use super::upload::{rate_setting, MAX_CONCURRENCY};
+use super::Outcome;
+use crate::cli::{GlobalArgs, RepairArgs};
+use crate::okta::{self, ConnectSettings, OktaClient};
+use crate::reconcile::{self, ReconcileResult};
+use crate::repair::output::{self, Format};
+use crate::repair::{self, Prepared, RepairOptions, RepairSummary};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything `repair` needs, checked.
+struct RepairConfig {
+    options: RepairOptions,
+    connection: ConnectSettings,
+    dry_run: bool,
+    yes: bool,
+    report: Option<PathBuf>,
+    format: Format,
+}
+
+impl RepairConfig {
+    /// Checks the flags together and lists every problem at once, each with its flag.
+    fn from_args(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Self> {
+        let mut problems = Vec::new();
+        if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
+            problems.push(format!(
+                "--concurrency must be 1 to {MAX_CONCURRENCY} (Okta's org-wide limit), got {}",
+                args.concurrency
+            ));
+        }
+        if !(args.share > 0.0 && args.share <= 1.0) {
+            problems.push(format!(
+                "--share must be more than 0 and at most 1, got {}",
+                args.share
+            ));
+        }
+        if let Some(path) = &args.report {
+            if let Err(e) = crate::report::format_for(path, None) {
+                problems.push(format!("--report: {e:#}"));
+            }
+        }
+        if !problems.is_empty() {
+            anyhow::bail!(problems.join("; "));
+        }
+        let rate = rate_setting(args.rate, args.share);
+        let options = RepairOptions {
+            format: args.format,
+            reissue_blocked: args.reissue_blocked,
+            journal: args.journal.clone(),
+            concurrency: args.concurrency,
+            rate,
+            quiet: global.quiet,
+            ..RepairOptions::new(args.files.clone())
+        };
+        let connection = ConnectSettings {
+            flags: args.org.flags(),
+            connect_timeout: Duration::from_secs(args.org.connect_timeout),
+            timeout: Duration::from_secs(args.org.timeout),
+            rate,
+            // The same scopes as upload: it lists, looks up, uploads (and deletes).
+            scopes: crate::okta::oauth::UPLOAD_SCOPES,
+        };
+        Ok(RepairConfig {
+            options,
+            connection,
+            dry_run: args.dry_run,
+            yes: args.yes,
+            report: args.report.clone(),
+            format: args.output,
+        })
+    }
+}
+
+fn print(bytes: &[u8]) -> anyhow::Result<()> {
+    super::output::emit(None, bytes)
+}
+
+/// Asks the operator on a terminal; off one, only `--yes` consents. `Err` (exit 2) when there is
+/// no one to ask and no `--yes`.
+fn consent(config: &RepairConfig, p: &Prepared) -> anyhow::Result<bool> {
+    let n = p.plan.actions.len();
+    let org = &p.before.org;
+    if config.yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "refusing to apply {n} change(s) to {org} without a terminal to confirm on; nothing was sent. Review the plan with --dry-run, then pass --yes"
+        );
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(stderr, "apply {n} changes to {org}? [y/N] ");
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// Runs `ykprov repair`.
+pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    let config = RepairConfig::from_args(args, global)?;
+    for f in &config.options.files {
+        require_seed_file(f)?;
+        crate::okta::config::warn_if_shared(f);
+    }
+    let client = okta::connect(&config.connection)?;
+    let prepared = repair::prepare(&config.options, &client).await?;
+    let plan_text = output::plan_text(&prepared.plan, &prepared.before);
+    if config.dry_run {
+        match config.format {
+            Format::Text => print(plan_text.as_bytes())?,
+            Format::Json => print(&output::json(&prepared.plan, &prepared.before, None)?)?,
+        }
+        return Ok(Outcome::problems_if(!prepared.plan.is_empty()));
+    }
+    match config.format {
+        Format::Text => print(plan_text.as_bytes())?,
+        // The document comes at the end; whoever is asked still sees the plan.
+        Format::Json if !config.yes => eprint!("{plan_text}"),
+        Format::Json => {}
+    }
+    if prepared.plan.is_empty() && prepared.doubts.is_empty() {
+        return nothing_to_do(&config, &prepared);
+    }
+    if !prepared.plan.is_empty() && !consent(&config, &prepared)? {
+        eprintln!("nothing was applied");
+        return Ok(Outcome::Problems);
+    }
+    apply(&config, &prepared, &client).await
+}
+
+/// A plan without actions: nothing is sent or journaled; the reconciliation it was made from is
+/// the state after.
+fn nothing_to_do(config: &RepairConfig, p: &Prepared) -> anyhow::Result<Outcome> {
+    match config.format {
+        Format::Text => {
+            print(format!("nothing to repair\n{}", reconcile::output::text(&p.before)).as_bytes())?
+        }
+        Format::Json => print(&output::json(&p.plan, &p.before, None)?)?,
+    }
+    if let Some(path) = &config.report {
+        let journal = p.journal.exists().then_some(p.journal.as_path());
+        crate::report::write_repair_report(path, journal, &p.before)?;
+    }
+    Ok(Outcome::problems_if(p.before.needs_action()))
+}
+
+async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyhow::Result<Outcome> {
+    let (mut shutdown, quit_now) = ctrl_c();
+    let summary = tokio::select! {
+        s = repair::apply(&config.options, p, client, &mut shutdown) => s?,
+        _ = quit_now => return Ok(Outcome::Interrupted),
+    };
+    if let Some(fatal) = &summary.fatal {
+        eprint!("{}", output::summary_text(&summary));
+        anyhow::bail!("repair stopped: {fatal}");
+    }
+    let after = repair::reconcile_after(&config.options, client).await?;
+    match config.format {
+        Format::Text => {
+            let text = format!(
+                "{}\nafter the repair:\n{}",
+                output::summary_text(&summary),
+                reconcile::output::text(&after)
+            );
+            print(text.as_bytes())?;
+        }
+        Format::Json => print(&output::json(&p.plan, &p.before, Some((&summary, &after)))?)?,
+    }
+    if let Some(path) = &config.report {
+        crate::report::write_repair_report(path, Some(&summary.journal), &after)?;
+    }
+    Ok(outcome(&summary, &after))
+}
+
+fn outcome(summary: &RepairSummary, after: &ReconcileResult) -> Outcome {
+    if summary.interrupted {
+        Outcome::Interrupted
+    } else {
+        Outcome::problems_if(!summary.is_clean() || after.needs_action())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn config(args: &[&str]) -> anyhow::Result<RepairConfig> {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Repair(a) = &cli.command else {
+            panic!("parsed as another command");
+        };
+        RepairConfig::from_args(a, &cli.global)
+    }
+
+    #[test]
+    fn the_flags_defaults_are_the_repair_options_defaults() {
+        let c = config(&["ykprov", "repair", "a.csv", "b.csv"]).unwrap();
+        assert_eq!(
+            c.options,
+            RepairOptions::new(vec!["a.csv".into(), "b.csv".into()])
+        );
+        assert!(!c.dry_run && !c.yes && c.format == Format::Text);
+    }
+
+    #[test]
+    fn every_bad_flag_is_named_at_once() {
+        let err = config(&[
+            "ykprov",
+            "repair",
+            "a.csv",
+            "--concurrency",
+            "0",
+            "--share",
+            "2",
+            "--report",
+            "r.txt",
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        for flag in ["--concurrency", "--share", "--report"] {
+            assert!(err.contains(flag), "{err}");
+        }
+    }
+
+    #[test]
+    fn dry_run_and_yes_exclude_each_other_and_a_file_is_required() {
+        assert!(Cli::try_parse_from(["ykprov", "repair", "a.csv", "--dry-run", "--yes"]).is_err());
+        assert!(Cli::try_parse_from(["ykprov", "repair"]).is_err());
+        let c = config(&[
+            "ykprov",
+            "repair",
+            "a.csv",
+            "--reissue-blocked",
+            "--format",
+            "json",
+        ])
+        .unwrap();
+        assert!(c.options.reissue_blocked && c.format == Format::Json);
+    }
+}

@@ -1,0 +1,203 @@
+//! `ykprov repair`: a reconciliation turned into a plan, and the plan applied safely. [`prepare`]
+//! reads the seed files, lists Okta's tokens, diffs them and [`plan()`]s at most one action per
+//! serial (upload what is missing, upload again what has only history records, and with
+//! `reissue_blocked` delete a BLOCKED token and upload its seed again); it sends no write.
+//! [`apply()`] carries the plan out through upload's machinery: the client's write pacer, the
+//! adaptive concurrency limit, upload's retry policy and worker, and the journal (an intent before
+//! each DELETE or POST, the outcome after). Each action's target is checked again just before it
+//! is sent, and what earlier runs left in doubt is settled from the fresh inventory, so running
+//! the same repair again resumes it, and a finished repair sends nothing.
+//!
+//! What to print, whether to ask before applying, and the exit code belong to the command.
+
+pub mod apply;
+pub mod delete;
+pub mod doubts;
+pub mod output;
+pub mod plan;
+pub mod seeds;
+pub mod worker;
+
+pub use crate::journal::repair::RepairAction;
+pub use apply::{apply, RepairCounts, RepairSummary};
+pub use plan::{plan, Action, Held, Hold, Plan, PlanOptions, SeedIndex};
+
+use crate::journal::repair::{replay_repair, RepairReplay};
+use crate::okta::inventory::{self, Via};
+use crate::okta::pacing::RateSetting;
+use crate::okta::OktaClient;
+use crate::reconcile::diff::{self, Category, DiffOptions, Scope};
+use crate::reconcile::{self, ReconcileOptions, ReconcileResult};
+use crate::seed::SeedFormat;
+use anyhow::Context;
+use chrono::Utc;
+use doubts::Doubts;
+use std::path::PathBuf;
+
+/// The categories a repair leaves needing action: what it repairs, what it may not (blocked keys
+/// without `reissue_blocked`), and rows to fix by hand.
+pub const FAIL_ON: [Category; 4] = [
+    Category::Missing,
+    Category::Revoked,
+    Category::Blocked,
+    Category::Invalid,
+];
+
+/// A repair's options (built from the CLI, or by the demo and tests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepairOptions {
+    /// The seed files.
+    pub files: Vec<PathBuf>,
+    /// Their layout.
+    pub format: SeedFormat,
+    /// Delete BLOCKED tokens and upload their seeds again.
+    pub reissue_blocked: bool,
+    /// The journal; default beside the first seed file.
+    pub journal: Option<PathBuf>,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Attempts per request (429s not counted).
+    pub max_attempts: u32,
+    /// The pace setting, for the journal header.
+    pub rate: RateSetting,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl RepairOptions {
+    /// The CLI's defaults for `files`: 4 in flight, 6 attempts, half of Okta's pace, blocked keys
+    /// only reported.
+    pub fn new(files: Vec<PathBuf>) -> Self {
+        RepairOptions {
+            files,
+            format: SeedFormat::Auto,
+            reissue_blocked: false,
+            journal: None,
+            concurrency: 4,
+            max_attempts: 6,
+            rate: RateSetting::Auto { share: 0.5 },
+            quiet: false,
+        }
+    }
+
+    /// The journal's path: `--journal`, else `<first seed file>.ykprov-repair-journal.jsonl`.
+    pub fn journal_path(&self) -> PathBuf {
+        if let Some(p) = &self.journal {
+            return p.clone();
+        }
+        let first = self.files.first().cloned().unwrap_or_else(|| "seeds".into());
+        let name = first
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "seeds".into());
+        first.with_file_name(format!("{name}.ykprov-repair-journal.jsonl"))
+    }
+
+    /// The options as the journal header records them.
+    fn to_json(&self) -> serde_json::Value {
+        let rate = match self.rate {
+            RateSetting::Auto { share } => serde_json::json!({"mode": "auto", "share": share}),
+            RateSetting::PerMinute(n) => serde_json::json!({"mode": "fixed", "per_minute": n}),
+        };
+        serde_json::json!({
+            "command": "repair", "reissue_blocked": self.reissue_blocked, "rate": rate,
+            "concurrency": self.concurrency, "max_attempts": self.max_attempts, "format": self.format,
+        })
+    }
+
+    /// How the reconciliation before and after is made: the JSON list (the confirmed contract,
+    /// as upload's preflight uses), file scope, [`FAIL_ON`].
+    pub fn reconcile_options(&self) -> ReconcileOptions {
+        ReconcileOptions {
+            format: self.format,
+            via: Via::Pages,
+            scope: Scope::File,
+            fail_on: FAIL_ON.to_vec(),
+            ..ReconcileOptions::new(self.files.clone())
+        }
+    }
+}
+
+/// A plan and what it was made from.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The plan.
+    pub plan: Plan,
+    /// The reconciliation it was made from.
+    pub before: ReconcileResult,
+    /// The journal's path.
+    pub journal: PathBuf,
+    /// What earlier runs left in doubt, settled.
+    pub doubts: Doubts,
+    /// Unreadable journal lines that are not a crash's torn line (a damaged journal).
+    pub damaged_lines: Vec<u64>,
+}
+
+/// Reads the files, lists Okta's tokens and plans. Sends no write, writes no file.
+pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<Prepared> {
+    let (files, format) = (o.files.clone(), o.format);
+    let local = tokio::task::spawn_blocking(move || seeds::read(&files, format)).await??;
+    let remote = inventory::fetch(client, Via::Pages, None, false)
+        .await
+        .context("cannot list the tokens in Okta")?;
+    let ropts = o.reconcile_options();
+    let now = Utc::now();
+    let dopts = DiffOptions {
+        scope: ropts.scope,
+        stale_after: ropts.stale_after,
+        now,
+    };
+    let rec = diff::diff(&local.rows, &remote, local.invalid.clone(), &dopts);
+    let journal = o.journal_path();
+    let replay = if journal.exists() {
+        replay_repair(&journal)?
+    } else {
+        RepairReplay::default()
+    };
+    let created = doubts::Created {
+        at: remote
+            .iter()
+            .filter(|t| t.status.is_live())
+            .map(|t| (t.serial.clone(), t.created))
+            .collect(),
+        offset: client.server_clock_offset(),
+    };
+    let doubts = doubts::settle(&replay, &rec, &created);
+    let opts = PlanOptions {
+        reissue_blocked: o.reissue_blocked,
+    };
+    let mut plan = plan(&rec, &local.index, &opts);
+    plan.mark_unfinished_reissues(&doubts.unfinished);
+    let before = ReconcileResult {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        generated_at: crate::okta::models::okta_time::format(&now),
+        org: client.org().to_string(),
+        files: o.files.iter().map(|p| p.display().to_string()).collect(),
+        file_info: local.files,
+        via: ropts.via,
+        scope: ropts.scope,
+        stale_after_days: ropts.stale_after.num_days(),
+        fail_on: ropts.fail_on,
+        okta_tokens: remote.len() as u64,
+        reconciliation: rec,
+    };
+    let damaged_lines = if replay.only_torn_by_crashes {
+        Vec::new()
+    } else {
+        replay.unreadable_lines
+    };
+    Ok(Prepared {
+        plan,
+        before,
+        journal,
+        doubts,
+        damaged_lines,
+    })
+}
+
+/// The reconciliation after applying: what Okta holds now.
+pub async fn reconcile_after(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<ReconcileResult> {
+    reconcile::reconcile(&o.reconcile_options(), client)
+        .await
+        .context("the repair finished, but the reconciliation after it failed")
+}

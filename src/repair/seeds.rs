@@ -1,0 +1,66 @@
+//! The seed files as a repair sees them: every valid row (for the reconciliation), every invalid
+//! one, each file's hash, and the [`SeedIndex`] of rows that may be uploaded. Unlike reconcile's
+//! reading, it keeps the first pass's exclusions (repeats, conflicting rows), since a repair
+//! uploads. No secret is kept: the seeds themselves are read again when the plan is applied.
+
+use super::plan::SeedIndex;
+use crate::reconcile::diff::{InvalidRow, LocalRow};
+use crate::reconcile::FileInfo;
+use crate::seed::{self, ReaderOptions, RowOutcome, SeedFormat, SeedReader, ValidationOptions};
+use std::path::PathBuf;
+
+/// What the seed files hold, without their secrets.
+#[derive(Debug, Default)]
+pub struct Local {
+    /// Every valid row.
+    pub rows: Vec<LocalRow>,
+    /// Every invalid row (the first [`seed::report::MAX_STORED`] of each file).
+    pub invalid: Vec<InvalidRow>,
+    /// Each file with its hash.
+    pub files: Vec<FileInfo>,
+    /// The rows that may be uploaded.
+    pub index: SeedIndex,
+}
+
+/// Reads and validates every file (blocking: call it on a blocking thread).
+pub fn read(files: &[PathBuf], format: SeedFormat) -> anyhow::Result<Local> {
+    let mut local = Local::default();
+    for path in files {
+        let report = seed::validate_file(
+            path,
+            &ValidationOptions {
+                format,
+                last_wins: false,
+            },
+        )?;
+        let name = path.display().to_string();
+        local.invalid.extend(report.errors.iter().map(|e| InvalidRow {
+            file: name.clone(),
+            line: e.line,
+            serial: e.serial.clone(),
+            field: e.field.map(|f| f.name().to_string()),
+            reason: e.problem.to_string(),
+        }));
+        for row in SeedReader::open(path, &ReaderOptions { format })? {
+            let RowOutcome::Valid(v) = row else {
+                continue;
+            };
+            let serial = seed::Serial::from(v.seed.serial);
+            if report.is_uploadable(v.line) {
+                local.index.add(&name, serial.clone(), v.line);
+            }
+            local.rows.push(LocalRow {
+                serial,
+                file: name.clone(),
+                line: v.line,
+            });
+        }
+        local.files.push(FileInfo {
+            path: name,
+            sha256: report.sha256.clone(),
+            valid: report.valid,
+            invalid: report.error_count,
+        });
+    }
+    Ok(local)
+}
