@@ -44,12 +44,7 @@ impl OktaClient {
     /// One token by id: `None` when Okta answers 404. Paced on the token path's bucket.
     pub async fn get_token(&self, id: &str) -> Result<Option<YubikeyToken>, ApiError> {
         let answer = self
-            .send(
-                Method::GET,
-                self.token_url(id),
-                None,
-                "application/json",
-            )
+            .send(Method::GET, self.token_url(id), None, "application/json")
             .await;
         match answer {
             Ok((_, bytes)) => serde_json::from_slice(&bytes)
@@ -66,12 +61,7 @@ impl OktaClient {
     /// lookup and upload of the run shares.
     pub async fn delete_token(&self, id: &str) -> Result<Deleted, DeleteError> {
         let answer = self
-            .send(
-                Method::DELETE,
-                self.token_url(id),
-                None,
-                "application/json",
-            )
+            .send(Method::DELETE, self.token_url(id), None, "application/json")
             .await;
         match answer {
             Ok((map, _)) => Ok(Deleted::Now {
