@@ -3,10 +3,12 @@
 
 mod install;
 mod repair;
+mod sealed;
 mod values;
 
 pub use install::{CompletionsArgs, ManpageArgs};
 pub use repair::RepairArgs;
+pub use sealed::{SealArgs, SealedArgs};
 
 use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use crate::okta::inventory::Via;
@@ -86,6 +88,8 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Show the resolved connection settings (org, authorization mode, client, scopes, key).
     Config(ConfigArgs),
+    /// Encrypt a plaintext seed file to age or OpenPGP recipients, so only the sealed copy is kept.
+    Seal(SealArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     ///
     /// Where each shell looks for it: bash, ~/.local/share/bash-completion/completions/ykprov;
@@ -239,6 +243,9 @@ pub struct UploadArgs {
     /// Also write an audit report of the run here at the end (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Sealed seed files.
+    #[command(flatten)]
+    pub sealed: SealedArgs,
     /// Send again the rows the journal has as `rejected` (after the usual check of what Okta
     /// holds): earlier versions journaled refused credentials and DPoP proofs that way.
     #[arg(long)]
@@ -260,6 +267,9 @@ pub struct ValidateArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Sealed seed files.
+    #[command(flatten)]
+    pub sealed: SealedArgs,
 }
 
 /// `ykprov reconcile`.
@@ -303,6 +313,9 @@ pub struct ReconcileArgs {
     /// Also write an audit report here (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Sealed seed files.
+    #[command(flatten)]
+    pub sealed: SealedArgs,
 }
 
 /// `ykprov export`.

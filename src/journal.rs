@@ -11,6 +11,7 @@
 pub mod repair;
 
 use crate::okta::models::okta_time;
+use crate::seed::sealed::{SealInfo, SealKind, Signer};
 use crate::seed::Serial;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -35,8 +36,12 @@ pub struct Header {
     pub org: String,
     /// The seed file, as given.
     pub input: String,
-    /// SHA-256 of the seed file.
+    /// SHA-256 of the seed file (of its decrypted bytes, when it was sealed).
     pub input_sha256: String,
+    /// For a sealed seed file: its format, its own SHA-256 and who signed it. Absent for a plain
+    /// file, so plain runs' headers read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<SealedInput>,
     /// The options that shape the run (rate, share, concurrency …).
     pub options: serde_json::Value,
     /// When the run started.
@@ -45,6 +50,32 @@ pub struct Header {
     /// Whether this run resumed an earlier one.
     #[serde(default)]
     pub resumed: bool,
+}
+
+/// What the journal records of a sealed seed file: never anything from inside it but its hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealedInput {
+    /// `openpgp` or `age`.
+    pub format: SealKind,
+    /// SHA-256 of the sealed file.
+    pub sealed_sha256: String,
+    /// SHA-256 of the decrypted bytes (the same as the header's `input_sha256`).
+    pub plaintext_sha256: String,
+    /// Who signed it, when an OpenPGP signature checked out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<Signer>,
+}
+
+impl SealedInput {
+    /// The record of a file opened with `info`.
+    pub fn from_seal(info: &SealInfo) -> Self {
+        SealedInput {
+            format: info.kind,
+            sealed_sha256: info.sealed_sha256.clone(),
+            plaintext_sha256: info.plaintext_sha256.clone(),
+            signed_by: info.signature.signer().cloned(),
+        }
+    }
 }
 
 /// What happened to one row, finally.

@@ -16,6 +16,9 @@ pub struct RepairArgs {
     /// Connection.
     #[command(flatten)]
     pub org: OrgArgs,
+    /// Sealed seed files.
+    #[command(flatten)]
+    pub sealed: super::SealedArgs,
     /// Print the plan (reads only) and send no write.
     #[arg(long)]
     pub dry_run: bool,

@@ -15,6 +15,8 @@ mod probe;
 mod reconcile;
 mod repair;
 mod report;
+mod seal;
+mod sealed;
 mod signal;
 mod upload;
 mod validate;
@@ -66,6 +68,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(args) => report::run(&args),
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Config(args) => config::run(&args),
+        Command::Seal(args) => seal::run(&args, &cli.global),
         Command::Completions(args) => completions::run(&args),
         Command::Manpage(args) => manpage::run(&args),
     }

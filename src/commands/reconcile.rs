@@ -2,6 +2,7 @@
 //! report, exiting 1 when a `--fail-on` category is non-empty.
 
 use super::output::{emit, require_seed_file};
+use super::sealed::unseal_options;
 use super::Outcome;
 use crate::cli::ReconcileArgs;
 use crate::okta::{self, ConnectSettings};
@@ -17,16 +18,18 @@ pub fn read_only_connection(org: &crate::cli::OrgArgs) -> ConnectSettings {
     )
 }
 
-fn options(args: &ReconcileArgs) -> ReconcileOptions {
-    ReconcileOptions {
+fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
+    let unseal = unseal_options(&args.sealed).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    Ok(ReconcileOptions {
         format: args.format,
         via: args.via,
         scope: args.scope,
         stale_after: args.stale_after,
         expand_user: args.expand_user,
         fail_on: args.fail_on.clone(),
+        unseal,
         ..ReconcileOptions::new(args.files.clone())
-    }
+    })
 }
 
 /// Runs `ykprov reconcile`.
@@ -34,8 +37,8 @@ pub async fn run(args: &ReconcileArgs) -> anyhow::Result<Outcome> {
     for f in &args.files {
         require_seed_file(f)?;
     }
+    let o = options(args)?;
     let client = okta::connect(&read_only_connection(&args.org))?;
-    let o = options(args);
     if let Some(path) = &args.report {
         crate::report::format_for(path, None)?;
     }

@@ -4,6 +4,7 @@
 //! action, 1 when something remains (or, for a dry run, when actions are planned), 2 when fatal.
 
 use super::output::require_seed_file;
+use super::sealed::unseal_options;
 use super::signal::ctrl_c;
 use super::upload::{rate_setting, MAX_CONCURRENCY};
 use super::Outcome;
@@ -12,6 +13,7 @@ use crate::okta::{self, ConnectSettings, OktaClient};
 use crate::reconcile::{self, ReconcileResult};
 use crate::repair::output::{self, Format};
 use crate::repair::{self, Prepared, RepairOptions, RepairSummary};
+use crate::seed::UnsealOptions;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,6 +49,10 @@ impl RepairConfig {
                 problems.push(format!("--report: {e:#}"));
             }
         }
+        let unseal = unseal_options(&args.sealed).unwrap_or_else(|p| {
+            problems.extend(p);
+            UnsealOptions::default()
+        });
         if !problems.is_empty() {
             anyhow::bail!(problems.join("; "));
         }
@@ -58,6 +64,7 @@ impl RepairConfig {
             concurrency: args.concurrency,
             rate,
             quiet: global.quiet,
+            unseal,
             ..RepairOptions::new(args.files.clone())
         };
         let connection = ConnectSettings {

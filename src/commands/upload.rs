@@ -2,11 +2,13 @@
 //! summary, the optional report, and the exit outcome.
 
 use super::output::require_seed_file;
+use super::sealed::{seal_line, unseal_options};
 use super::signal::ctrl_c;
 use super::Outcome;
 use crate::cli::{GlobalArgs, RateArg, UploadArgs};
 use crate::okta::pacing::RateSetting;
 use crate::okta::{self, ConnectSettings};
+use crate::seed::UnsealOptions;
 use crate::upload::summary::{invalid_text, summary_text};
 use crate::upload::{upload, UploadOptions, UploadSummary};
 use anyhow::Context;
@@ -42,6 +44,10 @@ impl UploadConfig {
         if args.max_attempts == 0 {
             problems.push("--max-attempts must be at least 1".to_string());
         }
+        let unseal = unseal_options(&args.sealed).unwrap_or_else(|p| {
+            problems.extend(p);
+            UnsealOptions::default()
+        });
         if !problems.is_empty() {
             anyhow::bail!(problems.join("; "));
         }
@@ -57,6 +63,7 @@ impl UploadConfig {
             last_wins: args.last_wins,
             rate,
             quiet: global.quiet,
+            unseal,
             retry_rejected: args.retry_rejected,
             ..UploadOptions::new(&args.file)
         };
@@ -98,6 +105,9 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         s = upload(opts, client, shutdown) => s?,
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
+    if let Some(seal) = &summary.validation.sealed {
+        println!("{}", seal_line(&opts.file, seal));
+    }
     print!("{}{}", invalid_text(&summary), summary_text(&summary));
     if let (Some(path), Some(journal)) = (&config.report, &summary.journal) {
         crate::report::write_upload_report(path, journal).with_context(|| {
@@ -137,6 +147,38 @@ mod tests {
             panic!("parsed as another command");
         };
         let config = UploadConfig::from_args(args, &cli.global).unwrap();
-        assert_eq!(config.options, UploadOptions::new("seeds.csv"));
+        // Whether gpg may prompt depends on the terminal the test runs in, not on a flag.
+        let unseal = config.options.unseal.clone();
+        assert!(unseal.signers.is_empty() && unseal.identities.is_empty());
+        assert_eq!(
+            config.options,
+            UploadOptions {
+                unseal,
+                ..UploadOptions::new("seeds.csv")
+            }
+        );
+    }
+
+    #[test]
+    fn bad_signer_fingerprints_are_reported_with_the_other_problems() {
+        let cli = Cli::try_parse_from([
+            "ykprov",
+            "upload",
+            "seeds.csv",
+            "--concurrency",
+            "0",
+            "--signer",
+            "3A21A8CAD1418449",
+        ])
+        .unwrap();
+        let Command::Upload(args) = &cli.command else {
+            panic!("parsed as another command");
+        };
+        let err = UploadConfig::from_args(args, &cli.global)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("--concurrency must be"), "{err}");
+        assert!(err.contains("--signer: `3A21A8CAD1418449` is a key id"), "{err}");
     }
 }

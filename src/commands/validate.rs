@@ -1,9 +1,11 @@
 //! `ykprov validate FILE...`: validates each file with [`validate_file`] and prints a summary per
 //! file, then its problems one per line (`FILE:LINE: serial N: field reason`), or `--json`.
 //!
-//! A file that cannot be used at all (unreadable, Traditional format, XML) does not stop the
-//! others; after they are reported, the first such failure becomes the command's fatal error.
+//! A file that cannot be used at all (unreadable, Traditional format, XML, a sealed file that
+//! cannot be opened or whose signature does not satisfy `--signer`) does not stop the others;
+//! after they are reported, the first such failure becomes the command's fatal error.
 
+use super::sealed::{seal_line, unseal_options};
 use super::Outcome;
 use crate::cli::{GlobalArgs, ValidateArgs};
 use crate::seed::report::MAX_STORED;
@@ -18,10 +20,14 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> 
         format: args.format,
         last_wins: args.last_wins,
     };
+    let unseal = unseal_options(&args.sealed).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
     let results: Vec<(PathBuf, anyhow::Result<FileReport>)> = args
         .files
         .iter()
-        .map(|p| (p.clone(), validate_file(p, &opts)))
+        .map(|p| {
+            let report = crate::seed::open(p, &unseal).and_then(|s| validate_file(&s, &opts));
+            (p.clone(), report)
+        })
         .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -55,7 +61,7 @@ fn outcome(results: Vec<(PathBuf, anyhow::Result<FileReport>)>) -> anyhow::Resul
 }
 
 /// One summary line per file, then its errors and (unless quiet) warnings.
-fn write_text(
+pub(super) fn write_text(
     results: &[(PathBuf, anyhow::Result<FileReport>)],
     warnings: bool,
     out: &mut impl Write,
@@ -65,6 +71,9 @@ fn write_text(
             writeln!(out, "{}: not validated (see the error below)", path.display())?;
             continue;
         };
+        if let Some(seal) = &r.sealed {
+            writeln!(out, "{}", seal_line(path, seal))?;
+        }
         if r.rows == 0 {
             writeln!(
                 out,

@@ -247,6 +247,7 @@ mod tests {
             org: "http://127.0.0.1:1".into(),
             input: "s.csv".into(),
             input_sha256: "ab".into(),
+            sealed: None,
             options: serde_json::json!({"command": "repair"}),
             started: at(),
             resumed: false,

@@ -11,6 +11,7 @@ fn header() -> Header {
         org: "https://x.okta.com".into(),
         input: "seeds.csv".into(),
         input_sha256: "ab".into(),
+        sealed: None,
         options: serde_json::json!({"concurrency": 4}),
         started: Utc::now(),
         resumed: false,

@@ -7,7 +7,9 @@ pub mod output;
 
 use crate::okta::inventory::{self, Via};
 use crate::okta::OktaClient;
-use crate::seed::{self, ReaderOptions, RowOutcome, SeedFormat, SeedReader, ValidationOptions};
+use crate::seed::{
+    self, ReaderOptions, RowOutcome, SeedFormat, SeedReader, UnsealOptions, ValidationOptions,
+};
 use chrono::Utc;
 use diff::{Category, DiffOptions, InvalidRow, LocalRow, Reconciliation, Scope};
 use serde::{Deserialize, Serialize};
@@ -78,6 +80,8 @@ pub struct ReconcileOptions {
     pub expand_user: bool,
     /// Exit-1 categories.
     pub fail_on: Vec<Category>,
+    /// How to open sealed seed files.
+    pub unseal: UnsealOptions,
 }
 
 impl ReconcileOptions {
@@ -92,6 +96,7 @@ impl ReconcileOptions {
             stale_after: chrono::Duration::days(90),
             expand_user: false,
             fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
+            unseal: UnsealOptions::default(),
         }
     }
 }
@@ -102,8 +107,10 @@ fn read_local(o: &ReconcileOptions) -> anyhow::Result<(Vec<LocalRow>, Vec<Invali
     let mut invalid = Vec::new();
     let mut infos = Vec::new();
     for path in &o.files {
+        // Decrypted once for both passes below.
+        let source = seed::open(path, &o.unseal)?;
         let report = seed::validate_file(
-            path,
+            &source,
             &ValidationOptions {
                 format: o.format,
                 last_wins: false,
@@ -117,7 +124,7 @@ fn read_local(o: &ReconcileOptions) -> anyhow::Result<(Vec<LocalRow>, Vec<Invali
             field: e.field.map(|f| f.name().to_string()),
             reason: e.problem.to_string(),
         }));
-        for row in SeedReader::open(path, &ReaderOptions { format: o.format })? {
+        for row in SeedReader::open(source, &ReaderOptions { format: o.format })? {
             if let RowOutcome::Valid(v) = row {
                 rows.push(LocalRow {
                     serial: v.seed.serial.into(),

@@ -8,11 +8,11 @@ use super::plan::Action;
 use super::worker::{repair_one, End, Finished, Task};
 use super::{Prepared, RepairOptions};
 use crate::journal::repair::Planned;
-use crate::journal::{Counts, Entry, Header, Journal};
+use crate::journal::{Counts, Entry, Header, Journal, SealedInput};
 use crate::okta::{ApiError, OktaClient};
 use crate::progress::Progress;
 use crate::reconcile::FileInfo;
-use crate::seed::{self, ReaderOptions, RowOutcome, SeedReader};
+use crate::seed::{self, ReaderOptions, RowOutcome, SeedReader, SeedSource};
 use crate::upload::concurrency::AdaptiveLimit;
 use crate::upload::dispatch::{Dispatched, Tasks};
 use crate::upload::run_journal::{operator, run_id};
@@ -21,7 +21,6 @@ use anyhow::Context;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,6 +110,11 @@ fn open_journal(o: &RepairOptions, p: &Prepared, org: &str) -> anyhow::Result<Jo
             .collect::<Vec<_>>()
             .join(", "),
         input_sha256: input_sha256(files),
+        // The header has room for one seal: a repair of a single sealed file records it.
+        sealed: match p.sources.as_slice() {
+            [one] => one.seal().map(SealedInput::from_seal),
+            _ => None,
+        },
         options: o.to_json(),
         started: Utc::now(),
         resumed: p.journal.exists(),
@@ -122,10 +126,11 @@ fn open_journal(o: &RepairOptions, p: &Prepared, org: &str) -> anyhow::Result<Jo
     }
 }
 
-/// Refuses files that changed since the plan was made from them.
-fn ensure_unchanged(files: &[FileInfo], when: &str) -> anyhow::Result<()> {
-    for f in files {
-        if seed::sha256_file(Path::new(&f.path))? != f.sha256 {
+/// Refuses files that changed since the plan was made from them (for a sealed file, the sealed
+/// file on disk against the one decrypted for the plan).
+fn ensure_unchanged(p: &Prepared, when: &str) -> anyhow::Result<()> {
+    for (f, source) in p.before.file_info.iter().zip(&p.sources) {
+        if !source.unchanged_since(&f.sha256)? {
             anyhow::bail!(
                 "{} changed {when}; run the repair again to plan from the new version",
                 f.path
@@ -150,6 +155,7 @@ fn planned(a: &Action) -> Entry {
 /// Streams the files on a blocking thread and sends the planned rows, with their seeds.
 fn spawn_reader(
     o: &RepairOptions,
+    sources: &[SeedSource],
     actions: &[Action],
 ) -> (tokio::task::JoinHandle<anyhow::Result<()>>, mpsc::Receiver<Task>) {
     let mut wanted: HashMap<(String, u64), Action> = actions
@@ -157,11 +163,11 @@ fn spawn_reader(
         .map(|a| ((a.file.clone(), a.line), a.clone()))
         .collect();
     let (tx, rx) = mpsc::channel::<Task>(64);
-    let (files, format) = (o.files.clone(), o.format);
+    let (sources, format) = (sources.to_vec(), o.format);
     let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        for path in &files {
-            let name = path.display().to_string();
-            for row in SeedReader::open(path, &ReaderOptions { format })? {
+        for source in &sources {
+            let name = source.path().display().to_string();
+            for row in SeedReader::open(source, &ReaderOptions { format })? {
                 let RowOutcome::Valid(v) = row else { continue };
                 let Some(action) = wanted.remove(&(name.clone(), v.line)) else {
                     continue;
@@ -270,7 +276,7 @@ pub async fn apply(
     shutdown: &mut watch::Receiver<bool>,
 ) -> anyhow::Result<RepairSummary> {
     let started = Instant::now();
-    ensure_unchanged(&p.before.file_info, "since the plan was made")?;
+    ensure_unchanged(p, "since the plan was made")?;
     let journal = Arc::new(open_journal(o, p, client.org().as_str())?);
     for e in p.doubts.entries(Utc::now()) {
         journal.append(&e)?;
@@ -297,7 +303,7 @@ pub async fn apply(
         progress: Progress::new(planned, o.quiet),
         interrupted: false,
     };
-    let (reader, mut rows) = spawn_reader(o, &p.plan.actions);
+    let (reader, mut rows) = spawn_reader(o, &p.sources, &p.plan.actions);
     let mut result = run.dispatch_all(&mut rows, shutdown).await;
     drop(rows);
     let mut reaped = Vec::new();
@@ -310,7 +316,7 @@ pub async fn apply(
     run.progress.finish();
     if result.is_ok() && !run.interrupted {
         result = match reader.await.context("seed reader stopped unexpectedly") {
-            Ok(read) => read.and_then(|()| ensure_unchanged(&p.before.file_info, "during the repair")),
+            Ok(read) => read.and_then(|()| ensure_unchanged(p, "during the repair")),
             Err(e) => Err(e),
         };
     }

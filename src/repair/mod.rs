@@ -28,7 +28,7 @@ use crate::okta::pacing::RateSetting;
 use crate::okta::OktaClient;
 use crate::reconcile::diff::{self, Category, DiffOptions, Scope};
 use crate::reconcile::{self, ReconcileOptions, ReconcileResult};
-use crate::seed::SeedFormat;
+use crate::seed::{SeedFormat, SeedSource, UnsealOptions};
 use anyhow::Context;
 use chrono::Utc;
 use doubts::Doubts;
@@ -62,6 +62,8 @@ pub struct RepairOptions {
     pub rate: RateSetting,
     /// No progress bar.
     pub quiet: bool,
+    /// How to open sealed seed files.
+    pub unseal: UnsealOptions,
 }
 
 impl RepairOptions {
@@ -77,6 +79,7 @@ impl RepairOptions {
             max_attempts: 6,
             rate: RateSetting::Auto { share: 0.5 },
             quiet: false,
+            unseal: UnsealOptions::default(),
         }
     }
 
@@ -113,6 +116,7 @@ impl RepairOptions {
             via: Via::Pages,
             scope: Scope::File,
             fail_on: FAIL_ON.to_vec(),
+            unseal: self.unseal.clone(),
             ..ReconcileOptions::new(self.files.clone())
         }
     }
@@ -123,6 +127,8 @@ impl RepairOptions {
 pub struct Prepared {
     /// The plan.
     pub plan: Plan,
+    /// The seed files as read for the plan (a sealed one's decrypted bytes), which applying reads.
+    pub sources: Vec<SeedSource>,
     /// The reconciliation it was made from.
     pub before: ReconcileResult,
     /// The journal's path.
@@ -135,8 +141,8 @@ pub struct Prepared {
 
 /// Reads the files, lists Okta's tokens and plans. Sends no write, writes no file.
 pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<Prepared> {
-    let (files, format) = (o.files.clone(), o.format);
-    let local = tokio::task::spawn_blocking(move || seeds::read(&files, format)).await??;
+    let (files, format, unseal) = (o.files.clone(), o.format, o.unseal.clone());
+    let local = tokio::task::spawn_blocking(move || seeds::read(&files, format, &unseal)).await??;
     let remote = inventory::fetch(client, Via::Pages, None, false)
         .await
         .context("cannot list the tokens in Okta")?;
@@ -188,6 +194,7 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
     };
     Ok(Prepared {
         plan,
+        sources: local.sources,
         before,
         journal,
         doubts,

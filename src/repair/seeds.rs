@@ -6,7 +6,9 @@
 use super::plan::SeedIndex;
 use crate::reconcile::diff::{InvalidRow, LocalRow};
 use crate::reconcile::FileInfo;
-use crate::seed::{self, ReaderOptions, RowOutcome, SeedFormat, SeedReader, ValidationOptions};
+use crate::seed::{
+    self, ReaderOptions, RowOutcome, SeedFormat, SeedReader, SeedSource, UnsealOptions, ValidationOptions,
+};
 use std::path::PathBuf;
 
 /// What the seed files hold, without their secrets.
@@ -20,14 +22,17 @@ pub struct Local {
     pub files: Vec<FileInfo>,
     /// The rows that may be uploaded.
     pub index: SeedIndex,
+    /// Each file opened (a sealed one decrypted once, so applying the plan reads the same bytes).
+    pub sources: Vec<SeedSource>,
 }
 
 /// Reads and validates every file (blocking: call it on a blocking thread).
-pub fn read(files: &[PathBuf], format: SeedFormat) -> anyhow::Result<Local> {
+pub fn read(files: &[PathBuf], format: SeedFormat, unseal: &UnsealOptions) -> anyhow::Result<Local> {
     let mut local = Local::default();
     for path in files {
+        let source = seed::open(path, unseal)?;
         let report = seed::validate_file(
-            path,
+            &source,
             &ValidationOptions {
                 format,
                 last_wins: false,
@@ -41,7 +46,7 @@ pub fn read(files: &[PathBuf], format: SeedFormat) -> anyhow::Result<Local> {
             field: e.field.map(|f| f.name().to_string()),
             reason: e.problem.to_string(),
         }));
-        for row in SeedReader::open(path, &ReaderOptions { format })? {
+        for row in SeedReader::open(&source, &ReaderOptions { format })? {
             let RowOutcome::Valid(v) = row else {
                 continue;
             };
@@ -61,6 +66,7 @@ pub fn read(files: &[PathBuf], format: SeedFormat) -> anyhow::Result<Local> {
             valid: report.valid,
             invalid: report.error_count,
         });
+        local.sources.push(source);
     }
     Ok(local)
 }

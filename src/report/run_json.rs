@@ -5,7 +5,7 @@
 //! once.
 
 use super::{RateSeries, Run};
-use crate::journal::{Counts, Header};
+use crate::journal::{Counts, Header, SealedInput};
 use crate::okta::models::okta_time;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,8 @@ pub(super) struct RunJson {
     org: String,
     input: String,
     input_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<SealedInput>,
     options: serde_json::Value,
     started: String,
     ended: Option<String>,
@@ -42,6 +44,7 @@ impl From<Run> for RunJson {
             org: h.org,
             input: h.input,
             input_sha256: h.input_sha256,
+            sealed: h.sealed,
             options: h.options,
             ended: run.ended,
             resumed: h.resumed,
@@ -67,6 +70,7 @@ impl TryFrom<RunJson> for Run {
                 org: j.org,
                 input: j.input,
                 input_sha256: j.input_sha256,
+                sealed: j.sealed,
                 options: j.options,
                 started,
                 resumed: j.resumed,

@@ -23,6 +23,7 @@ fn header() -> Header {
         org: "https://acme.okta.com".into(),
         input: "seeds.csv".into(),
         input_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+        sealed: None,
         options: serde_json::json!({
             "rate": {"mode": "fixed", "per_minute": 120}, "concurrency": 4, "max_attempts": 6,
             "skip_invalid": true, "last_wins": false, "format": "yubico",

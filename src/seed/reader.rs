@@ -5,10 +5,12 @@
 use super::detect::{self, Columns, DetectedFormat};
 use super::error::{RowError, RowProblem, RowWarning, SkippedRow, WarningKind};
 use super::format::SeedFormat;
+use super::input::SeedSource;
 use super::record::{AccessCode, AesKey, Field, FieldProblem, PrivateId, PublicId, Seed, SerialNumber};
 use super::source::{Lines, TextEncoding, MAX_LINE};
 use super::split::{trim, Fields, MAX_FIELDS};
 use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
 
 /// How to read a seed file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -49,13 +51,16 @@ pub struct SeedReader {
 }
 
 impl SeedReader {
-    /// Opens a seed file and detects its layout.
+    /// Opens a seed file (a path, or a [`SeedSource`] from `seed::sealed::open`) and detects its
+    /// layout.
     ///
     /// Fails (fatally, for the whole file) when the file cannot be read, is binary or BOM-less
     /// UTF-16, is XML (PSKC), is in the Personalization Tool's Traditional format, or has a header
     /// row that lacks a required column.
-    pub fn open(path: &Path, opts: &ReaderOptions) -> anyhow::Result<SeedReader> {
-        let (mut lines, encoding) = Lines::open(path)?;
+    pub fn open(source: impl Into<SeedSource>, opts: &ReaderOptions) -> anyhow::Result<SeedReader> {
+        let source = source.into();
+        let path = source.path();
+        let (mut lines, encoding) = Lines::open(&source)?;
         let (ykksm, first) = first_data_line(&mut lines)
             .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {}", path.display())))?;
         let mut parser = RowParser {
@@ -153,8 +158,9 @@ impl Iterator for SeedReader {
     }
 }
 
-/// A line kept for later: its number, its bytes, and whether it was cut at the length cap.
-type PendingLine = (u64, Vec<u8>, bool);
+/// A line kept for later: its number, its bytes (wiped on drop), and whether it was cut at the
+/// length cap.
+type PendingLine = (u64, Zeroizing<Vec<u8>>, bool);
 
 /// Skips blank lines and `#` comments up to the first line with content, noting whether a
 /// comment marked the file as ykksm.
@@ -171,7 +177,11 @@ fn first_data_line(lines: &mut Lines) -> std::io::Result<(bool, Option<PendingLi
         }
         return Ok((
             ykksm,
-            Some((lines.number(), lines.line().to_vec(), lines.too_long())),
+            Some((
+                lines.number(),
+                Zeroizing::new(lines.line().to_vec()),
+                lines.too_long(),
+            )),
         ));
     }
     Ok((ykksm, None))

@@ -6,8 +6,10 @@ use super::crosscheck::{self, Entry, Finding, Findings};
 use super::detect::DetectedFormat;
 use super::error::{RowError, RowProblem, RowWarning, WarningKind};
 use super::format::SeedFormat;
+use super::input::SeedSource;
 use super::reader::{ReaderOptions, RowOutcome, SeedReader};
 use super::record::Field;
+use super::sealed::SealInfo;
 use super::source::TextEncoding;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -39,8 +41,12 @@ pub struct FileReport {
     pub encoding: TextEncoding,
     /// The field separator found.
     pub separator: char,
-    /// SHA-256 (hex) of the file's raw bytes, from the same pass.
+    /// SHA-256 (hex) of the file's raw bytes, from the same pass (of the decrypted bytes, for a
+    /// sealed file).
     pub sha256: String,
+    /// For a sealed file: its format, the sealed file's hash, who signed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<SealInfo>,
     /// Data rows (not blank lines, comments or the header).
     pub rows: u64,
     /// Rows that passed every per-row rule.
@@ -98,14 +104,18 @@ impl FileReport {
     }
 }
 
-/// Validates a whole file: every row, then the checks across rows.
+/// Validates a whole file (a path, or a [`SeedSource`] from `seed::sealed::open`): every row,
+/// then the checks across rows.
 ///
 /// Fails only when the file as a whole cannot be used (see [`SeedReader::open`]) or cannot be read
 /// to the end; bad rows are data in the report.
-pub fn validate_file(path: &Path, opts: &ValidationOptions) -> anyhow::Result<FileReport> {
-    let mut reader = SeedReader::open(path, &ReaderOptions { format: opts.format })?;
+pub fn validate_file(source: impl Into<SeedSource>, opts: &ValidationOptions) -> anyhow::Result<FileReport> {
+    let source = source.into();
+    let path = source.path();
+    let mut reader = SeedReader::open(&source, &ReaderOptions { format: opts.format })?;
     let mut report = FileReport::empty(path, &reader);
-    let mut entries = entries_for(path);
+    report.sealed = source.seal().cloned();
+    let mut entries = entries_for(&source);
     for outcome in reader.by_ref() {
         report.count(outcome, &mut entries)?;
     }
@@ -120,8 +130,8 @@ pub fn validate_file(path: &Path, opts: &ValidationOptions) -> anyhow::Result<Fi
 
 /// The vector of cross-check entries, reserved from the file size so it never doubles (old and
 /// new copies would both be resident); untouched capacity costs address space, not memory.
-fn entries_for(path: &Path) -> Vec<Entry> {
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+fn entries_for(source: &SeedSource) -> Vec<Entry> {
+    let len = source.len_hint();
     let estimate = usize::try_from(len / 48 + 64).unwrap_or(usize::MAX).min(1 << 24);
     Vec::with_capacity(estimate)
 }
@@ -135,6 +145,7 @@ impl FileReport {
             encoding: reader.encoding(),
             separator: reader.separator(),
             sha256: String::new(),
+            sealed: None,
             rows: 0,
             valid: 0,
             skipped: 0,

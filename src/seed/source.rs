@@ -1,14 +1,18 @@
-//! Bytes to lines: opens the file, hashes every raw byte as it streams past, handles the byte-order
-//! mark (UTF-8, or UTF-16 from PowerShell, decoded here), and hands out one line at a time with its
-//! length capped, so a file with no newlines cannot make us hold it all.
+//! Bytes to lines: opens the source (a file, or a sealed file's decrypted bytes), hashes every
+//! raw byte as it streams past, handles the byte-order mark (UTF-8, or UTF-16 from PowerShell,
+//! decoded here), and hands out one line at a time with its length capped, so a file with no
+//! newlines cannot make us hold it all.
+//!
+//! Every buffer that holds file bytes is wiped when the reader is dropped (`Zeroizing`), since for
+//! a sealed file those bytes are plaintext that exists nowhere else.
 //!
 //! It knows nothing about CSV or seeds; `reader` does.
 
-use anyhow::Context;
+use super::input::{Input, SeedSource};
+use super::sealed::detect;
 use sha2::{Digest, Sha256};
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
-use std::path::Path;
+use std::io::{self, Chain, Cursor, Read};
+use zeroize::Zeroizing;
 
 /// The longest line kept in memory. A seed row is under 200 bytes; headered files with extra
 /// columns get room to spare. Longer lines are reported, and the rest of them is skipped unread.
@@ -16,6 +20,9 @@ pub const MAX_LINE: usize = 16 * 1024;
 
 /// How many bytes are sniffed for a byte-order mark and binary content.
 const SNIFF: usize = 4096;
+
+/// The read buffer.
+const BUFFER: usize = 64 * 1024;
 
 /// The text encoding, from the byte-order mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -57,7 +64,7 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 /// The sniffed prefix (minus any BOM), then the rest of the file.
-type Raw = Chain<Cursor<Vec<u8>>, Hashing<File>>;
+type Raw = Chain<Cursor<Zeroizing<Vec<u8>>>, Hashing<Input>>;
 
 /// Decodes UTF-16 to UTF-8 chunk by chunk with `char::decode_utf16`; malformed units become
 /// U+FFFD, which later fails field validation with a position instead of aborting the file.
@@ -65,9 +72,9 @@ struct Utf16<R> {
     inner: R,
     big_endian: bool,
     /// Undecoded bytes carried over: an odd byte, or a high surrogate waiting for its pair.
-    carry: Vec<u8>,
-    units: Vec<u16>,
-    out: Vec<u8>,
+    carry: Zeroizing<Vec<u8>>,
+    units: Zeroizing<Vec<u16>>,
+    out: Zeroizing<Vec<u8>>,
     pos: usize,
     eof: bool,
 }
@@ -77,9 +84,9 @@ impl<R: Read> Utf16<R> {
         Utf16 {
             inner,
             big_endian,
-            carry: Vec::new(),
-            units: Vec::new(),
-            out: Vec::new(),
+            carry: Zeroizing::new(Vec::new()),
+            units: Zeroizing::new(Vec::new()),
+            out: Zeroizing::new(Vec::new()),
             pos: 0,
             eof: false,
         }
@@ -88,9 +95,9 @@ impl<R: Read> Utf16<R> {
     fn fill(&mut self) -> io::Result<()> {
         self.out.clear();
         self.pos = 0;
-        let mut buf = [0u8; 8192];
+        let mut buf = Zeroizing::new([0u8; 8192]);
         while self.out.is_empty() && !self.eof {
-            let n = self.inner.read(&mut buf)?;
+            let n = self.inner.read(&mut buf[..])?;
             if n == 0 {
                 self.eof = true;
                 if !self.carry.is_empty() {
@@ -167,28 +174,83 @@ impl Read for Source {
     }
 }
 
+/// `BufReader`'s `fill_buf`/`consume`, over a buffer that is wiped when dropped.
+struct Buffered<R> {
+    inner: R,
+    buf: Zeroizing<Vec<u8>>,
+    pos: usize,
+    filled: usize,
+}
+
+impl<R: Read> Buffered<R> {
+    fn new(inner: R) -> Self {
+        Buffered {
+            inner,
+            buf: Zeroizing::new(vec![0; BUFFER]),
+            pos: 0,
+            filled: 0,
+        }
+    }
+
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            self.pos = 0;
+            self.filled = loop {
+                match self.inner.read(&mut self.buf[..]) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other?,
+                }
+            };
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.filled);
+    }
+}
+
 /// A line-at-a-time view of a seed file, as UTF-8 bytes (not checked: a bad byte is a row error).
 pub struct Lines {
-    inner: BufReader<Source>,
-    line: Vec<u8>,
+    inner: Buffered<Source>,
+    /// Never grows past [`MAX_LINE`], so it is never reallocated (which would leave a copy).
+    line: Zeroizing<Vec<u8>>,
     number: u64,
     too_long: bool,
 }
 
 impl Lines {
-    /// Opens `path` and sniffs its encoding. Refuses binary files and BOM-less UTF-16, which show
-    /// NUL bytes in the first few KiB.
-    pub fn open(path: &Path) -> anyhow::Result<(Lines, TextEncoding)> {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    /// Opens `source` and sniffs its encoding. Refuses binary files and BOM-less UTF-16, which
+    /// show NUL bytes in the first few KiB, and a sealed file handed over as a plain path.
+    pub fn open(source: &SeedSource) -> anyhow::Result<(Lines, TextEncoding)> {
+        let path = source.path();
+        let input = source.open()?;
+        let from_disk = input.is_file();
         let mut hashing = Hashing {
-            inner: file,
+            inner: input,
             hasher: Sha256::new(),
         };
-        let mut prefix = Vec::with_capacity(SNIFF);
+        let mut prefix = Zeroizing::new(Vec::with_capacity(SNIFF));
         (&mut hashing)
             .take(SNIFF as u64)
             .read_to_end(&mut prefix)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {}", path.display())))?;
+        if let Some(sealing) = detect::sniff(&prefix) {
+            if from_disk {
+                anyhow::bail!(
+                    "{} is {}-sealed and was read as a plain file; open seed files with \
+                     seed::sealed::open (a bug in ykprov)",
+                    path.display(),
+                    sealing.kind
+                );
+            }
+            anyhow::bail!(
+                "{} decrypts to another {}-sealed file; decrypt the outer layer, seal the seed file \
+                 once, and try again",
+                path.display(),
+                sealing.kind
+            );
+        }
         let (encoding, bom) = match prefix.as_slice() {
             [0xEF, 0xBB, 0xBF, ..] => (TextEncoding::Utf8Bom, 3),
             [0xFF, 0xFE, ..] => (TextEncoding::Utf16Le, 2),
@@ -211,8 +273,8 @@ impl Lines {
             _ => Source::Plain(raw),
         };
         let lines = Lines {
-            inner: BufReader::with_capacity(64 * 1024, source),
-            line: Vec::with_capacity(256),
+            inner: Buffered::new(source),
+            line: Zeroizing::new(Vec::with_capacity(MAX_LINE)),
             number: 0,
             too_long: false,
         };
@@ -273,7 +335,14 @@ impl Lines {
 
     /// Reads whatever is left and returns the SHA-256 (hex) of the file's raw bytes.
     pub fn finish(mut self) -> io::Result<String> {
-        io::copy(&mut self.inner, &mut io::sink())?;
-        Ok(hex::encode(self.inner.get_ref().hasher().clone().finalize()))
+        // Through our own buffer: `io::copy` would leave a copy of the bytes on the stack.
+        loop {
+            let n = self.inner.fill_buf()?.len();
+            if n == 0 {
+                break;
+            }
+            self.inner.consume(n);
+        }
+        Ok(hex::encode(self.inner.inner.hasher().clone().finalize()))
     }
 }

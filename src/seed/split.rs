@@ -2,6 +2,8 @@
 //! line, or into a scratch buffer when quotes had to be removed, so a row costs no allocation
 //! once the buffers have grown.
 
+use zeroize::Zeroizing;
+
 /// Fields kept per row; a longer row is an error, so its width is counted but not stored.
 pub const MAX_FIELDS: usize = 64;
 
@@ -28,7 +30,8 @@ fn trim_range(buf: &[u8], start: usize, end: usize) -> (usize, usize) {
 #[derive(Default)]
 pub struct Fields {
     ranges: Vec<(usize, usize)>,
-    scratch: Vec<u8>,
+    /// Unquoted copies of a line's fields: wiped on drop, as they may be a sealed file's plaintext.
+    scratch: Zeroizing<Vec<u8>>,
     in_scratch: bool,
     count: usize,
 }
@@ -50,6 +53,8 @@ impl Fields {
             return;
         }
         self.scratch.clear();
+        // Sized once for the longest line, so it never reallocates and leaves a copy behind.
+        self.scratch.reserve(line.len().max(super::source::MAX_LINE));
         let mut j = 0;
         loop {
             let out_start = self.scratch.len();

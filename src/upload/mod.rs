@@ -24,11 +24,11 @@ pub use tally::{Plan, Tally};
 
 use crate::journal::{Counts, Entry, Journal};
 use crate::okta::OktaClient;
-use crate::seed::{self, FileReport, ValidationOptions};
+use crate::seed::{self, FileReport, SeedSource, ValidationOptions};
 use anyhow::Context;
 use chrono::Utc;
 use decide::Known;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use stream::Ended;
@@ -125,7 +125,10 @@ pub async fn upload(
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<UploadSummary> {
     let started = Instant::now();
-    let mut summary = UploadSummary::validated(validate(o).await?, o.dry_run);
+    // Decrypted once, here: both passes read these bytes, so a PIN is asked once and a sealed file
+    // cannot change between them.
+    let source = open(o).await?;
+    let mut summary = UploadSummary::validated(validate(o, &source).await?, o.dry_run);
     if summary.validation.error_count > 0 && !o.skip_invalid && !o.dry_run {
         summary.stopped_for_invalid = true;
         return Ok(summary);
@@ -134,18 +137,18 @@ pub async fn upload(
         .await
         .context("cannot list the tokens already in Okta")?;
     tracing::info!(tokens = existing.len(), "preflight: tokens already in Okta");
-    let journal = run_journal::open(o, client.org().as_str(), &summary.validation.sha256)?;
+    let journal = run_journal::open(o, client.org().as_str(), &summary.validation)?;
     if journal.writer.is_some() {
         summary.journal = Some(journal.path.clone());
     }
-    ensure_unchanged(&o.file, &summary.validation.sha256)?;
+    ensure_unchanged(&source, &summary.validation.sha256)?;
     let known = Known {
         validation: &summary.validation,
         replay: &journal.replay,
         existing: &existing,
         retry_rejected: o.retry_rejected,
     };
-    let ended = stream::stream_rows(o, &client, known, journal.writer.clone(), &mut shutdown).await;
+    let ended = stream::stream_rows(o, &source, &client, known, journal.writer.clone(), &mut shutdown).await;
     summary.ended(ended, &client, started.elapsed());
     if let Some(writer) = &journal.writer {
         summary.close(writer);
@@ -153,22 +156,29 @@ pub async fn upload(
     Ok(summary)
 }
 
+/// Opens the seed file on a blocking thread (gpg may wait for a PIN): a plain file as its path,
+/// a sealed one decrypted into memory.
+async fn open(o: &UploadOptions) -> anyhow::Result<SeedSource> {
+    let (file, unseal) = (o.file.clone(), o.unseal.clone());
+    tokio::task::spawn_blocking(move || seed::open(&file, &unseal)).await?
+}
+
 /// The first pass, on a blocking thread: every rule, the cross-row checks, the file's hash.
-async fn validate(o: &UploadOptions) -> anyhow::Result<FileReport> {
-    let file = o.file.clone();
+async fn validate(o: &UploadOptions, source: &SeedSource) -> anyhow::Result<FileReport> {
+    let source = source.clone();
     let vopts = ValidationOptions {
         format: o.format,
         last_wins: o.last_wins,
     };
-    tokio::task::spawn_blocking(move || seed::validate_file(&file, &vopts)).await?
+    tokio::task::spawn_blocking(move || seed::validate_file(&source, &vopts)).await?
 }
 
 /// Refuses a file that changed between the first pass and the second.
-fn ensure_unchanged(file: &Path, validated_sha256: &str) -> anyhow::Result<()> {
-    if seed::sha256_file(file)? != validated_sha256 {
+fn ensure_unchanged(source: &SeedSource, validated_sha256: &str) -> anyhow::Result<()> {
+    if !source.unchanged_since(validated_sha256)? {
         anyhow::bail!(
             "{} changed after it was validated; re-run when it is no longer being written",
-            file.display()
+            source.path().display()
         );
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! in the journal header.
 
 use crate::okta::pacing::RateSetting;
-use crate::seed::SeedFormat;
+use crate::seed::{SeedFormat, UnsealOptions};
 use std::path::PathBuf;
 
 /// Validated upload options (built from the CLI, or directly by the demo and tests). Start from
@@ -32,6 +32,8 @@ pub struct UploadOptions {
     pub rate: RateSetting,
     /// No progress bar.
     pub quiet: bool,
+    /// How to open a sealed seed file (signers required, age identities, gpg, passphrase prompt).
+    pub unseal: UnsealOptions,
     /// Send again the rows an earlier run journaled `rejected` (after the preflight lookup):
     /// earlier versions journaled refused credentials and DPoP proofs that way.
     pub retry_rejected: bool,
@@ -53,6 +55,7 @@ impl UploadOptions {
             last_wins: false,
             rate: RateSetting::Auto { share: 0.5 },
             quiet: false,
+            unseal: UnsealOptions::default(),
             retry_rejected: false,
         }
     }

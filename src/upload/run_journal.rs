@@ -3,7 +3,8 @@
 //! another version of the file. A dry run only reads what earlier runs left in it.
 
 use super::UploadOptions;
-use crate::journal::{self, Header, Journal, Replay};
+use crate::journal::{self, Header, Journal, Replay, SealedInput};
+use crate::seed::FileReport;
 use chrono::Utc;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,8 +19,9 @@ pub struct RunJournal {
     pub replay: Replay,
 }
 
-/// Opens (or continues) the journal for `o.file`, whose first pass hashed to `input_sha256`.
-pub fn open(o: &UploadOptions, org: &str, input_sha256: &str) -> anyhow::Result<RunJournal> {
+/// Opens (or continues) the journal for `o.file`, whose first pass is `validation` (its hash, and
+/// for a sealed file the seal's).
+pub fn open(o: &UploadOptions, org: &str, validation: &FileReport) -> anyhow::Result<RunJournal> {
     let path = o
         .journal
         .clone()
@@ -42,7 +44,8 @@ pub fn open(o: &UploadOptions, org: &str, input_sha256: &str) -> anyhow::Result<
         operator: operator(),
         org: org.to_string(),
         input: o.file.display().to_string(),
-        input_sha256: input_sha256.to_string(),
+        input_sha256: validation.sha256.clone(),
+        sealed: validation.sealed.as_ref().map(SealedInput::from_seal),
         options: o.to_json(),
         started: Utc::now(),
         resumed: false,

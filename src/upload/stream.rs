@@ -14,7 +14,7 @@ use super::UploadOptions;
 use crate::journal::{Counts, Entry, Journal, RowResult};
 use crate::okta::OktaClient;
 use crate::progress::{per_minute, Progress};
-use crate::seed::{self, ReaderOptions, RowError, RowOutcome, SeedReader, Serial, SerialNumber};
+use crate::seed::{ReaderOptions, RowError, RowOutcome, SeedReader, SeedSource, Serial, SerialNumber};
 use anyhow::Context;
 use chrono::Utc;
 use std::sync::Arc;
@@ -31,10 +31,12 @@ pub struct Ended {
     pub result: anyhow::Result<()>,
 }
 
-/// Streams the rows of `o.file` and decides each; with a `journal` (not a dry run) journals the
-/// rows settled without a POST and dispatches the rest, then waits for every upload in flight.
+/// Streams the rows of `source` (the first pass's, so a sealed file is not decrypted again) and
+/// decides each; with a `journal` (not a dry run) journals the rows settled without a POST and
+/// dispatches the rest, then waits for every upload in flight.
 pub async fn stream_rows(
     o: &UploadOptions,
+    source: &SeedSource,
     client: &OktaClient,
     known: Known<'_>,
     journal: Option<Arc<Journal>>,
@@ -46,7 +48,7 @@ pub async fn stream_rows(
         client,
         interrupted: false,
     };
-    let (reader, mut rows) = spawn_reader(o);
+    let (reader, mut rows) = spawn_reader(o, source.clone());
     let mut live = journal.map(|journal| Live::new(o, client, journal));
     let mut result = pass.each_row(&mut rows, &known, live.as_mut(), shutdown).await;
     // Stops the reader, which may be blocked on a full channel.
@@ -59,7 +61,7 @@ pub async fn stream_rows(
     }
     pass.progress.finish();
     if result.is_ok() && !pass.interrupted {
-        result = finish_reading(o, reader, &known.validation.sha256).await;
+        result = finish_reading(source, reader, &known.validation.sha256).await;
     }
     Ended {
         tally: pass.tally,
@@ -70,12 +72,14 @@ pub async fn stream_rows(
 
 /// The reader on a blocking thread; the bounded channel gives backpressure, so a file of any size
 /// is never held in memory.
-fn spawn_reader(o: &UploadOptions) -> (JoinHandle<anyhow::Result<()>>, mpsc::Receiver<RowOutcome>) {
+fn spawn_reader(
+    o: &UploadOptions,
+    source: SeedSource,
+) -> (JoinHandle<anyhow::Result<()>>, mpsc::Receiver<RowOutcome>) {
     let (tx, rx) = mpsc::channel::<RowOutcome>(256);
-    let file = o.file.clone();
     let ropts = ReaderOptions { format: o.format };
     let reader = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        for row in SeedReader::open(&file, &ropts)? {
+        for row in SeedReader::open(source, &ropts)? {
             if tx.blocking_send(row).is_err() {
                 break;
             }
@@ -87,17 +91,17 @@ fn spawn_reader(o: &UploadOptions) -> (JoinHandle<anyhow::Result<()>>, mpsc::Rec
 
 /// After the last row: the reader's own error, then the file's hash against the first pass's.
 async fn finish_reading(
-    o: &UploadOptions,
+    source: &SeedSource,
     reader: JoinHandle<anyhow::Result<()>>,
     validated_sha256: &str,
 ) -> anyhow::Result<()> {
     reader.await.context("seed reader stopped unexpectedly")??;
     // Re-read rather than trust the reader's own hash: the reader may have buffered the whole
     // file before an operator appended to it.
-    if seed::sha256_file(&o.file)? != validated_sha256 {
+    if !source.unchanged_since(validated_sha256)? {
         anyhow::bail!(
             "{} changed during the upload; re-run to upload any rows added since",
-            o.file.display()
+            source.path().display()
         );
     }
     Ok(())

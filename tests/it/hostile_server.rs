@@ -286,6 +286,7 @@ fn reconcile_opts(dir: &TestDir, via: Via) -> ReconcileOptions {
         stale_after: chrono::Duration::days(90),
         expand_user: false,
         fail_on: vec![Category::Missing],
+        unseal: Default::default(),
     }
 }
 

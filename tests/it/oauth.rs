@@ -74,6 +74,7 @@ fn reconcile_opts(file: &Path) -> ReconcileOptions {
         stale_after: chrono::Duration::days(90),
         expand_user: false,
         fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
+        unseal: Default::default(),
     }
 }
 

@@ -34,6 +34,7 @@ fn opts(files: Vec<PathBuf>, via: Via, scope: Scope) -> ReconcileOptions {
         stale_after: chrono::Duration::days(90),
         expand_user: true,
         fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
+        unseal: Default::default(),
     }
 }
 

@@ -433,6 +433,7 @@ async fn a_delete_in_doubt_is_settled_from_the_inventory_and_the_reissue_finishe
             org: s.emu.url(),
             input: s.file.display().to_string(),
             input_sha256: String::new(),
+            sealed: None,
             options: serde_json::json!({"command": "repair"}),
             started: chrono::Utc::now(),
             resumed: false,

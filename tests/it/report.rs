@@ -55,6 +55,7 @@ async fn reports_of_a_real_faulty_upload_name_serials_and_no_secret() {
             stale_after: Duration::days(90),
             expand_user: false,
             fail_on: vec![Category::Missing],
+            unseal: Default::default(),
         },
         &client,
     )
@@ -132,6 +133,7 @@ fn sample_journal(dir: &Path) -> PathBuf {
         org: "https://acme.okta.com".into(),
         input: "yubikeys-2026-11.csv".into(),
         input_sha256: "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b".into(),
+        sealed: None,
         options: serde_json::json!({"rate": {"mode": "fixed", "per_minute": 120}, "concurrency": 4,
             "max_attempts": 6, "skip_invalid": true, "last_wins": false, "format": "yubico"}),
         started: t0(),

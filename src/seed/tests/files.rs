@@ -199,9 +199,12 @@ fn an_empty_file_has_no_rows() {
 
 #[test]
 fn a_missing_file_is_a_fatal_error_naming_it() {
-    let err = SeedReader::open("/nonexistent/seeds.csv".as_ref(), &ReaderOptions::default())
-        .err()
-        .unwrap();
+    let err = SeedReader::open(
+        std::path::Path::new("/nonexistent/seeds.csv"),
+        &ReaderOptions::default(),
+    )
+    .err()
+    .unwrap();
     assert!(
         format!("{err:#}").starts_with("cannot open /nonexistent/seeds.csv"),
         "{err:#}"
