@@ -2,11 +2,12 @@
 //! reads the seed files, lists Okta's tokens, diffs them and [`plan()`]s at most one action per
 //! serial (upload what is missing, upload again what has only history records, and with
 //! `reissue_blocked` delete a BLOCKED token and upload its seed again); it sends no write.
-//! [`apply()`] carries the plan out through upload's machinery: the client's write pacer, the
-//! adaptive concurrency limit, upload's retry policy and worker, and the journal (an intent before
-//! each DELETE or POST, the outcome after). Each action's target is checked again just before it
-//! is sent, and what earlier runs left in doubt is settled from the fresh inventory, so running
-//! the same repair again resumes it, and a finished repair sends nothing.
+//! [`apply()`] carries the plan out through upload's machinery: the pacer of the token path's one
+//! bucket (shared with every list, lookup and upload), the adaptive concurrency limit, upload's
+//! retry policy and worker, and the journal (an intent before each DELETE or POST, the outcome
+//! after). Each action's target is checked again just before it is sent, and what earlier runs
+//! left in doubt is settled from the fresh inventory, so running the same repair again resumes
+//! it, and a finished repair sends nothing.
 //!
 //! What to print, whether to ask before applying, and the exit code belong to the command.
 

@@ -477,4 +477,5 @@ async fn a_delete_in_doubt_is_settled_from_the_inventory_and_the_reissue_finishe
 }
 both_readings!(a_delete_in_doubt_is_settled_from_the_inventory_and_the_reissue_finished);
 
+mod bucket;
 mod resume;
