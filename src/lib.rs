@@ -23,7 +23,8 @@
 //!
 //! - [`cli`] and [`commands`]: the command line and each subcommand; the only code that knows clap,
 //!   prints a command's result or decides its exit [`Outcome`].
-//! - [`seed`]: reading and validating seed files into [`seed::Seed`] values that cannot be invalid.
+//! - [`seed`]: reading, validating and (for sealed OpenPGP and age files) decrypting seed files
+//!   into [`seed::Seed`] values that cannot be invalid.
 //! - [`okta`]: the HTTP contract with Okta (models, client, [`okta::connect()`], pacing, errors,
 //!   auth, the token inventory, the read-only [`okta::probe`] of an org's contract).
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.

@@ -6,7 +6,7 @@
 use super::output::require_seed_file;
 use super::sealed::unseal_options;
 use super::signal::ctrl_c;
-use super::upload::{rate_setting, MAX_CONCURRENCY};
+use super::upload::{pace_problems, rate_setting};
 use super::Outcome;
 use crate::cli::{GlobalArgs, RepairArgs};
 use crate::okta::{self, ConnectSettings, OktaClient};
@@ -31,19 +31,7 @@ struct RepairConfig {
 impl RepairConfig {
     /// Checks the flags together and lists every problem at once, each with its flag.
     fn from_args(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Self> {
-        let mut problems = Vec::new();
-        if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
-            problems.push(format!(
-                "--concurrency must be 1 to {MAX_CONCURRENCY} (Okta's org-wide limit), got {}",
-                args.concurrency
-            ));
-        }
-        if !(args.share > 0.0 && args.share <= 1.0) {
-            problems.push(format!(
-                "--share must be more than 0 and at most 1, got {}",
-                args.share
-            ));
-        }
+        let mut problems = pace_problems(args.concurrency, args.share);
         if let Some(path) = &args.report {
             if let Err(e) = crate::report::format_for(path, None) {
                 problems.push(format!("--report: {e:#}"));

@@ -28,19 +28,7 @@ struct UploadConfig {
 impl UploadConfig {
     /// Checks the flags together and lists every problem at once, each with its flag.
     fn from_args(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Self> {
-        let mut problems = Vec::new();
-        if args.concurrency == 0 || args.concurrency > MAX_CONCURRENCY {
-            problems.push(format!(
-                "--concurrency must be 1 to {MAX_CONCURRENCY} (Okta's org-wide limit), got {}",
-                args.concurrency
-            ));
-        }
-        if !(args.share > 0.0 && args.share <= 1.0) {
-            problems.push(format!(
-                "--share must be more than 0 and at most 1, got {}",
-                args.share
-            ));
-        }
+        let mut problems = pace_problems(args.concurrency, args.share);
         if args.max_attempts == 0 {
             problems.push("--max-attempts must be at least 1".to_string());
         }
@@ -80,6 +68,20 @@ impl UploadConfig {
             report: args.report.clone(),
         })
     }
+}
+
+/// The problems with `--concurrency` and `--share`, flags every sending command shares.
+pub fn pace_problems(concurrency: usize, share: f64) -> Vec<String> {
+    let mut problems = Vec::new();
+    if concurrency == 0 || concurrency > MAX_CONCURRENCY {
+        problems.push(format!(
+            "--concurrency must be 1 to {MAX_CONCURRENCY} (Okta's org-wide limit), got {concurrency}"
+        ));
+    }
+    if !(share > 0.0 && share <= 1.0) {
+        problems.push(format!("--share must be more than 0 and at most 1, got {share}"));
+    }
+    problems
 }
 
 /// The pace for a `--rate` and `--share`.
