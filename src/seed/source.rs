@@ -49,10 +49,11 @@ impl std::fmt::Display for TextEncoding {
     }
 }
 
-/// Feeds every byte read into SHA-256, so the file's hash comes from the same pass as the rows.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
+/// Feeds every byte read into SHA-256, so a file's hash comes from the same pass as its rows
+/// (and `seal`'s plaintext hash from exactly the bytes it encrypts).
+pub(crate) struct Hashing<R> {
+    pub(crate) inner: R,
+    pub(crate) hasher: Sha256,
 }
 
 impl<R: Read> Read for Hashing<R> {

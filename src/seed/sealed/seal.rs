@@ -5,9 +5,9 @@
 use super::gpg::{self, GpgSettings};
 use super::{age, detect, SealKind};
 use crate::seed::report::{validate_file, FileReport, ValidationOptions};
+use crate::seed::source::Hashing;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// Who can open the sealed file.
@@ -156,20 +156,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
-    }
-}
-
-/// Hashes the plaintext as the encryptor reads it, so the hash is of exactly the bytes sealed.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
     }
 }
 
