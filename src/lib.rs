@@ -16,6 +16,7 @@
 //!                 emulator  -> okta (models), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
+//!                 lifecycle -> seed (Serial)
 //!                 seed
 //! shared leaves   secret, atomic, progress, telemetry, markup: used by any layer, use nothing
 //!                 above
@@ -27,6 +28,8 @@
 //!   into [`seed::Seed`] values that cannot be invalid.
 //! - [`okta`]: the HTTP contract with Okta (models, client, [`okta::connect()`], pacing, errors,
 //!   auth, the token inventory, the read-only [`okta::probe`] of an org's contract).
+//! - [`lifecycle`]: what people decided about keys (retired, and why) and what ykprov uploaded:
+//!   the facts that keep automation from undoing an admin.
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`repair`]: a reconciliation turned into a plan (at most one action per serial) and applied
 //!   through upload's machinery: pacer, concurrency limit, retry policy, worker and journal.
@@ -43,6 +46,7 @@ pub mod commands;
 pub mod demo;
 pub mod emulator;
 pub mod journal;
+pub mod lifecycle;
 pub mod markup;
 pub mod okta;
 pub mod progress;
