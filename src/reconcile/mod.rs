@@ -5,6 +5,7 @@
 pub mod diff;
 pub mod output;
 
+use crate::lifecycle::Facts;
 use crate::okta::inventory::{self, Via};
 use crate::okta::OktaClient;
 use crate::seed::{
@@ -82,6 +83,9 @@ pub struct ReconcileOptions {
     pub fail_on: Vec<Category>,
     /// How to open sealed seed files.
     pub unseal: UnsealOptions,
+    /// What people decided about keys and what ykprov uploaded (from the ledger); empty when
+    /// nothing is known.
+    pub facts: Facts,
 }
 
 impl ReconcileOptions {
@@ -97,6 +101,7 @@ impl ReconcileOptions {
             expand_user: false,
             fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
             unseal: UnsealOptions::default(),
+            facts: Facts::default(),
         }
     }
 }

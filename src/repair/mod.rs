@@ -24,6 +24,7 @@ pub use apply::{apply, RepairCounts, RepairSummary};
 pub use plan::{plan, Action, Held, Hold, Plan, PlanOptions, SeedIndex};
 
 use crate::journal::repair::{replay_repair, RepairReplay};
+use crate::lifecycle::Facts;
 use crate::okta::inventory::{self, Via};
 use crate::okta::pacing::RateSetting;
 use crate::okta::OktaClient;
@@ -65,6 +66,8 @@ pub struct RepairOptions {
     pub quiet: bool,
     /// How to open sealed seed files.
     pub unseal: UnsealOptions,
+    /// What people decided about keys and what ykprov uploaded (from the ledger).
+    pub facts: Facts,
 }
 
 impl RepairOptions {
@@ -81,6 +84,7 @@ impl RepairOptions {
             rate: RateSetting::Auto { share: 0.5 },
             quiet: false,
             unseal: UnsealOptions::default(),
+            facts: Facts::default(),
         }
     }
 
@@ -118,6 +122,7 @@ impl RepairOptions {
             scope: Scope::File,
             fail_on: FAIL_ON.to_vec(),
             unseal: self.unseal.clone(),
+            facts: self.facts.clone(),
             ..ReconcileOptions::new(self.files.clone())
         }
     }

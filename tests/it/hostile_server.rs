@@ -287,6 +287,7 @@ fn reconcile_opts(dir: &TestDir, via: Via) -> ReconcileOptions {
         expand_user: false,
         fail_on: vec![Category::Missing],
         unseal: Default::default(),
+        facts: Default::default(),
     }
 }
 

@@ -75,6 +75,7 @@ fn reconcile_opts(file: &Path) -> ReconcileOptions {
         expand_user: false,
         fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
         unseal: Default::default(),
+        facts: Default::default(),
     }
 }
 

@@ -35,6 +35,7 @@ fn opts(files: Vec<PathBuf>, via: Via, scope: Scope) -> ReconcileOptions {
         expand_user: true,
         fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
         unseal: Default::default(),
+        facts: Default::default(),
     }
 }
 
