@@ -1,6 +1,6 @@
 //! Throwaway GnuPG homes for the sealed-file tests: passphrase-less keys made by the test, in a
 //! temporary GNUPGHOME whose gpg-agent is killed when the home is dropped. Tests that need gpg
-//! skip, saying so, when it is not installed (`.ci/run` installs it).
+//! skip, saying so, when it is not installed, and fail under `CI=true` (`.ci/run` installs it).
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -11,18 +11,10 @@ pub struct GnuPg {
 }
 
 impl GnuPg {
-    /// A fresh home, or `None` (with a note on stderr) when gpg is not installed.
+    /// A fresh home, or `None` (with a note on stderr) when gpg is not installed; under `CI=true`
+    /// a missing gpg fails the test instead (see [`crate::helpers::require_tool`]).
     pub fn new(test: &str) -> Option<GnuPg> {
-        let found = Command::new("gpg")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !found {
-            eprintln!("note: {test} skipped: gpg (GnuPG) is not installed");
-            return None;
-        }
+        crate::helpers::require_tool("gpg", test)?;
         // tempfile makes the folder 0700, as gpg wants its home.
         let home = tempfile::Builder::new()
             .prefix("ykprov-gnupg-")

@@ -75,3 +75,28 @@ pub fn assert_exit(out: &std::process::Output, code: i32) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The path of `tool` on `PATH`, or `None` after a note on stderr so the test can skip locally.
+/// Under `CI=true` a missing tool fails the test instead: CI must never pass a test that did not
+/// run (`.ci/run` installs gpg and chromium, and stops when it cannot).
+pub fn require_tool(tool: &str, test: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(tool))
+            .find(|p| is_executable(p))
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: `{tool}` is not on PATH and CI=true, so this test cannot be skipped; \
+             install {tool} (.ci/run does) or run without CI=true"
+        );
+        eprintln!("note: {test} skipped: `{tool}` is not installed (.ci/run installs it)");
+    }
+    found
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}

@@ -1,6 +1,6 @@
 //! Audit reports end to end: a real upload (with faults) and reconciliation against the emulator,
 //! scanned for the seeds' secrets in every format; and the HTML report loaded in headless
-//! Chromium by `scripts/browser-check` (skipped with a note when `chromium` is not installed).
+//! Chromium by `scripts/browser-check` (skipped with a note when `chromium` is not installed, failed under `CI=true`).
 
 use crate::helpers::TestDir;
 use crate::seeds;
@@ -338,12 +338,7 @@ fn sample_report(dir: &Path) -> AuditReport {
 /// `target/report-sample/`, or to `$YKPROV_SCREENSHOT` (e.g. docs/report-screenshot.png).
 #[test]
 fn html_report_renders_in_a_real_browser() {
-    let has_chromium = std::process::Command::new("sh")
-        .args(["-c", "command -v chromium"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_chromium {
-        eprintln!("note: chromium is not installed; skipping the browser check (.ci/run installs it)");
+    if crate::helpers::require_tool("chromium", "html_report_renders_in_a_real_browser").is_none() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
