@@ -9,10 +9,10 @@
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
 //! domain          demo      -> repair, upload, reconcile, report, emulator, okta, seed
-//!   (each line    repair    -> upload, reconcile, journal, okta, seed
+//!   (each line    repair    -> upload, reconcile, journal, okta, seed, lifecycle
 //!   may use only  report    -> reconcile, journal, okta, seed, markup
 //!   what is to    upload    -> journal, okta, seed
-//!   its right)    reconcile -> okta, seed, markup
+//!   its right)    reconcile -> okta, seed, markup, lifecycle
 //!                 emulator  -> okta (models), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
