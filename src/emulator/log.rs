@@ -112,6 +112,10 @@ pub struct RequestLog {
     pub posts_per_serial: HashMap<String, u32>,
     /// Uploads actually stored, by 12-digit serial (more than 1 only after a delete).
     pub stored_per_serial: HashMap<String, u32>,
+    /// Uploads answered with a 5xx because a test asked for that serial to fail
+    /// ([`super::EmulatorHandle::fail_uploads_of`]), by 12-digit serial; counted in `failed`
+    /// too, not in `posts_per_serial`.
+    pub failed_per_serial: HashMap<String, u32>,
     /// Every request in arrival order.
     pub entries: Vec<LogEntry>,
 }
@@ -225,6 +229,13 @@ impl Recorder {
         if stored {
             *log.stored_per_serial.entry(serial.to_string()).or_default() += 1;
         }
+    }
+
+    /// Counts an upload of `serial` answered with a 5xx by [`super::EmulatorHandle::fail_uploads_of`].
+    pub fn serial_failure(&self, serial: &str) {
+        let mut log = self.lock();
+        log.failed += 1;
+        *log.failed_per_serial.entry(serial.to_string()).or_default() += 1;
     }
 
     /// A copy of the log.

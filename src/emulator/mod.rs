@@ -185,6 +185,12 @@ impl EmulatorHandle {
         self.shared.faults.set_rates(fail_rate, drop_after_commit_rate);
     }
 
+    /// Answers the next `times` uploads of `serial` with a 500 or 503 before storing anything,
+    /// whatever the failure rate (zero ends that): one row driven to `--max-attempts`.
+    pub fn fail_uploads_of(&self, serial: &crate::seed::Serial, times: u32) {
+        self.shared.faults.fail_serial(serial.as_str(), times);
+    }
+
     /// A snapshot of the request log.
     pub fn log(&self) -> RequestLog {
         self.shared.recorder.snapshot()

@@ -23,6 +23,7 @@ mod quirks;
 mod reconcile;
 mod repair;
 mod report;
+mod retries;
 mod sealed_age;
 mod sealed_gpg;
 mod seeds;

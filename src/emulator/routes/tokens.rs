@@ -2,6 +2,7 @@
 
 use super::{json_body, path_or_404, store};
 use crate::emulator::error::ApiError;
+use crate::emulator::faults::Failure;
 use crate::emulator::pagination::ListParams;
 use crate::emulator::server::ConnControl;
 use crate::emulator::state::{self, NewToken, StoreError};
@@ -58,6 +59,13 @@ pub async fn upload(
         return Err(ApiError::validation(causes));
     };
     let padded = serial.padded();
+    if let Some(failure) = shared.faults.take_serial_failure(&padded) {
+        shared.recorder.serial_failure(&padded);
+        return Err(match failure {
+            Failure::Internal => ApiError::internal(),
+            Failure::Unavailable => ApiError::unavailable(),
+        });
+    }
     let new = NewToken {
         serial,
         public_id,
