@@ -87,7 +87,8 @@ pub struct EmulateArgs {
     pub require_dpop: bool,
     /// Serve another reading of a contract point Okta does not document (repeatable):
     /// `soft-delete`, `limit-max-200`, `csv-columns=okta-report|bom|unpadded`,
-    /// `dpop-error=400|403`, `dpop-api-nonce`, `dpop-stale-after=N` (see docs/emulator.md).
+    /// `dpop-error=400|403`, `dpop-api-nonce`, `dpop-stale-after=N`, `next-drops-params` (see
+    /// docs/emulator.md).
     #[arg(long, value_name = "NAME[=VALUE]")]
     pub quirk: Vec<String>,
 }

@@ -58,6 +58,15 @@ impl ApiError {
         }
     }
 
+    /// 400 `E0000037`, Okta's answer to a query parameter sent twice (reported by an Okta
+    /// engineer in okta-sdk-nodejs#439's fix).
+    pub fn type_mismatch(cause: String) -> Self {
+        ApiError {
+            causes: vec![cause],
+            ..ApiError::new(StatusCode::BAD_REQUEST, "E0000037", "Type mismatch exception")
+        }
+    }
+
     /// 401 `E0000011`.
     pub fn unauthorized() -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, "E0000011", "Invalid token provided")

@@ -16,6 +16,9 @@ pub const DEFAULT_LIMIT: u32 = 20;
 pub const DOWNLOAD_LIMIT: u32 = 1000;
 /// The spec's `maximum` for `limit`, enforced only under the `limit-max-200` quirk.
 pub const SPEC_MAX_LIMIT: u32 = 200;
+/// The parameters that shape a listing: `next-drops-params` leaves them out of `next`, and one
+/// sent twice is refused (400 `E0000037`), so a client must add each back only when absent.
+pub const SHAPING_PARAMS: [&str; 4] = ["expand", "filter", "forDownload", "limit"];
 
 /// Where the previous page ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +80,12 @@ impl ListParams {
     ) -> Result<ListParams, ApiError> {
         let pairs = parse_query(query.unwrap_or(""))
             .ok_or_else(|| ApiError::validation(vec!["query: the query string is not valid".into()]))?;
+        if let Some(twice) = SHAPING_PARAMS
+            .iter()
+            .find(|name| pairs.iter().filter(|(k, _)| k == *name).count() > 1)
+        {
+            return Err(ApiError::type_mismatch(format!("{twice}: sent more than once")));
+        }
         let get = |name: &str| {
             pairs
                 .iter()
@@ -199,10 +208,16 @@ impl ListParams {
 
     /// The query string for the next page: the same parameters with `after` replaced.
     pub fn next_query(&self, cursor: &Cursor) -> String {
+        self.next_query_without(cursor, &[])
+    }
+
+    /// As [`ListParams::next_query`], leaving out the parameters named in `dropped` (the
+    /// `next-drops-params` quirk drops [`SHAPING_PARAMS`]).
+    pub fn next_query_without(&self, cursor: &Cursor, dropped: &[&str]) -> String {
         let mut out: Vec<String> = self
             .pairs
             .iter()
-            .filter(|(k, _)| k != "after")
+            .filter(|(k, _)| k != "after" && !dropped.contains(&k.as_str()))
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect();
         out.push(format!("after={}", cursor.encode()));
@@ -397,5 +412,23 @@ mod tests {
             p.next_query(&c),
             format!("limit=2&filter=status%20eq%20%22ACTIVE%22&after={}", c.encode())
         );
+        let p = ListParams::parse(Some("limit=2&expand=user&sortBy=created&forDownload=true"), 200).unwrap();
+        assert_eq!(
+            p.next_query_without(&c, &SHAPING_PARAMS),
+            format!("sortBy=created&after={}", c.encode())
+        );
+    }
+
+    #[test]
+    fn a_shaping_parameter_sent_twice_is_a_type_mismatch() {
+        for twice in [
+            "expand=user&expand=user",
+            "limit=2&limit=2",
+            "forDownload=true&forDownload=true",
+        ] {
+            let e = ListParams::parse(Some(twice), 200).unwrap_err();
+            assert_eq!(e.code, "E0000037", "{twice}");
+        }
+        assert!(ListParams::parse(Some("expand=user&limit=2"), 200).is_ok());
     }
 }

@@ -12,6 +12,8 @@
 //!   `use_dpop_nonce` and a `DPoP-Nonce` header otherwise).
 //! - `dpop-stale-after=N`: after N DPoP-bound API calls every proof is refused as stale (what a
 //!   clock that drifts mid-run looks like); tests can also do this mid-run through the handle.
+//! - `next-drops-params`: the token list's `next` links carry `after` (and any sort) but not
+//!   `expand`, `filter`, `forDownload` or `limit` (okta/okta-sdk-nodejs#439).
 
 use std::fmt;
 
@@ -33,6 +35,10 @@ pub struct Quirks {
     pub dpop_api_nonce: bool,
     /// `dpop-stale-after=N`: every DPoP proof after the first N API calls is refused as stale.
     pub dpop_stale_after: Option<u64>,
+    /// `next-drops-params`: `next` links leave out the request-shaping parameters
+    /// ([`crate::emulator::pagination::SHAPING_PARAMS`]), as Okta's do (okta-sdk-nodejs#439,
+    /// fixed in the SDK by df2f337). Default: `next` repeats every parameter but `after`.
+    pub next_drops_params: bool,
 }
 
 /// The export's departures from the emulator's own CSV (`csv-columns=`).
@@ -87,6 +93,7 @@ impl Quirks {
         "dpop-error=400|403",
         "dpop-api-nonce",
         "dpop-stale-after=N",
+        "next-drops-params",
     ];
 
     /// Switches on one `NAME[=VALUE]`.
@@ -111,6 +118,7 @@ impl Quirks {
             "soft-delete" => flag(&mut self.soft_delete)?,
             "limit-max-200" => flag(&mut self.limit_max_200)?,
             "dpop-api-nonce" => flag(&mut self.dpop_api_nonce)?,
+            "next-drops-params" => flag(&mut self.next_drops_params)?,
             "csv-columns" => {
                 for v in needed()?.split(',').map(str::trim) {
                     match v {
@@ -169,6 +177,9 @@ impl fmt::Display for Quirks {
         if let Some(n) = self.dpop_stale_after {
             on.push(format!("dpop-stale-after={n}"));
         }
+        if self.next_drops_params {
+            on.push("next-drops-params".to_string());
+        }
         if on.is_empty() {
             f.write_str("none")
         } else {
@@ -190,6 +201,14 @@ mod tests {
             Quirks::parse_all(["soft-delete=yes"]).unwrap_err()[..],
             [QuirkError::BadValue { .. }]
         ));
+    }
+
+    #[test]
+    fn next_drops_params_is_a_flag_without_a_value() {
+        let q = Quirks::parse_all(["next-drops-params"]).unwrap();
+        assert!(q.next_drops_params);
+        assert_eq!(q.to_string(), "next-drops-params");
+        assert!(Quirks::parse_all(["next-drops-params=1"]).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::{json_body, path_or_404, store};
 use crate::emulator::error::ApiError;
 use crate::emulator::faults::Failure;
-use crate::emulator::pagination::ListParams;
+use crate::emulator::pagination::{ListParams, SHAPING_PARAMS};
 use crate::emulator::server::ConnControl;
 use crate::emulator::state::{self, NewToken, StoreError};
 use crate::emulator::{views, Shared};
@@ -116,7 +116,12 @@ pub async fn list(State(shared): State<Arc<Shared>>, uri: Uri) -> Result<Respons
     };
     add_link(&mut headers, &self_url, "self");
     if let Some(cursor) = next {
-        let next_url = format!("{}{TOKENS_PATH}?{}", shared.base_url, params.next_query(&cursor));
+        let query = if shared.quirks.next_drops_params {
+            params.next_query_without(&cursor, &SHAPING_PARAMS)
+        } else {
+            params.next_query(&cursor)
+        };
+        let next_url = format!("{}{TOKENS_PATH}?{query}", shared.base_url);
         add_link(&mut headers, &next_url, "next");
     }
     Ok(match body {

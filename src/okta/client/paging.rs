@@ -1,6 +1,7 @@
 //! Listing tokens page by page: the first URL of a JSON listing or CSV export, one page of
 //! either, and [`OktaClient::walk`], which follows `Link: rel="next"` on the org's own origin
-//! until the end, refusing loops and endless chains.
+//! until the end, refusing loops and endless chains, and puts back the request-shaping
+//! parameters a `next` link left out ([`with_shaping_params`]).
 
 use super::OktaClient;
 use crate::okta::error::ApiError;
@@ -11,6 +12,10 @@ use std::future::Future;
 
 /// The most pages followed in one listing by default; a longer chain is treated as a loop.
 pub const MAX_PAGES: usize = 200_000;
+
+/// The query parameters that shape a listing (what it holds and in which form), as opposed to
+/// where it resumes (`after`).
+pub const SHAPING_PARAMS: [&str; 4] = ["expand", "filter", "forDownload", "limit"];
 
 /// One page of the CSV export as received.
 #[derive(Debug)]
@@ -54,6 +59,25 @@ pub fn next_link(map: &HeaderMap) -> Option<String> {
         }
     }
     None
+}
+
+/// `next` with every request-shaping parameter of `first` ([`SHAPING_PARAMS`]) that `next`
+/// lacks added back, with `first`'s values. Okta does not always echo them in `next`
+/// (okta/okta-sdk-nodejs#439: without `expand=user` every later page loses its users), but one
+/// sent twice can be refused (400 `E0000037`), so a parameter `next` carries, with whatever value,
+/// is left as Okta wrote it.
+pub fn with_shaping_params(first: &Url, next: &Url) -> Url {
+    let present: Vec<String> = next.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    let missing: Vec<(String, String)> = first
+        .query_pairs()
+        .filter(|(k, _)| SHAPING_PARAMS.contains(&k.as_ref()) && !present.iter().any(|p| p == k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut url = next.clone();
+    if !missing.is_empty() {
+        url.query_pairs_mut().extend_pairs(missing);
+    }
+    url
 }
 
 impl OktaClient {
@@ -147,7 +171,7 @@ impl OktaClient {
         Fut: Future<Output = Result<Page<T>, ApiError>>,
     {
         let mut seen = std::collections::HashSet::new();
-        let mut next = Some(first);
+        let mut next = Some(first.clone());
         let mut pages = 0;
         while let Some(url) = next.take() {
             if !seen.insert(url.to_string()) {
@@ -162,7 +186,7 @@ impl OktaClient {
             let page = self.read_with_retries(|| fetch(url.clone())).await?;
             pages += 1;
             each(page.items)?;
-            next = page.next;
+            next = page.next.map(|n| with_shaping_params(&first, &n));
         }
         Ok(pages)
     }
@@ -193,5 +217,46 @@ mod tests {
         );
         assert_eq!(next_link(&folded).as_deref(), Some("https://x/b"));
         assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn shaping_params_missing_from_next_are_added_back() {
+        let first = url("https://x/t?limit=200&filter=status+eq+%22ACTIVE%22&expand=user&forDownload=true");
+        let next = with_shaping_params(&first, &url("https://x/t?after=abc"));
+        let pairs: Vec<(String, String)> = next.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("after", "abc"),
+                ("limit", "200"),
+                ("filter", "status eq \"ACTIVE\""),
+                ("expand", "user"),
+                ("forDownload", "true"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+        );
+    }
+
+    #[test]
+    fn shaping_params_next_carries_are_never_sent_twice_or_changed() {
+        let first = url("https://x/t?limit=200&expand=user");
+        // Okta's own value wins, even where it differs from ours: a second copy may be a 400.
+        let next = url("https://x/t?limit=100&expand=user&after=abc");
+        assert_eq!(with_shaping_params(&first, &next), next);
+        let partly = with_shaping_params(&first, &url("https://x/t?limit=100&after=abc"));
+        assert_eq!(partly.query(), Some("limit=100&after=abc&expand=user"));
+    }
+
+    #[test]
+    fn other_parameters_of_the_first_url_are_not_carried_over() {
+        let first = url("https://x/t?limit=2&after=old&sortBy=created");
+        let next = with_shaping_params(&first, &url("https://x/t?after=new"));
+        assert_eq!(next.query(), Some("after=new&limit=2"));
+        let bare = url("https://x/t?after=new");
+        assert_eq!(with_shaping_params(&url("https://x/t"), &bare), bare);
     }
 }

@@ -42,17 +42,20 @@ const READINGS: &[&[&str]] = &[
     &["dpop-error=400"],
     &["dpop-error=403"],
     &["dpop-api-nonce"],
+    &["next-drops-params"],
     &[
         "soft-delete",
         "limit-max-200",
         "csv-columns=okta-report,bom,unpadded",
         "dpop-error=400",
         "dpop-api-nonce",
+        "next-drops-params",
     ],
 ];
 
-/// An emulator serving `quirks`, with an API Services app that requires DPoP, and 15% of uploads
-/// stored and then answered by a closed connection.
+/// An emulator serving `quirks`, with an API Services app that requires DPoP, 15% of uploads
+/// stored and then answered by a closed connection, and JSON pages of at most 7 tokens, so the
+/// listings follow `next` links under every reading.
 pub async fn emulator_reading(quirks: &[&str]) -> EmulatorHandle {
     init_test_log();
     let config = EmulatorConfig {
@@ -60,6 +63,7 @@ pub async fn emulator_reading(quirks: &[&str]) -> EmulatorHandle {
         require_dpop: true,
         drop_after_commit_rate: 0.15,
         fault_seed: 11,
+        max_page_size: 7,
         quirks: Quirks::parse_all(quirks.iter().copied()).expect("known quirks"),
         ..EmulatorConfig::default()
     };
