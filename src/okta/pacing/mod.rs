@@ -10,6 +10,12 @@
 //! first answer of a new window has `Remaining` back up. Waits for a new window are timed from that
 //! sighting, to the millisecond and never early, or from the whole-second headers against the
 //! server's `Date` until a boundary has been seen, so clock skew cannot make us early.
+//!
+//! Time is tokio's: every instant is a [`tokio::time::Instant`], every wait a tokio sleep (the
+//! limiter's too, through [`TokioClock`]), and the requests held for the first answer wait on a
+//! [`Notify`]. So a test on a paused runtime (`tokio::time::pause`) drives the gate, the 429 hold,
+//! the first request alone, the share of each window and the learning of the window's phase in
+//! milliseconds, with no real clock involved (`tests.rs`).
 
 mod bucket;
 mod headers;
@@ -18,15 +24,55 @@ pub mod window;
 pub use bucket::{bucket_of, Bucket, Pacers};
 pub use headers::RateHeaders;
 
-use governor::{clock::DefaultClock, state::InMemoryState, state::NotKeyed, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::{clock::Clock, state::InMemoryState, state::NotKeyed, Quota, RateLimiter};
 use rand::Rng;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
 use window::{Seen, Sighting, Windows};
 
-type Limiter = RateLimiter<NotKeyed, InMemoryState, DefaultClock>;
+type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>;
+
+/// governor's clock on tokio's time: the time since the limiter was made, so a paused runtime
+/// pauses the limiter too.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    origin: Instant,
+}
+
+impl TokioClock {
+    /// A clock starting now.
+    pub fn new() -> Self {
+        TokioClock {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Default for TokioClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for TokioClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+}
+
+fn limiter(per_second: f64) -> Arc<Limiter> {
+    Arc::new(RateLimiter::direct_with_clock(
+        quota(per_second),
+        TokioClock::new(),
+    ))
+}
 
 /// How fast to go.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,6 +159,7 @@ pub struct Pacer {
     // `--concurrency` requests before anything is known could overrun a short first window.
     probe_sent: AtomicBool,
     answered: AtomicBool,
+    first_answer: Notify,
 }
 
 /// One request of a bucket in flight; [`Ticket::finish`] hands its answer's headers back.
@@ -131,7 +178,7 @@ impl Pacer {
             RateSetting::Auto { .. } => 0.0,
             RateSetting::PerMinute(n) => f64::from(n.max(1)) / 60.0,
         };
-        let limiter = (per_second > 0.0).then(|| Arc::new(RateLimiter::direct(quota(per_second))));
+        let limiter = (per_second > 0.0).then(|| limiter(per_second));
         Pacer {
             setting,
             limiter: RwLock::new(limiter),
@@ -143,6 +190,7 @@ impl Pacer {
             in_flight: AtomicUsize::new(0),
             probe_sent: AtomicBool::new(false),
             answered: AtomicBool::new(false),
+            first_answer: Notify::new(),
         }
     }
 
@@ -175,12 +223,11 @@ impl Pacer {
         self.state().windows.start()
     }
 
-    /// Waits until a request may be sent: the header gate, the limiter, then this window's share.
+    /// Waits until a request may be sent: the first answer (auto mode), the header gate, the
+    /// limiter, then this window's share.
     pub async fn until_ready(&self) {
         if self.share().is_some() {
-            while !self.answered.load(Ordering::Acquire) && self.probe_sent.swap(true, Ordering::AcqRel) {
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
+            self.until_first_answer().await;
         }
         loop {
             let wait = self.gate_wait();
@@ -194,9 +241,11 @@ impl Pacer {
                 .map(|l| l.clone())
                 .unwrap_or_else(|e| e.into_inner().clone());
             if let Some(limiter) = limiter {
-                // No jitter here: governor adds it to every wait, which lowers the pace itself.
-                // Stampedes are prevented where they happen, at the gate (`hold_until`).
-                limiter.until_ready().await;
+                // No jitter here: jitter on every wait lowers the pace itself. Stampedes are
+                // prevented where they happen, at the gate (`hold_until`).
+                while let Err(not_until) = limiter.check() {
+                    tokio::time::sleep(not_until.wait_time_from(limiter.clock().now())).await;
+                }
             }
             if let Some(over) = self.share_spent(Instant::now()) {
                 self.hold_until(over, true);
@@ -206,6 +255,21 @@ impl Pacer {
             if self.gate_wait().is_zero() {
                 return;
             }
+        }
+    }
+
+    /// The first request goes alone: the first caller sends it, the others wait until an answer
+    /// (or a failure) is noted.
+    async fn until_first_answer(&self) {
+        loop {
+            let notified = self.first_answer.notified();
+            tokio::pin!(notified);
+            // Registered before the checks, so an answer noted in between still wakes us.
+            notified.as_mut().enable();
+            if self.answered.load(Ordering::Acquire) || !self.probe_sent.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            notified.await;
         }
     }
 
@@ -278,7 +342,9 @@ impl Pacer {
     /// Records that a request came back or failed before it was sent, releasing the requests
     /// that wait for the first answer.
     pub fn note_answer(&self) {
-        self.answered.store(true, Ordering::Release);
+        if !self.answered.swap(true, Ordering::AcqRel) {
+            self.first_answer.notify_waiters();
+        }
     }
 
     /// Marks a request as sent: keep the ticket until its answer.
@@ -327,8 +393,8 @@ impl Pacer {
                 pace = %crate::progress::per_minute(per_second * 60.0),
                 "pace learned from the rate-limit headers"
             );
-            if let Ok(mut limiter) = self.limiter.write() {
-                *limiter = Some(Arc::new(RateLimiter::direct(quota(per_second))));
+            if let Ok(mut slot) = self.limiter.write() {
+                *slot = Some(limiter(per_second));
             }
         }
     }
@@ -356,60 +422,4 @@ impl Drop for Ticket<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use governor::clock::FakeRelativeClock;
-    #[test]
-    fn gate_closes_only_when_in_flight_requests_could_spend_the_rest() {
-        let h = |remaining| RateHeaders {
-            limit: Some(100),
-            remaining: Some(remaining),
-            ..Default::default()
-        };
-        assert!(!gate_should_close(&h(5), 4));
-        assert!(gate_should_close(&h(4), 4));
-        assert!(gate_should_close(&h(0), 0));
-        let concurrency = RateHeaders {
-            limit: Some(0),
-            remaining: Some(0),
-            ..Default::default()
-        };
-        assert!(!gate_should_close(&concurrency, 10));
-    }
-
-    #[test]
-    fn quota_allows_a_burst_of_two_and_no_more() {
-        let clock = FakeRelativeClock::default();
-        let limiter = RateLimiter::direct_with_clock(quota(10.0), clock.clone());
-        assert!(limiter.check().is_ok());
-        assert!(limiter.check().is_ok());
-        assert!(
-            limiter.check().is_err(),
-            "a third request at the same instant must wait"
-        );
-        clock.advance(Duration::from_millis(100));
-        assert!(limiter.check().is_ok());
-        assert!(limiter.check().is_err());
-        // After a long idle spell, still only two requests may go at once.
-        clock.advance(Duration::from_secs(60));
-        assert!(limiter.check().is_ok());
-        assert!(limiter.check().is_ok());
-        assert!(limiter.check().is_err());
-    }
-
-    #[test]
-    fn a_late_worker_catches_up_within_the_burst() {
-        let clock = FakeRelativeClock::default();
-        let limiter = RateLimiter::direct_with_clock(quota(100.0), clock.clone());
-        let mut sent = 0;
-        // 2.1 s in steps of 10.5 ms: a timer that oversleeps by half a millisecond every time.
-        // With a burst of one this sends 200 (5% lost); the burst of two keeps the pace.
-        for _ in 0..200 {
-            while limiter.check().is_ok() {
-                sent += 1;
-            }
-            clock.advance(Duration::from_micros(10_500));
-        }
-        assert!((209..=212).contains(&sent), "sent {sent} in 2.1 s at 100/s");
-    }
-}
+mod tests;

@@ -14,7 +14,8 @@
 //! sleeping.
 
 use super::headers::RateHeaders;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// One answer, as the pacer saw it.
 #[derive(Debug, Clone, Copy)]
