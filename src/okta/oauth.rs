@@ -29,7 +29,9 @@ use base64::Engine;
 use reqwest::{Method, Url};
 use sha2::{Digest, Sha256};
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+// tokio's clock, so tests can move it (`tokio::time::advance`) instead of sleeping.
+use tokio::time::Instant;
 
 /// Read YubiKey tokens and user factors.
 pub const SCOPE_READ: &str = "okta.users.read";

@@ -10,7 +10,8 @@ use reqwest::header::{HeaderMap, ACCEPT};
 use reqwest::Method;
 use serde::Deserialize;
 use std::sync::PoisonError;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// A successful token endpoint answer (RFC 6749 §5.1).
 #[derive(Deserialize)]

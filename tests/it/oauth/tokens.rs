@@ -39,10 +39,19 @@ async fn ssws_and_private_key_work_side_by_side() {
     assert!(!r.needs_action());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Moves tokio's clock (the client's) ahead by `by` at once; the emulator's expiry runs on the
+/// real clock, so its tokens stay valid.
+async fn jump(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+// One thread: tokio only pauses a current-thread runtime.
+#[tokio::test]
 async fn the_token_is_refreshed_before_it_expires() {
     let emu = emulator_with(vec![app("0oa", EC_PUB, &[READ])], |c| {
-        c.access_token_lifetime = Duration::from_secs(1);
+        c.access_token_lifetime = Duration::from_secs(100);
     })
     .await;
     let client = oauth_client(&emu.url(), settings("0oa", EC), READ_SCOPES);
@@ -50,12 +59,15 @@ async fn the_token_is_refreshed_before_it_expires() {
     client.list_page(url.clone()).await.unwrap();
     client.list_page(url.clone()).await.unwrap();
     assert_eq!(emu.log().count(Endpoint::OAuthToken), 1, "cached while fresh");
-    // The client refreshes a fifth of the lifetime early (0.8 s), so this call never sees a 401.
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    // The client refreshes a fifth of the lifetime early: at 80 s of 100.
+    jump(Duration::from_secs(79)).await;
+    client.list_page(url.clone()).await.unwrap();
+    assert_eq!(emu.log().count(Endpoint::OAuthToken), 1, "still fresh at 79 s");
+    jump(Duration::from_secs(2)).await;
     client.list_page(url).await.unwrap();
     let log = emu.log();
-    assert_eq!(log.count(Endpoint::OAuthToken), 2);
-    assert_eq!(log.served_401, 0);
+    assert_eq!(log.count(Endpoint::OAuthToken), 2, "refreshed at 81 s");
+    assert_eq!(log.served_401, 0, "before it expired");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
