@@ -12,6 +12,11 @@
 //!   `use_dpop_nonce` and a `DPoP-Nonce` header otherwise).
 //! - `dpop-stale-after=N`: after N DPoP-bound API calls every proof is refused as stale (what a
 //!   clock that drifts mid-run looks like); tests can also do this mid-run through the handle.
+//! - `unenroll-revokes`: unenrolling a user's YubiKey factor leaves the token REVOKED (history),
+//!   as Okta's help says, instead of UNASSIGNED (enrollable again), as Okta's KB says.
+//! - `delete-assigned-refused`: a DELETE of a token that was ever enrolled (BLOCKED, or UNASSIGNED
+//!   after an unenroll) is refused with 403 `E0000102`, as the Classic help says ("you can't
+//!   delete a YubiKey once assigned to a user"), instead of allowed, as the KB's recipe does.
 
 use std::fmt;
 
@@ -33,6 +38,11 @@ pub struct Quirks {
     pub dpop_api_nonce: bool,
     /// `dpop-stale-after=N`: every DPoP proof after the first N API calls is refused as stale.
     pub dpop_stale_after: Option<u64>,
+    /// `unenroll-revokes`: an unenrolled token becomes REVOKED. Default: UNASSIGNED again.
+    pub unenroll_revokes: bool,
+    /// `delete-assigned-refused`: DELETE of a once-enrolled token is 403 `E0000102`. Default:
+    /// allowed for any token not ACTIVE.
+    pub delete_assigned_refused: bool,
 }
 
 /// The export's departures from the emulator's own CSV (`csv-columns=`).
@@ -87,6 +97,8 @@ impl Quirks {
         "dpop-error=400|403",
         "dpop-api-nonce",
         "dpop-stale-after=N",
+        "unenroll-revokes",
+        "delete-assigned-refused",
     ];
 
     /// Switches on one `NAME[=VALUE]`.
@@ -111,6 +123,8 @@ impl Quirks {
             "soft-delete" => flag(&mut self.soft_delete)?,
             "limit-max-200" => flag(&mut self.limit_max_200)?,
             "dpop-api-nonce" => flag(&mut self.dpop_api_nonce)?,
+            "unenroll-revokes" => flag(&mut self.unenroll_revokes)?,
+            "delete-assigned-refused" => flag(&mut self.delete_assigned_refused)?,
             "csv-columns" => {
                 for v in needed()?.split(',').map(str::trim) {
                     match v {
@@ -166,6 +180,8 @@ impl fmt::Display for Quirks {
         add(self.dpop_error == DpopError::BadRequest, "dpop-error=400");
         add(self.dpop_error == DpopError::Forbidden, "dpop-error=403");
         add(self.dpop_api_nonce, "dpop-api-nonce");
+        add(self.unenroll_revokes, "unenroll-revokes");
+        add(self.delete_assigned_refused, "delete-assigned-refused");
         if let Some(n) = self.dpop_stale_after {
             on.push(format!("dpop-stale-after={n}"));
         }
@@ -234,5 +250,13 @@ mod tests {
         assert!(Quirks::parse_all(["dpop-error=418"]).is_err());
         assert!(Quirks::parse_all(["dpop-stale-after=soon"]).is_err());
         assert!(Quirks::parse_all(["limit-max-200"]).unwrap().limit_max_200);
+    }
+
+    #[test]
+    fn the_lifecycle_readings_are_flags() {
+        let q = Quirks::parse_all(["unenroll-revokes", "delete-assigned-refused"]).unwrap();
+        assert!(q.unenroll_revokes && q.delete_assigned_refused);
+        assert_eq!(q.to_string(), "unenroll-revokes, delete-assigned-refused");
+        assert!(Quirks::parse_all(["unenroll-revokes=yes"]).is_err());
     }
 }

@@ -12,7 +12,6 @@
 //! What to print, whether to ask before applying, and the exit code belong to the command.
 
 pub mod apply;
-pub mod delete;
 pub mod doubts;
 pub mod output;
 pub mod plan;
