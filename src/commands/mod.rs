@@ -6,6 +6,7 @@
 
 mod completions;
 mod config;
+mod consent;
 mod demo;
 mod emulate;
 mod export;

@@ -24,22 +24,26 @@ pub use plan::{plan, Action, Held, Hold, Plan, PlanOptions, SeedIndex};
 
 use crate::journal::repair::{replay_repair, RepairReplay};
 use crate::lifecycle::Facts;
+use crate::okta::client::UserStatus;
 use crate::okta::inventory::{self, Via};
 use crate::okta::pacing::RateSetting;
 use crate::okta::OktaClient;
 use crate::reconcile::diff::{self, Category, DiffOptions, Scope};
 use crate::reconcile::{self, ReconcileOptions, ReconcileResult};
-use crate::seed::{SeedFormat, SeedSource, UnsealOptions};
+use crate::seed::{SeedFormat, SeedSource, Serial, UnsealOptions};
 use anyhow::Context;
 use chrono::Utc;
 use doubts::Doubts;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 /// The categories a repair leaves needing action: what it repairs, what it may not (blocked keys
 /// without `reissue_blocked`), and rows to fix by hand.
-pub const FAIL_ON: [Category; 4] = [
+pub const FAIL_ON: [Category; 6] = [
     Category::Missing,
     Category::Revoked,
+    Category::Removed,
+    Category::RetiredLive,
     Category::Blocked,
     Category::Invalid,
 ];
@@ -51,8 +55,12 @@ pub struct RepairOptions {
     pub files: Vec<PathBuf>,
     /// Their layout.
     pub format: SeedFormat,
-    /// Delete BLOCKED tokens and upload their seeds again.
+    /// Delete BLOCKED tokens of deactivated users (read from Okta) and upload their seeds again.
     pub reissue_blocked: bool,
+    /// `--restore`: removed keys a person asked to upload again.
+    pub restore: BTreeSet<Serial>,
+    /// `--serial`: only these serials; a BLOCKED one is reissued whatever its user's status.
+    pub serials: BTreeSet<Serial>,
     /// The journal; default beside the first seed file.
     pub journal: Option<PathBuf>,
     /// Requests in flight at most.
@@ -77,6 +85,8 @@ impl RepairOptions {
             files,
             format: SeedFormat::Auto,
             reissue_blocked: false,
+            restore: BTreeSet::new(),
+            serials: BTreeSet::new(),
             journal: None,
             concurrency: 4,
             max_attempts: 6,
@@ -158,7 +168,7 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
         stale_after: ropts.stale_after,
         now,
     };
-    let rec = diff::diff(&local.rows, &remote, local.invalid.clone(), &dopts);
+    let rec = diff::diff(&local.rows, &remote, local.invalid.clone(), &dopts, &o.facts);
     let journal = o.journal_path();
     let replay = if journal.exists() {
         replay_repair(&journal)?
@@ -176,6 +186,13 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
     let doubts = doubts::settle(&replay, &rec, &created);
     let opts = PlanOptions {
         reissue_blocked: o.reissue_blocked,
+        restore: o.restore.clone(),
+        serials: o.serials.clone(),
+        users: if o.reissue_blocked {
+            users_of_blocked(client, &rec).await?
+        } else {
+            HashMap::new()
+        },
     };
     let mut plan = plan(&rec, &local.index, &opts);
     plan.mark_unfinished_reissues(&doubts.unfinished);
@@ -205,6 +222,30 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
         doubts,
         damaged_lines,
     })
+}
+
+/// The status of every BLOCKED key's user, read from Okta (`GET /api/v1/users/{id}`, on the
+/// users bucket): a BLOCKED key is reissued only when its user was deactivated, never assumed.
+/// A user Okta does not have is left out (the plan holds the key).
+async fn users_of_blocked(
+    client: &OktaClient,
+    rec: &diff::Reconciliation,
+) -> anyhow::Result<HashMap<String, UserStatus>> {
+    let ids: BTreeSet<&str> = rec
+        .of(&Category::Blocked)
+        .filter_map(|i| i.user_id.as_deref())
+        .collect();
+    let mut users = HashMap::new();
+    for id in ids {
+        let user = client
+            .read_with_retries(|| client.get_user(id))
+            .await
+            .with_context(|| format!("cannot read user {id} of a BLOCKED key"))?;
+        if let Some(u) = user {
+            users.insert(id.to_string(), u.status);
+        }
+    }
+    Ok(users)
 }
 
 /// The reconciliation after applying: what Okta holds now.
