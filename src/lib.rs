@@ -33,6 +33,8 @@
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`repair`]: a reconciliation turned into a plan (at most one action per serial) and applied
 //!   through upload's machinery: pacer, concurrency limit, retry policy, worker and journal.
+//! - [`revoke`]: Okta's half of `ykprov revoke`: a key's factor unenrolled and its token deleted
+//!   through the same journaled-write loop as upload and repair, so nobody can enroll it again.
 //! - [`report`]: audit reports from journals and reconciliations.
 //! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
@@ -53,6 +55,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod repair;
 pub mod report;
+pub mod revoke;
 pub mod secret;
 pub mod seed;
 pub mod telemetry;

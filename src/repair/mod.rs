@@ -186,7 +186,14 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
     let doubts = doubts::settle(&replay, &rec, &created);
     let opts = PlanOptions {
         reissue_blocked: o.reissue_blocked,
-        restore: o.restore.clone(),
+        // A reissue this tool began (its token deleted, per the journal) is finished, not held as
+        // removed: the deletion was ours, not an admin's.
+        restore: o
+            .restore
+            .iter()
+            .chain(doubts.unfinished.keys())
+            .cloned()
+            .collect(),
         serials: o.serials.clone(),
         users: if o.reissue_blocked {
             users_of_blocked(client, &rec).await?

@@ -109,6 +109,8 @@ impl Accumulator {
                 self.touch(s.at);
                 self.repairs.skipped(&s);
             }
+            // A revoke's journal is not an upload's or a repair's; its DELETEs are counted above.
+            Entry::Revoke(_) => {}
         }
     }
 

@@ -115,6 +115,7 @@ impl Scene {
     fn options(&self, reissue_blocked: bool) -> RepairOptions {
         RepairOptions {
             reissue_blocked,
+            restore: [self.serial(8)].into(),
             rate: RateSetting::Auto { share: 1.0 },
             quiet: true,
             ..RepairOptions::new(vec![self.file.clone()])
@@ -147,7 +148,10 @@ impl Scene {
 
     /// The real binary, with no terminal on stdin.
     fn repair(&self, args: &[&str]) -> tokio::process::Command {
-        let mut all = vec!["repair", self.file.to_str().unwrap()];
+        // The admin deleted key 8 after it was uploaded: naming it with --restore is what lets
+        // a repair upload it again (tests/it/lifecycle shows it held without).
+        let eight = self.serial(8);
+        let mut all = vec!["repair", self.file.to_str().unwrap(), "--restore", eight.as_str()];
         all.extend_from_slice(args);
         let mut cmd = ykprov_against(&self.emu, &all);
         cmd.stdin(Stdio::null());
