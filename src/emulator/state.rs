@@ -466,6 +466,22 @@ impl Store {
         self.history_by_serial.entry(serial).or_default().push(seq);
     }
 
+    /// Marks an ACTIVE token BLOCKED without touching its user (a test aid: see
+    /// `EmulatorHandle::block_token_of_active_user`). Whether one was changed.
+    pub fn block_keeping_user(&mut self, id: &str, at: DateTime<Utc>) -> bool {
+        let Some(seq) = self.by_id.get(id).copied() else {
+            return false;
+        };
+        match self.tokens.get_mut(&seq) {
+            Some(t) if t.status == TokenStatus::Active => {
+                t.status = TokenStatus::Blocked;
+                t.last_updated = at;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Deactivates a user; their tokens become BLOCKED, as in Okta. Idempotent.
     pub fn deactivate_user(&mut self, user_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         let user = self

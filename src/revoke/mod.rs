@@ -96,13 +96,29 @@ async fn records_of(client: &OktaClient, serial: &Serial) -> anyhow::Result<Vec<
     Ok(Vec::new())
 }
 
+/// The facts, plus every serial an earlier run of this journal found live in Okta: a key a
+/// stopped revoke already deleted is not unknown when the revoke is run again.
+fn known_facts(o: &RevokeOptions) -> anyhow::Result<Facts> {
+    let mut facts = o.facts.clone();
+    if !o.journal.exists() {
+        return Ok(facts);
+    }
+    let (entries, _) = crate::journal::read_entries(&o.journal)?;
+    for e in entries {
+        if let Entry::Revoke(RevokeLine::Planned { serial, at, .. }) = e {
+            facts.uploaded.entry(serial).or_insert(at);
+        }
+    }
+    Ok(facts)
+}
+
 /// Lists each serial in Okta and plans. Sends no write, writes no file.
 pub async fn prepare(o: &RevokeOptions, client: &OktaClient) -> anyhow::Result<Plan> {
     let mut records = HashMap::new();
     for serial in &o.serials {
         records.insert(serial.clone(), records_of(client, serial).await?);
     }
-    Ok(plan(&o.serials, &records, &o.facts))
+    Ok(plan(&o.serials, &records, &known_facts(o)?))
 }
 
 /// What applying did.
