@@ -143,7 +143,7 @@ async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyh
         eprint!("{}", output::summary_text(&summary));
         anyhow::bail!("repair stopped: {fatal}");
     }
-    let after = repair::reconcile_after(&config.options, client).await?;
+    let after = repair::reconcile_after(&config.options, p, client).await?;
     match config.format {
         Format::Text => {
             let text = format!(

@@ -206,7 +206,7 @@ async fn repair(
     if let Some(fatal) = &summary.fatal {
         anyhow::bail!("the demo's repair stopped: {fatal}");
     }
-    let after = repair::reconcile_after(&o, client).await?;
+    let after = repair::reconcile_after(&o, &prepared, client).await?;
     out.show(&format!(
         "{}\nafter the repair:\n{}",
         repair::output::summary_text(&summary),

@@ -29,7 +29,7 @@ use crate::okta::inventory::{self, Via};
 use crate::okta::pacing::RateSetting;
 use crate::okta::OktaClient;
 use crate::reconcile::diff::{self, Category, DiffOptions, Scope};
-use crate::reconcile::{self, ReconcileOptions, ReconcileResult};
+use crate::reconcile::{ReconcileOptions, ReconcileResult};
 use crate::seed::{SeedFormat, SeedSource, Serial, UnsealOptions};
 use anyhow::Context;
 use chrono::Utc;
@@ -152,6 +152,11 @@ pub struct Prepared {
     pub doubts: Doubts,
     /// Unreadable journal lines that are not a crash's torn line (a damaged journal).
     pub damaged_lines: Vec<u64>,
+    /// The seed files' valid rows, as read for the plan: the reconciliation after the apply
+    /// compares Okta with these, so a sealed file is decrypted once per repair.
+    pub rows: Vec<diff::LocalRow>,
+    /// The seed files' invalid rows, as read for the plan.
+    pub invalid: Vec<diff::InvalidRow>,
 }
 
 /// Reads the files, lists Okta's tokens and plans. Sends no write, writes no file.
@@ -228,6 +233,8 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
         journal,
         doubts,
         damaged_lines,
+        rows: local.rows,
+        invalid: local.invalid,
     })
 }
 
@@ -255,9 +262,29 @@ async fn users_of_blocked(
     Ok(users)
 }
 
-/// The reconciliation after applying: what Okta holds now.
-pub async fn reconcile_after(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<ReconcileResult> {
-    reconcile::reconcile(&o.reconcile_options(), client)
+/// The reconciliation after applying: what Okta holds now, against the seed rows the plan was
+/// made from (read, and for a sealed file decrypted, once; `apply` has checked the files did not
+/// change meanwhile).
+pub async fn reconcile_after(
+    o: &RepairOptions,
+    p: &Prepared,
+    client: &OktaClient,
+) -> anyhow::Result<ReconcileResult> {
+    let remote = inventory::fetch(client, Via::Pages, None, false)
         .await
-        .context("the repair finished, but the reconciliation after it failed")
+        .context("the repair finished, but the reconciliation after it failed")?;
+    let ropts = o.reconcile_options();
+    let now = Utc::now();
+    let dopts = DiffOptions {
+        scope: ropts.scope,
+        stale_after: ropts.stale_after,
+        now,
+    };
+    let rec = diff::diff(&p.rows, &remote, p.invalid.clone(), &dopts, &o.facts);
+    Ok(ReconcileResult {
+        generated_at: crate::okta::models::okta_time::format(&now),
+        okta_tokens: remote.len() as u64,
+        reconciliation: rec,
+        ..p.before.clone()
+    })
 }

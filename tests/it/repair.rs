@@ -416,9 +416,10 @@ async fn lost_answers_on_deletes_and_uploads_are_settled_by_lookup(soft: bool) {
     let replay = replay_repair(&summary.journal).unwrap();
     assert!(replay.uploads_in_doubt.is_empty() && replay.deletes_in_doubt.is_empty());
     assert!(replay.reissues_unfinished.is_empty());
-    let after = repair::reconcile_after(&s.options(true), &s.client())
+    let after = repair::prepare(&s.options(true), &s.client())
         .await
-        .unwrap();
+        .unwrap()
+        .before;
     assert!(!after.needs_action(), "{:?}", after.reconciliation.counts);
 }
 both_readings!(lost_answers_on_deletes_and_uploads_are_settled_by_lookup);

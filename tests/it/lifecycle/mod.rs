@@ -9,6 +9,7 @@
 
 mod repair;
 mod revoke;
+mod sealed;
 
 use crate::helpers::TestDir;
 use crate::seeds;

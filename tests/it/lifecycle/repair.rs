@@ -92,7 +92,7 @@ async fn retire_then_repair_sends_no_write_for_the_key(r: Reading) {
     ro.journal = s.dir.path().join("revoke.jsonl");
     let plan = revoke::prepare(&ro, &client).await.unwrap();
     let done = revoke::apply(&ro, &plan, &client, &mut rx).await.unwrap();
-    let after = repair::reconcile_after(&o, &client).await.unwrap();
+    let after = repair::reconcile_after(&o, &prepared, &client).await.unwrap();
     if r.delete_refused {
         assert_eq!(after.reconciliation.count(&Category::RetiredLive), 1, "{done:#?}");
         assert!(
