@@ -446,13 +446,13 @@ impl Store {
             }
         }
         if revokes {
-            self.to_history(seq);
+            self.move_to_history(seq);
         }
         Ok(())
     }
 
     /// Moves a record that just stopped being live out of the serial and public id indexes.
-    fn to_history(&mut self, seq: u64) {
+    fn move_to_history(&mut self, seq: u64) {
         let Some(t) = self.tokens.get(&seq) else {
             return;
         };
