@@ -306,7 +306,7 @@ pub struct ReconcileArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "missing,blocked,invalid"
+        default_value = "missing,blocked,invalid,retired_live"
     )]
     pub fail_on: Vec<Category>,
     /// Ask Okta to embed each token's user, to show logins.

@@ -119,6 +119,7 @@ impl RepairOptions {
         serde_json::json!({
             "command": "repair", "reissue_blocked": self.reissue_blocked, "rate": rate,
             "concurrency": self.concurrency, "max_attempts": self.max_attempts, "format": self.format,
+            "restore": self.restore, "serials": self.serials,
         })
     }
 

@@ -351,6 +351,11 @@ fn a_retired_key_okta_still_lists_live_is_held_as_action_needed() {
 
 #[test]
 fn a_blocked_key_of_an_active_user_is_held_unless_named_with_serial() {
+    for status in [UserStatus::Suspended, UserStatus::Other("STAGED".into())] {
+        let mut case = Case::new(&[4], vec![token(4, "BLOCKED")]);
+        case.opts.users.insert("00u4".into(), status.clone());
+        assert_eq!(only_hold(&case.plan(true)), Hold::BlockedActiveUser, "{status}");
+    }
     let mut case = Case::new(&[4], vec![token(4, "BLOCKED")]);
     case.opts.users.insert("00u4".into(), UserStatus::Active);
     let p = case.plan(true);
