@@ -9,6 +9,7 @@
 
 mod repair;
 mod revoke;
+mod scope;
 mod sealed;
 
 use crate::helpers::TestDir;
