@@ -234,6 +234,12 @@ impl EmulatorHandle {
         self.store().block_keeping_user(token_id, state::now())
     }
 
+    /// Test aid: suspends an ACTIVE user (`GET /api/v1/users/{id}` then says `SUSPENDED`).
+    /// Whether one was changed.
+    pub fn suspend_user(&self, user_id: &str) -> bool {
+        self.store().suspend_user(user_id, state::now())
+    }
+
     /// Deactivates a user over HTTP (`lifecycle/deactivate`); their tokens become BLOCKED.
     pub async fn deactivate_user(&self, user_id: &str) -> anyhow::Result<()> {
         let path = format!("/api/v1/users/{user_id}/lifecycle/deactivate");

@@ -482,6 +482,19 @@ impl Store {
         }
     }
 
+    /// Suspends an ACTIVE user (a test aid; the emulator serves no suspend endpoint). Whether one
+    /// was changed.
+    pub fn suspend_user(&mut self, user_id: &str, at: DateTime<Utc>) -> bool {
+        match self.users.get_mut(user_id) {
+            Some(u) if u.status == UserStatus::Active => {
+                u.status = UserStatus::Suspended;
+                u.status_changed = at;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Deactivates a user; their tokens become BLOCKED, as in Okta. Idempotent.
     pub fn deactivate_user(&mut self, user_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         let user = self

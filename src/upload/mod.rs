@@ -4,7 +4,7 @@
 //!
 //! The pieces are separate on purpose: pacing lives in `okta::pacing`, what to do with a row in
 //! [`decide`], the counting in [`tally`], the second pass in [`stream`], the tasks in flight in
-//! [`dispatch`] (bounded by [`concurrency`]), retries and in-doubt lookups in [`write`] (the one
+//! [`dispatch`] (bounded by [`concurrency`]), retries and in-doubt lookups in [`write`](mod@write) (the one
 //! journaled-write loop, by the rules of [`policy`], which [`worker`] and repair's and revoke's
 //! writes share), durability in `journal` (opened by [`run_journal`]).
 

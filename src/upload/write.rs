@@ -1,5 +1,5 @@
 //! The one journaled write every command that changes Okta goes through: an upload's POST, a
-//! repair's or a revoke's token DELETE, a revoke's unenroll. [`write`] is the loop they share:
+//! repair's or a revoke's token DELETE, a revoke's unenroll. [`write()`] is the loop they share:
 //! an intent in the journal before each send, the send, the pure [`policy::on_error`] on a
 //! failure (resend what Okta did not process, look up what it may have, keep a refusal, stop the
 //! run on a refused credential), and the outcome in the journal. What differs between writes (the
@@ -43,7 +43,7 @@ pub struct Effort {
     pub lookups: u32,
 }
 
-/// One kind of write: its request and its journal lines. The loop ([`write`]) owns the order.
+/// One kind of write: its request and its journal lines. The loop ([`write()`]) owns the order.
 pub trait Write: Send {
     /// The outcome, journaled and returned.
     type Outcome: Send;

@@ -207,6 +207,16 @@ async fn a_blocked_key_of_an_active_user_is_held_and_reissued_only_when_named() 
         .map(|a| &a.serial)
         .collect();
     assert_eq!(reissued, [&s.serial(2)]);
+    // A suspended user may come back: not deactivated, so their BLOCKED key is held too.
+    assert!(s.emu.suspend_user(&s.emu.users()[2].id));
+    let prepared = repair::prepare(&o, &client).await.unwrap();
+    let held = prepared
+        .plan
+        .held
+        .iter()
+        .find(|h| h.hold == Hold::BlockedActiveUser)
+        .unwrap();
+    assert!(held.reason.contains("is SUSPENDED"), "{}", held.reason);
     o.serials.insert(s.serial(3));
     let prepared = repair::prepare(&o, &client).await.unwrap();
     let only: Vec<(&Serial, RepairAction)> = prepared
