@@ -1,6 +1,7 @@
-//! Uploading one seed: an intent in the journal before each POST, then the answer classified by
-//! [`policy::on_error`]. Only what is safe is retried: a 429 or a refused connection (nothing was
-//! processed) is sent again; a timeout, 5xx or lost answer is first looked up, and re-sent only if
+//! Uploading one seed, as a [`Write`] on the one journaled-write loop ([`write::write`]): an
+//! intent in the journal before each POST, then the answer classified by [`policy::on_error`].
+//! Only what is safe is retried: a 429 or a refused connection (nothing was processed) is sent
+//! again; a timeout, 5xx or lost answer is first looked up, and re-sent only if
 //! Okta has no live record of the serial. The lookup confirms the upload only with a live record
 //! created after the row's first unanswered intent (on Okta's clock, from `Date`); an older one
 //! means the key was already present. A 400 whose serial turns out to exist is "already present".
