@@ -4,12 +4,14 @@
 mod emulate;
 mod install;
 mod repair;
+mod revoke;
 mod sealed;
 mod values;
 
 pub use emulate::EmulateArgs;
 pub use install::{CompletionsArgs, ManpageArgs};
 pub use repair::RepairArgs;
+pub use revoke::RevokeArgs;
 pub use sealed::{SealArgs, SealedArgs};
 
 use crate::okta::inventory::Via;
@@ -76,6 +78,9 @@ pub enum Command {
     /// Plan and apply the fixes a reconciliation calls for: upload what is missing or revoked,
     /// and (with --reissue-blocked) delete blocked tokens and upload their seeds again.
     Repair(RepairArgs),
+    /// Take keys out of service now (lost, stolen, destroyed, returned): unenroll each from its
+    /// user and delete its token, so nobody can enroll it again.
+    Revoke(RevokeArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
     /// Check the org's contract read-only (at most 25 GETs) before a rollout.
@@ -301,7 +306,7 @@ pub struct ReconcileArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "missing,blocked,invalid"
+        default_value = "missing,blocked,invalid,retired_live"
     )]
     pub fail_on: Vec<Category>,
     /// Ask Okta to embed each token's user, to show logins.

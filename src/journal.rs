@@ -9,6 +9,7 @@
 //! actions skipped because their target changed.
 
 pub mod repair;
+pub mod revoke;
 
 use crate::okta::models::okta_time;
 use crate::seed::sealed::{SealInfo, SealKind, Signer};
@@ -261,6 +262,9 @@ pub enum Entry {
     DeleteOutcome(DeleteOutcome),
     /// A repair's planned action not taken (its target changed).
     Skipped(Skipped),
+    /// A revoke's own lines (plan, unenroll, each serial's end); its token DELETEs are
+    /// [`Entry::DeleteIntent`] and [`Entry::DeleteOutcome`], as a repair's.
+    Revoke(revoke::RevokeLine),
     /// End of a run.
     Summary {
         /// The run's counts.
@@ -460,7 +464,8 @@ pub fn replay(path: &Path) -> anyhow::Result<Replay> {
             | Entry::Planned(_)
             | Entry::DeleteIntent(_)
             | Entry::DeleteOutcome(_)
-            | Entry::Skipped(_) => {}
+            | Entry::Skipped(_)
+            | Entry::Revoke(_) => {}
         }
     }
     Ok(r)

@@ -8,11 +8,13 @@
 //! command layer   main.rs -> cli (clap types) + commands/ (one file per subcommand:
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
-//! domain          demo      -> repair, upload, reconcile, report, emulator, okta, seed
-//!   (each line    repair    -> upload, reconcile, journal, okta, seed, lifecycle
-//!   may use only  report    -> reconcile, journal, okta, seed, markup
-//!   what is to    upload    -> journal, okta, seed
-//!   its right)    reconcile -> okta, seed, markup, lifecycle
+//! domain          demo      -> revoke, repair, upload, reconcile, report, emulator, journal,
+//!                              lifecycle, okta, seed
+//!   (each line    revoke    -> upload, journal, lifecycle, okta, seed
+//!   may use only  repair    -> upload, reconcile, journal, lifecycle, okta, seed
+//!   what is to    report    -> reconcile, journal, okta, seed, markup
+//!   its right)    upload    -> journal, okta, seed
+//!                 reconcile -> lifecycle, okta, seed, markup
 //!                 emulator  -> okta (models), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
@@ -33,6 +35,8 @@
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`repair`]: a reconciliation turned into a plan (at most one action per serial) and applied
 //!   through upload's machinery: pacer, concurrency limit, retry policy, worker and journal.
+//! - [`revoke`]: Okta's half of `ykprov revoke`: a key's factor unenrolled and its token deleted
+//!   through the same journaled-write loop as upload and repair, so nobody can enroll it again.
 //! - [`report`]: audit reports from journals and reconciliations.
 //! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
 //! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
@@ -53,6 +57,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod repair;
 pub mod report;
+pub mod revoke;
 pub mod secret;
 pub mod seed;
 pub mod telemetry;

@@ -3,7 +3,7 @@
 
 use super::{OrgArgs, RateArg};
 use crate::repair::output::Format as RepairFormat;
-use crate::seed::SeedFormat;
+use crate::seed::{SeedFormat, Serial};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -25,10 +25,19 @@ pub struct RepairArgs {
     /// Apply without asking; needed when there is no terminal to ask on (cron).
     #[arg(long, conflicts_with = "dry_run")]
     pub yes: bool,
-    /// Delete BLOCKED tokens (their user left) and upload their seeds again, so each key is
-    /// UNASSIGNED for its next user. Without it blocked keys are only reported.
+    /// Delete BLOCKED tokens whose user was deactivated (read from Okta) and upload their seeds
+    /// again, so each key is UNASSIGNED for its next user. Without it blocked keys are only
+    /// reported; a BLOCKED key of an active user is held unless named with --serial.
     #[arg(long)]
     pub reissue_blocked: bool,
+    /// Upload a `removed` key again (one uploaded once and deleted or revoked in Okta since): a
+    /// person's decision, never the default. Repeatable.
+    #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
+    pub restore: Vec<Serial>,
+    /// Repair only these serials; with --reissue-blocked, a BLOCKED one named here is reissued
+    /// even when its user is still active. Repeatable.
+    #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
+    pub serial: Vec<Serial>,
     /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,

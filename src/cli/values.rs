@@ -7,9 +7,17 @@ use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
 use crate::repair::output::Format as RepairFormat;
 use crate::report::ReportFormat;
-use crate::seed::SeedFormat;
+use crate::seed::{SeedFormat, Serial, SerialNumber};
 use crate::telemetry::LogFormat;
 use clap::builder::PossibleValue;
+
+/// A `--serial`/`--restore` value or a serial argument: a key's serial in decimal, padded or not
+/// (`31000004`, `000031000004`), checked as a seed file's serial is (1 to 4294967295).
+pub fn parse_serial(s: &str) -> Result<Serial, String> {
+    SerialNumber::parse(s.trim())
+        .map(Serial::from)
+        .map_err(|e| format!("`{s}` is not a YubiKey serial: {e}"))
+}
 
 /// `impl clap::ValueEnum` for a domain enum: each variant with its value name and help line.
 macro_rules! value_enum {
@@ -57,12 +65,15 @@ value_enum!(Category {
     Category::Unassigned => "unassigned": "Uploaded, not enrolled",
     Category::Active => "active": "Enrolled and in use",
     Category::Blocked => "blocked": "Assigned to a user who is no longer active",
-    Category::Revoked => "revoked": "REVOKED, DELETED or INACTIVE: needs a re-upload to be used again",
+    Category::Revoked => "revoked": "Only REVOKED, DELETED or INACTIVE records (older reconciliations; now reported as removed)",
     Category::Other => "other": "A status this version does not know; shown as-is",
     Category::Missing => "missing": "In a file, not in Okta: needs upload",
     Category::Unexpected => "unexpected": "In Okta, in no file (`--scope org`)",
     Category::Stale => "stale": "ACTIVE but not used for longer than `--stale-after`",
     Category::Invalid => "invalid": "An invalid row in a file",
+    Category::Retired => "retired": "Retired by an admin, and Okta has no live record",
+    Category::RetiredLive => "retired_live": "Retired by an admin, but still enrollable in Okta: run `ykprov revoke`",
+    Category::Removed => "removed": "Uploaded once, gone (or only history) now: `ykprov retire`, or `repair --restore`",
 });
 
 value_enum!(ReconcileFormat {

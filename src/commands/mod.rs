@@ -6,6 +6,7 @@
 
 mod completions;
 mod config;
+mod consent;
 mod demo;
 mod emulate;
 mod export;
@@ -15,6 +16,7 @@ mod probe;
 mod reconcile;
 mod repair;
 mod report;
+mod revoke;
 mod seal;
 mod sealed;
 mod signal;
@@ -62,6 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Upload(args) => upload::run(&args, &cli.global).await,
         Command::Reconcile(args) => reconcile::run(&args).await,
         Command::Repair(args) => repair::run(&args, &cli.global).await,
+        Command::Revoke(args) => revoke::run(&args).await,
         Command::Export(args) => export::run(&args).await,
         Command::Probe(args) => probe::run(&args).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,

@@ -14,7 +14,6 @@ use crate::reconcile::{self, ReconcileResult};
 use crate::repair::output::{self, Format};
 use crate::repair::{self, Prepared, RepairOptions, RepairSummary};
 use crate::seed::UnsealOptions;
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,6 +47,8 @@ impl RepairConfig {
         let options = RepairOptions {
             format: args.format,
             reissue_blocked: args.reissue_blocked,
+            restore: args.restore.iter().cloned().collect(),
+            serials: args.serial.iter().cloned().collect(),
             journal: args.journal.clone(),
             concurrency: args.concurrency,
             rate,
@@ -78,25 +79,9 @@ fn print(bytes: &[u8]) -> anyhow::Result<()> {
     super::output::emit(None, bytes)
 }
 
-/// Asks the operator on a terminal; off one, only `--yes` consents. `Err` (exit 2) when there is
-/// no one to ask and no `--yes`.
+/// Asks the operator on a terminal; off one, only `--yes` consents (see [`super::consent`]).
 fn consent(config: &RepairConfig, p: &Prepared) -> anyhow::Result<bool> {
-    let n = p.plan.actions.len();
-    let org = &p.before.org;
-    if config.yes {
-        return Ok(true);
-    }
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "refusing to apply {n} change(s) to {org} without a terminal to confirm on; nothing was sent. Review the plan with --dry-run, then pass --yes"
-        );
-    }
-    let mut stderr = std::io::stderr().lock();
-    let _ = write!(stderr, "apply {n} changes to {org}? [y/N] ");
-    let _ = stderr.flush();
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    super::consent::ask(p.plan.actions.len(), &p.before.org, config.yes)
 }
 
 /// Runs `ykprov repair`.
@@ -158,7 +143,7 @@ async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyh
         eprint!("{}", output::summary_text(&summary));
         anyhow::bail!("repair stopped: {fatal}");
     }
-    let after = repair::reconcile_after(&config.options, client).await?;
+    let after = repair::reconcile_after(&config.options, p, client).await?;
     match config.format {
         Format::Text => {
             let text = format!(
@@ -243,5 +228,26 @@ mod tests {
         ])
         .unwrap();
         assert!(c.options.reissue_blocked && c.format == Format::Json);
+    }
+
+    #[test]
+    fn restore_and_serial_are_repeatable_and_checked() {
+        let c = config(&[
+            "ykprov",
+            "repair",
+            "a.csv",
+            "--restore",
+            "31000004",
+            "--restore",
+            "000031000005",
+            "--serial",
+            "7",
+        ])
+        .unwrap();
+        let restore: Vec<&str> = c.options.restore.iter().map(|s| s.as_str()).collect();
+        assert_eq!(restore, ["000031000004", "000031000005"]);
+        assert_eq!(c.options.serials.len(), 1);
+        let err = Cli::try_parse_from(["ykprov", "repair", "a.csv", "--restore", "x1"]).unwrap_err();
+        assert!(err.to_string().contains("not a YubiKey serial"), "{err}");
     }
 }

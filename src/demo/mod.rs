@@ -1,13 +1,15 @@
 //! The demo: the whole job against the embedded emulator. It starts an emulator with realistic
 //! behaviour (a rate limit, latency, a few faults, users), writes a fake seed file with some broken
 //! rows, validates it, uploads it, acts out what users and admins do next (enroll keys with real
-//! OTPs, delete one, deactivate a user), reconciles, repairs what the reconciliation found (the
-//! deleted token uploaded again, the departed user's key reissued), and writes the reports,
-//! explaining each number. Nothing is left running.
+//! OTPs, delete one, deactivate a user), reconciles (the deleted token is `removed`, held for a
+//! person), revokes a stolen key (its factor unenrolled, its token deleted), repairs what the
+//! reconciliation found (the departed user's key reissued; the removed one left alone), and writes
+//! the reports, explaining each number. Nothing is left running.
 //!
 //! It narrates through a [`Narrator`] so that the command layer decides where the text goes; each
 //! step is its own function in `steps`.
 
+mod lifecycle;
 pub mod rehearse;
 pub mod seeds;
 mod steps;
@@ -71,6 +73,7 @@ fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
     for name in [
         "FAKE-demo-seeds.csv.ykprov-journal.jsonl",
         "FAKE-demo-seeds.csv.ykprov-repair-journal.jsonl",
+        lifecycle::REVOKE_JOURNAL,
     ] {
         let journal = dir.join(name);
         if journal.exists() {

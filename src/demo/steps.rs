@@ -2,8 +2,9 @@
 
 use super::rehearse::Rehearsal;
 use super::seeds::{self, FakeKey};
-use super::{DemoOptions, Narrator};
+use super::{lifecycle, DemoOptions, Narrator};
 use crate::emulator::EmulatorHandle;
+use crate::lifecycle::Facts;
 use crate::okta::inventory::Via;
 use crate::okta::pacing::RateSetting;
 use crate::okta::{ClientConfig, OktaClient};
@@ -37,9 +38,14 @@ pub(super) async fn pipeline(
         OktaClient::new(cfg)?
     };
     let summary = upload(opts, &file, &client, out).await?;
-    act(emu, &keys, out).await?;
-    reconcile(&file, &client, out).await?;
-    let repaired = repair(opts, &file, &client, out).await?;
+    let facts = lifecycle::uploaded_facts(&summary)?;
+    let stolen = act(emu, &keys, out).await?;
+    reconcile(&file, &client, &facts, out).await?;
+    let revoked = match &stolen {
+        Some(serial) => lifecycle::revoke_stolen(&opts.dir, &client, serial, &facts, out).await?,
+        None => true,
+    };
+    let repaired = repair(opts, &file, &client, &facts, out).await?;
     let journals: Vec<PathBuf> = summary
         .journal
         .iter()
@@ -47,7 +53,7 @@ pub(super) async fn pipeline(
         .chain([repaired.summary.journal.clone()])
         .collect();
     write_reports(&opts.dir, &journals, &repaired.after, out)?;
-    Ok(prove(emu, &keys, &summary, &repaired, out))
+    Ok(prove(emu, &keys, &summary, &repaired, out) && revoked)
 }
 
 fn seed_from_line(line: &str) -> anyhow::Result<Seed> {
@@ -65,7 +71,7 @@ fn seed_from_line(line: &str) -> anyhow::Result<Seed> {
 
 fn introduce(emu: &EmulatorHandle, out: &mut dyn Narrator) {
     out.step(
-        "1/7 emulator",
+        "1/8 emulator",
         &format!(
             "an Okta emulator is listening on {} with Okta's behaviour: 600 requests per 10 s window for the whole token path (X-Rate-Limit-* headers),\n5-15 ms latency, 2% server errors, 1% writes (uploads, deletes) whose answer is lost after they were committed, and 12 users.",
             emu.url()
@@ -98,7 +104,7 @@ fn validate(file: &Path, out: &mut dyn Narrator) -> anyhow::Result<()> {
     for e in &report.errors {
         lines.push_str(&format!("\n  {e}"));
     }
-    out.step("2/7 validate", &lines);
+    out.step("2/8 validate", &lines);
     Ok(())
 }
 
@@ -114,7 +120,7 @@ async fn upload(
         ..UploadOptions::new(file)
     };
     out.show(
-        "\n== 3/7 upload (pacing at half of the limit Okta announces, as Okta recommends for one token)\n",
+        "\n== 3/8 upload (pacing at half of the limit Okta announces, as Okta recommends for one token)\n",
     );
     let (_stop, shutdown) = tokio::sync::watch::channel(false);
     let summary = upload::upload(&options, client.clone(), shutdown).await?;
@@ -126,8 +132,13 @@ async fn upload(
     Ok(summary)
 }
 
-/// Users enroll keys with real OTPs, an admin deletes one token, a user leaves.
-async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> anyhow::Result<()> {
+/// Users enroll keys with real OTPs, an admin deletes one token, a user leaves. The first
+/// enrolled key is the one reported stolen later.
+async fn act(
+    emu: &EmulatorHandle,
+    keys: &[FakeKey],
+    out: &mut dyn Narrator,
+) -> anyhow::Result<Option<Serial>> {
     let admin = Rehearsal::new(&emu.url(), &Secret::new(emu.token()))?;
     let users = emu.users();
     let enrolled = ENROLLED.min(keys.len()).min(users.len());
@@ -145,27 +156,34 @@ async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> 
         admin.deactivate_user(&users[enrolled - 1].id).await?;
     }
     out.step(
-        "4/7 users act",
+        "4/8 users act",
         &format!(
             "{enrolled} users enrolled their keys by typing a one-time password the key would generate (AES-128, CRC checked by the emulator);\nan admin deleted the token of serial {}; the user {} left and was deactivated, so their key is now BLOCKED.",
             deleted.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
             users.get(enrolled.saturating_sub(1)).map(|u| u.login.as_str()).unwrap_or("-")
         ),
     );
-    Ok(())
+    // The departed user's key (the last enrolled) is BLOCKED; the first is the stolen one.
+    Ok((enrolled > 1).then(|| Serial::from(keys[0].serial)))
 }
 
-async fn reconcile(file: &Path, client: &OktaClient, out: &mut dyn Narrator) -> anyhow::Result<()> {
+async fn reconcile(
+    file: &Path,
+    client: &OktaClient,
+    facts: &Facts,
+    out: &mut dyn Narrator,
+) -> anyhow::Result<()> {
     let options = ReconcileOptions {
         via: Via::Download,
         scope: Scope::Org,
         expand_user: true,
+        facts: facts.clone(),
         ..ReconcileOptions::new(vec![file.to_path_buf()])
     };
     let rec = reconcile::reconcile(&options, client).await?;
-    out.step("5/7 reconcile", &output::text(&rec));
+    out.step("5/8 reconcile", &output::text(&rec));
     out.show(
-        "unassigned: uploaded, waiting for a user; active: enrolled; blocked: the user left (delete, then re-upload to reuse);\nmissing: in the file but not in Okta (here: the deleted token); invalid: rows to fix by hand.\n",
+        "unassigned: uploaded, waiting for a user; active: enrolled; blocked: the user left (delete, then re-upload to reuse);\nremoved: uploaded, then deleted in Okta (here: the admin's deleted token), held for a person: retire it, or repair --restore it;\nmissing: in the file, never uploaded; invalid: rows to fix by hand.\n",
     );
     Ok(())
 }
@@ -180,22 +198,25 @@ pub(super) struct Repaired {
     after: ReconcileResult,
 }
 
-/// `ykprov repair --reissue-blocked --yes`: the deleted token's seed uploaded again, the
-/// departed user's BLOCKED token deleted and its seed uploaded again, then reconciled.
+/// `ykprov repair --reissue-blocked --yes`: the admin's deleted token held as removed (never
+/// uploaded again without a person naming it), the departed user's BLOCKED token deleted and its
+/// seed uploaded again (its user read as deactivated), then reconciled.
 async fn repair(
     opts: &DemoOptions,
     file: &Path,
     client: &OktaClient,
+    facts: &Facts,
     out: &mut dyn Narrator,
 ) -> anyhow::Result<Repaired> {
     let o = RepairOptions {
         reissue_blocked: true,
         quiet: opts.quiet,
+        facts: facts.clone(),
         ..RepairOptions::new(vec![file.to_path_buf()])
     };
     let prepared = repair::prepare(&o, client).await?;
     out.step(
-        "6/7 repair (ykprov repair --reissue-blocked)",
+        "7/8 repair (ykprov repair --reissue-blocked)",
         &format!(
             "at most one action per serial, from a fresh listing; ACTIVE tokens and invalid rows are never touched, and each target is\nchecked again just before its write:\n{}",
             repair::output::plan_text(&prepared.plan, &prepared.before)
@@ -206,7 +227,7 @@ async fn repair(
     if let Some(fatal) = &summary.fatal {
         anyhow::bail!("the demo's repair stopped: {fatal}");
     }
-    let after = repair::reconcile_after(&o, client).await?;
+    let after = repair::reconcile_after(&o, &prepared, client).await?;
     out.show(&format!(
         "{}\nafter the repair:\n{}",
         repair::output::summary_text(&summary),
@@ -237,7 +258,7 @@ fn write_reports(
     written.extend(super::reports(dir, journals, rec)?);
     let listing: Vec<String> = written.iter().map(|p| format!("  {}", p.display())).collect();
     out.step(
-        "7/7 reports",
+        "8/8 reports",
         &format!(
             "written (mode 0600, no secrets in any of them):\n{}",
             listing.join("\n")
@@ -263,7 +284,7 @@ fn prove(
     });
     let deletes = log.count(crate::emulator::Endpoint::DeleteToken);
     out.show(&format!(
-        "\nproof from the emulator's own log: {} uploads stored, each serial once (the {} repaired ones once more): {}; {} DELETE requests in all (the admin's, then {} token(s) deleted by the repair); {} answers lost after commit, {} server errors injected.\n",
+        "\nproof from the emulator's own log: {} uploads stored, each serial once (the {} repaired ones once more): {}; {} DELETE requests in all (the admin's, the stolen key's, then {} token(s) deleted by the repair); {} answers lost after commit, {} server errors injected.\n",
         log.stored_per_serial.values().sum::<u32>(),
         repaired.planned.len(),
         if as_expected { "yes" } else { "NO" },
@@ -275,10 +296,16 @@ fn prove(
     as_expected && summary.counts.failed == 0 && repaired.summary.is_clean() && !has_problems(&repaired.after)
 }
 
-/// Missing, revoked or blocked serials (the invalid rows stay: only a person can fix them).
+/// Missing, revoked, blocked or retired-but-live serials (the invalid rows stay: only a person
+/// can fix them; so do the removed keys, held for a person to retire or restore).
 fn has_problems(rec: &ReconcileResult) -> bool {
     use crate::reconcile::diff::Category;
-    [Category::Missing, Category::Revoked, Category::Blocked]
-        .iter()
-        .any(|c| rec.reconciliation.count(c) > 0)
+    [
+        Category::Missing,
+        Category::Revoked,
+        Category::Blocked,
+        Category::RetiredLive,
+    ]
+    .iter()
+    .any(|c| rec.reconciliation.count(c) > 0)
 }

@@ -233,6 +233,19 @@ impl EmulatorHandle {
             .context("the enrollment answer has no factor id")
     }
 
+    /// Test aid: marks a user's ACTIVE token BLOCKED while the user stays ACTIVE, the state a
+    /// factor reset may leave behind (Okta's behaviour there is unconfirmed; see the contract
+    /// notes' Addendum 2). Returns whether a token was changed.
+    pub fn block_token_of_active_user(&self, token_id: &str) -> bool {
+        self.store().block_keeping_user(token_id, state::now())
+    }
+
+    /// Test aid: suspends an ACTIVE user (`GET /api/v1/users/{id}` then says `SUSPENDED`).
+    /// Whether one was changed.
+    pub fn suspend_user(&self, user_id: &str) -> bool {
+        self.store().suspend_user(user_id, state::now())
+    }
+
     /// Deactivates a user over HTTP (`lifecycle/deactivate`); their tokens become BLOCKED.
     pub async fn deactivate_user(&self, user_id: &str) -> anyhow::Result<()> {
         let path = format!("/api/v1/users/{user_id}/lifecycle/deactivate");

@@ -14,6 +14,11 @@
 //!   clock that drifts mid-run looks like); tests can also do this mid-run through the handle.
 //! - `next-drops-params`: the token list's `next` links carry `after` (and any sort) but not
 //!   `expand`, `filter`, `forDownload` or `limit` (okta/okta-sdk-nodejs#439).
+//! - `unenroll-revokes`: unenrolling a user's YubiKey factor leaves the token REVOKED (history),
+//!   as Okta's help says, instead of UNASSIGNED (enrollable again), as Okta's KB says.
+//! - `delete-assigned-refused`: a DELETE of a token that was ever enrolled (BLOCKED, or UNASSIGNED
+//!   after an unenroll) is refused with 403 `E0000102`, as the Classic help says ("you can't
+//!   delete a YubiKey once assigned to a user"), instead of allowed, as the KB's recipe does.
 
 use std::fmt;
 
@@ -39,6 +44,11 @@ pub struct Quirks {
     /// ([`crate::emulator::pagination::SHAPING_PARAMS`]), as Okta's do (okta-sdk-nodejs#439,
     /// fixed in the SDK by df2f337). Default: `next` repeats every parameter but `after`.
     pub next_drops_params: bool,
+    /// `unenroll-revokes`: an unenrolled token becomes REVOKED. Default: UNASSIGNED again.
+    pub unenroll_revokes: bool,
+    /// `delete-assigned-refused`: DELETE of a once-enrolled token is 403 `E0000102`. Default:
+    /// allowed for any token not ACTIVE.
+    pub delete_assigned_refused: bool,
 }
 
 /// The export's departures from the emulator's own CSV (`csv-columns=`).
@@ -94,6 +104,8 @@ impl Quirks {
         "dpop-api-nonce",
         "dpop-stale-after=N",
         "next-drops-params",
+        "unenroll-revokes",
+        "delete-assigned-refused",
     ];
 
     /// Switches on one `NAME[=VALUE]`.
@@ -119,6 +131,8 @@ impl Quirks {
             "limit-max-200" => flag(&mut self.limit_max_200)?,
             "dpop-api-nonce" => flag(&mut self.dpop_api_nonce)?,
             "next-drops-params" => flag(&mut self.next_drops_params)?,
+            "unenroll-revokes" => flag(&mut self.unenroll_revokes)?,
+            "delete-assigned-refused" => flag(&mut self.delete_assigned_refused)?,
             "csv-columns" => {
                 for v in needed()?.split(',').map(str::trim) {
                     match v {
@@ -174,6 +188,8 @@ impl fmt::Display for Quirks {
         add(self.dpop_error == DpopError::BadRequest, "dpop-error=400");
         add(self.dpop_error == DpopError::Forbidden, "dpop-error=403");
         add(self.dpop_api_nonce, "dpop-api-nonce");
+        add(self.unenroll_revokes, "unenroll-revokes");
+        add(self.delete_assigned_refused, "delete-assigned-refused");
         if let Some(n) = self.dpop_stale_after {
             on.push(format!("dpop-stale-after={n}"));
         }
@@ -253,5 +269,13 @@ mod tests {
         assert!(Quirks::parse_all(["dpop-error=418"]).is_err());
         assert!(Quirks::parse_all(["dpop-stale-after=soon"]).is_err());
         assert!(Quirks::parse_all(["limit-max-200"]).unwrap().limit_max_200);
+    }
+
+    #[test]
+    fn the_lifecycle_readings_are_flags() {
+        let q = Quirks::parse_all(["unenroll-revokes", "delete-assigned-refused"]).unwrap();
+        assert!(q.unenroll_revokes && q.delete_assigned_refused);
+        assert_eq!(q.to_string(), "unenroll-revokes, delete-assigned-refused");
+        assert!(Quirks::parse_all(["unenroll-revokes=yes"]).is_err());
     }
 }

@@ -58,6 +58,14 @@ pub struct StoredToken {
     pub last_counters: Option<(u16, u8)>,
 }
 
+impl StoredToken {
+    /// Whether a user ever enrolled it: an accepted OTP is remembered across an unenroll (for
+    /// replays), and a BLOCKED token had a user.
+    pub fn was_assigned(&self) -> bool {
+        self.last_counters.is_some() || self.activated.is_some() || self.status == TokenStatus::Blocked
+    }
+}
+
 impl TokenAttrs for StoredToken {
     fn attr(&self, attr: TokenAttr) -> AttrValue<'_> {
         match attr {
@@ -256,6 +264,18 @@ impl Store {
     /// (REVOKED, still listed and readable by id) but no longer holds its serial or public id, so
     /// the key's seed can be uploaded again.
     pub fn delete(&mut self, id: &str, soft: bool, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.delete_with(id, soft, false, at)
+    }
+
+    /// [`Store::delete`], and with `refuse_once_assigned` (the Classic help's reading, quirk
+    /// `delete-assigned-refused`) a live token that was ever enrolled is refused as assigned too.
+    pub fn delete_with(
+        &mut self,
+        id: &str,
+        soft: bool,
+        refuse_once_assigned: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let seq = *self
             .by_id
             .get(id)
@@ -264,7 +284,9 @@ impl Store {
             .tokens
             .get(&seq)
             .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-        if token.status == TokenStatus::Active {
+        if token.status == TokenStatus::Active
+            || (refuse_once_assigned && token.status.is_live() && token.was_assigned())
+        {
             return Err(StoreError::TokenAssigned);
         }
         if soft && !token.status.is_live() {
@@ -392,6 +414,19 @@ impl Store {
 
     /// Unenrolls (reset MFA): the token goes back to UNASSIGNED (see docs/emulator.md).
     pub fn unenroll(&mut self, user_id: &str, factor_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.unenroll_with(user_id, factor_id, false, at)
+    }
+
+    /// [`Store::unenroll`], and with `revokes` (Okta's help: "When you revoke a YubiKey, the
+    /// status changes to REVOKED"; quirk `unenroll-revokes`) the token becomes a REVOKED history
+    /// record that no longer holds its serial or public id, as a soft delete leaves it.
+    pub fn unenroll_with(
+        &mut self,
+        user_id: &str,
+        factor_id: &str,
+        revokes: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let seq = self.factor(user_id, factor_id)?.seq;
         if self.users.get(user_id).map(|u| u.status) != Some(UserStatus::Active) {
             return Err(StoreError::Invalid(
@@ -406,8 +441,58 @@ impl Store {
             t.factor_created = None;
             t.activated = None;
             t.last_updated = at;
+            if revokes {
+                t.status = TokenStatus::Revoked;
+            }
+        }
+        if revokes {
+            self.move_to_history(seq);
         }
         Ok(())
+    }
+
+    /// Moves a record that just stopped being live out of the serial and public id indexes.
+    fn move_to_history(&mut self, seq: u64) {
+        let Some(t) = self.tokens.get(&seq) else {
+            return;
+        };
+        let (serial, public_id) = (t.serial.clone(), t.public_id.as_str().to_string());
+        if self.by_serial.get(&serial) == Some(&seq) {
+            self.by_serial.remove(&serial);
+        }
+        if self.by_public_id.get(&public_id) == Some(&seq) {
+            self.by_public_id.remove(&public_id);
+        }
+        self.history_by_serial.entry(serial).or_default().push(seq);
+    }
+
+    /// Marks an ACTIVE token BLOCKED without touching its user (a test aid: see
+    /// `EmulatorHandle::block_token_of_active_user`). Whether one was changed.
+    pub fn block_keeping_user(&mut self, id: &str, at: DateTime<Utc>) -> bool {
+        let Some(seq) = self.by_id.get(id).copied() else {
+            return false;
+        };
+        match self.tokens.get_mut(&seq) {
+            Some(t) if t.status == TokenStatus::Active => {
+                t.status = TokenStatus::Blocked;
+                t.last_updated = at;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Suspends an ACTIVE user (a test aid; the emulator serves no suspend endpoint). Whether one
+    /// was changed.
+    pub fn suspend_user(&mut self, user_id: &str, at: DateTime<Utc>) -> bool {
+        match self.users.get_mut(user_id) {
+            Some(u) if u.status == UserStatus::Active => {
+                u.status = UserStatus::Suspended;
+                u.status_changed = at;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Deactivates a user; their tokens become BLOCKED, as in Okta. Idempotent.

@@ -13,6 +13,8 @@ pub enum UserStatus {
     Active,
     /// Deactivated: their YubiKey tokens are BLOCKED.
     Deprovisioned,
+    /// Suspended: cannot sign in, may be unsuspended; their tokens are left as they are.
+    Suspended,
 }
 
 impl UserStatus {
@@ -21,6 +23,7 @@ impl UserStatus {
         match self {
             UserStatus::Active => "ACTIVE",
             UserStatus::Deprovisioned => "DEPROVISIONED",
+            UserStatus::Suspended => "SUSPENDED",
         }
     }
 }

@@ -225,7 +225,8 @@ impl RepairReplay {
             | Entry::Outcome { serial: None, .. }
             | Entry::Summary { .. }
             | Entry::Planned(_)
-            | Entry::Skipped(_) => {}
+            | Entry::Skipped(_)
+            | Entry::Revoke(_) => {}
         }
     }
 }

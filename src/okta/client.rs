@@ -9,7 +9,8 @@
 //! `send` (one paced, authorized attempt and the classification of its answer), `challenge`
 //! (reading `WWW-Authenticate` and DPoP refusals), `clock` (Okta's clock against ours), `paging`
 //! (list URLs, pages, following `Link: rel="next"`), `retry` (which reads may be repeated, and the
-//! backoff), `raw` (the probe's unclassified reads) and `by_id` (GET and DELETE of one token).
+//! backoff), `raw` (the probe's unclassified reads), `by_id` (GET and DELETE of one token) and
+//! `users` (a user, their factors, and the unenroll).
 
 mod by_id;
 mod challenge;
@@ -18,11 +19,13 @@ mod paging;
 mod raw;
 mod retry;
 mod send;
+mod users;
 
 pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Download, Page, MAX_PAGES};
 pub use raw::RawAnswer;
 pub use retry::backoff;
+pub use users::{Factor, OktaUser, Unenrolled, UserProfile, UserStatus};
 
 use super::config::Credential;
 use super::error::ApiError;

@@ -1,8 +1,15 @@
-//! The reconciliation itself: a pure function from what the seed files say and what Okta holds
-//! to categories. No I/O, so every rule is unit-tested directly.
+//! The reconciliation itself: a pure function from what the seed files say, what Okta holds and
+//! what people decided about keys ([`Facts`]) to categories. No I/O, so every rule is unit-tested
+//! directly.
+//!
+//! The seed files are a record of what was programmed, not the desired state of Okta: a key an
+//! admin retired is `retired` (action needed only while Okta still has a live, enrollable record
+//! of it), and a key that was uploaded and is gone now (no record, or only history) is `removed`,
+//! held for a person to decide. Only a key never uploaded is `missing`.
 
+use crate::lifecycle::{Facts, RetireReason};
 use crate::okta::inventory::RemoteToken;
-use crate::okta::models::TokenStatus;
+use crate::okta::models::{okta_time, TokenStatus};
 use crate::seed::Serial;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,7 +62,8 @@ pub enum Category {
     Active,
     /// Assigned to a user who is no longer active.
     Blocked,
-    /// REVOKED, DELETED or INACTIVE: needs a re-upload to be used again.
+    /// REVOKED, DELETED or INACTIVE only. The diff now reports such a key as [`Category::Removed`]
+    /// (or `retired`); the name stays so reconciliations written by older versions still read.
     Revoked,
     /// A status this version does not know; shown as-is.
     Other,
@@ -67,6 +75,14 @@ pub enum Category {
     Stale,
     /// An invalid row in a file.
     Invalid,
+    /// Retired by an admin, and Okta has no live record: as it should be.
+    Retired,
+    /// Retired by an admin, but Okta still has a live record: whoever holds the key can enroll
+    /// it. Action needed: `ykprov revoke`.
+    RetiredLive,
+    /// Uploaded once (the facts say so, or Okta keeps only history records of it) and gone
+    /// now: someone removed it. Held for a person: `ykprov retire`, or `repair --restore`.
+    Removed,
 }
 
 impl Category {
@@ -82,12 +98,17 @@ impl Category {
             Category::Unexpected => "unexpected",
             Category::Stale => "stale",
             Category::Invalid => "invalid",
+            Category::Retired => "retired",
+            Category::RetiredLive => "retired_live",
+            Category::Removed => "removed",
         }
     }
 
     /// Every category, in report order.
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 12] = [
+        Category::RetiredLive,
         Category::Missing,
+        Category::Removed,
         Category::Blocked,
         Category::Revoked,
         Category::Stale,
@@ -96,7 +117,28 @@ impl Category {
         Category::Invalid,
         Category::Active,
         Category::Unassigned,
+        Category::Retired,
     ];
+}
+
+impl Category {
+    /// Whether it exists only because of what people decided ([`Facts`]): `retired`,
+    /// `retired_live`, `removed`.
+    pub fn is_lifecycle(&self) -> bool {
+        matches!(
+            self,
+            Category::Retired | Category::RetiredLive | Category::Removed
+        )
+    }
+
+    /// The categories a count table shows, in report order: every one, except a lifecycle
+    /// category with nothing in it (so a reconciliation without such keys reads as it always did).
+    pub fn shown(count: impl Fn(&Category) -> u64) -> Vec<Category> {
+        Category::ALL
+            .into_iter()
+            .filter(|c| !c.is_lifecycle() || count(c) > 0)
+            .collect()
+    }
 }
 
 /// One serial's line in the reconciliation.
@@ -125,6 +167,53 @@ pub struct Item {
     /// with a live record, they say the key was uploaded again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<String>,
+    /// What people decided or ykprov did with the key beyond Okta's list, when it matters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// The facts behind a `retired`, `retired_live` or `removed` item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lifecycle {
+    /// Why an admin retired it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<RetireReason>,
+    /// The retirement's ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// When it was first uploaded (the facts, else its oldest record in Okta), Okta's time format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded: Option<String>,
+}
+
+impl Item {
+    /// What a person should know or do about the item, when its category calls for words: the
+    /// lifecycle categories name the command that settles them.
+    pub fn advice(&self) -> Option<String> {
+        let life = self.lifecycle.as_ref();
+        let reason = life
+            .and_then(|l| l.retired)
+            .map_or_else(|| "retired".to_string(), |r| format!("retired ({r})"));
+        match self.category {
+            Category::RetiredLive => Some(format!(
+                "{reason} but still enrollable in Okta: run `ykprov revoke {}`",
+                self.serial.trim_start_matches('0')
+            )),
+            Category::Retired => Some(format!("{reason}; Okta has no live record")),
+            Category::Removed => {
+                let when = life
+                    .and_then(|l| l.uploaded.as_deref())
+                    .map(|d| format!(" on {}", d.get(..10).unwrap_or(d)))
+                    .unwrap_or_default();
+                Some(format!(
+                    "removed in Okta after it was uploaded{when}; if that was deliberate, `ykprov retire`; to upload it again, `repair --restore {}`",
+                    self.serial.trim_start_matches('0')
+                ))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Knobs of the diff.
@@ -173,6 +262,7 @@ fn category_of(t: &RemoteToken, opts: &DiffOptions) -> Category {
             }
         }
         TokenStatus::Blocked => Category::Blocked,
+        // Only history: `apply_facts` makes it `removed` (or `retired`).
         TokenStatus::Revoked | TokenStatus::Deleted | TokenStatus::Inactive => Category::Revoked,
         TokenStatus::Other(_) => Category::Other,
     }
@@ -209,6 +299,7 @@ pub fn diff(
     remote: &[RemoteToken],
     invalid: Vec<InvalidRow>,
     opts: &DiffOptions,
+    facts: &Facts,
 ) -> Reconciliation {
     let mut by_serial: HashMap<&str, Vec<&RemoteToken>> = HashMap::with_capacity(remote.len());
     for t in remote {
@@ -221,9 +312,11 @@ pub fn diff(
         if !seen.insert(row.serial.as_str()) {
             continue;
         }
-        let mut item = item_for(&row.serial, records(&row.serial).as_ref(), opts);
+        let records = records(&row.serial);
+        let mut item = item_for(&row.serial, records.as_ref(), opts);
         item.file = Some(row.file.clone());
         item.line = Some(row.line);
+        apply_facts(&mut item, records.as_ref(), facts);
         items.push(item);
     }
     if opts.scope == Scope::Org {
@@ -237,6 +330,8 @@ pub fn diff(
             if records.as_ref().is_some_and(|r| r.current.status.is_live()) {
                 let mut item = item_for(&t.serial, records.as_ref(), opts);
                 item.category = Category::Unexpected;
+                // A retired key in no file is still one Okta must not let anyone enroll.
+                apply_facts(&mut item, records.as_ref(), facts);
                 items.push(item);
             }
         }
@@ -254,6 +349,42 @@ pub fn diff(
     }
 }
 
+/// Turns an item into `retired`, `retired_live` or `removed` when the facts (or Okta's history)
+/// say a person decided, or removed, the key; any other item is left as Okta's list has it.
+fn apply_facts(item: &mut Item, records: Option<&Records<'_>>, facts: &Facts) {
+    let live = records.is_some_and(|r| r.current.status.is_live());
+    if let Some(r) = facts.retirement(&item.serial) {
+        item.category = if live {
+            Category::RetiredLive
+        } else {
+            Category::Retired
+        };
+        item.lifecycle = Some(Lifecycle {
+            retired: Some(r.reason),
+            ticket: r.ticket.clone(),
+            uploaded: facts.uploaded_at(&item.serial).map(|t| okta_time::format(&t)),
+        });
+        return;
+    }
+    let uploaded = facts.uploaded_at(&item.serial).or_else(|| {
+        let r = records?;
+        r.history
+            .iter()
+            .chain([&r.current])
+            .filter_map(|t| t.created)
+            .min()
+    });
+    let gone = matches!(item.category, Category::Missing | Category::Revoked);
+    if gone && (records.is_some() || facts.uploaded_at(&item.serial).is_some()) {
+        item.category = Category::Removed;
+        item.lifecycle = Some(Lifecycle {
+            retired: None,
+            ticket: None,
+            uploaded: uploaded.map(|t| okta_time::format(&t)),
+        });
+    }
+}
+
 fn item_for(serial: &Serial, records: Option<&Records<'_>>, opts: &DiffOptions) -> Item {
     let Some(Records { current: t, history }) = records else {
         return Item {
@@ -267,6 +398,7 @@ fn item_for(serial: &Serial, records: Option<&Records<'_>>, opts: &DiffOptions) 
             file: None,
             line: None,
             history: Vec::new(),
+            lifecycle: None,
         };
     };
     Item {
@@ -283,176 +415,9 @@ fn item_for(serial: &Serial, records: Option<&Records<'_>>, opts: &DiffOptions) 
         file: None,
         line: None,
         history: history.iter().map(|h| h.status.to_string()).collect(),
+        lifecycle: None,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn now() -> DateTime<Utc> {
-        "2026-11-28T00:00:00Z".parse().unwrap()
-    }
-
-    fn opts(scope: Scope) -> DiffOptions {
-        DiffOptions {
-            scope,
-            stale_after: Duration::days(90),
-            now: now(),
-        }
-    }
-
-    fn local(serial: u32) -> LocalRow {
-        LocalRow {
-            serial: serial.into(),
-            file: "s.csv".into(),
-            line: u64::from(serial),
-        }
-    }
-
-    fn remote(serial: u32, status: &str, days_since_use: Option<i64>) -> RemoteToken {
-        RemoteToken {
-            serial: serial.into(),
-            id: format!("ykk{serial}"),
-            status: TokenStatus::parse(status),
-            created: Some(now() - Duration::days(400)),
-            activated: None,
-            last_verified: days_since_use.map(|d| now() - Duration::days(d)),
-            user_id: None,
-            login: None,
-        }
-    }
-
-    #[test]
-    fn a_live_record_wins_over_history_and_the_history_is_kept() {
-        let mut old = remote(1, "REVOKED", None);
-        old.id = "ykkold".into();
-        let mut again = remote(1, "UNASSIGNED", None);
-        again.created = Some(now() - Duration::days(1));
-        let rec = diff(&[local(1)], &[old, again], vec![], &opts(Scope::File));
-        let item = &rec.items[0];
-        assert_eq!(item.category, Category::Unassigned);
-        assert_eq!(item.token_id.as_deref(), Some("ykk1"));
-        assert_eq!(item.history, ["REVOKED"]);
-        assert_eq!(rec.count(&Category::Revoked), 0);
-    }
-
-    #[test]
-    fn a_serial_with_only_history_is_revoked_by_its_newest_record() {
-        let mut older = remote(2, "DELETED", None);
-        older.id = "ykkolder".into();
-        older.created = Some(now() - Duration::days(500));
-        let newer = remote(2, "REVOKED", None);
-        let rec = diff(&[local(2)], &[newer, older], vec![], &opts(Scope::Org));
-        assert_eq!(rec.items.len(), 1, "one item per serial, however many records");
-        let item = &rec.items[0];
-        assert_eq!(item.category, Category::Revoked);
-        assert_eq!(item.status.as_deref(), Some("REVOKED"));
-        assert_eq!(item.history, ["DELETED"]);
-    }
-
-    #[test]
-    fn every_status_lands_in_its_category() {
-        let l: Vec<_> = (1..=8).map(local).collect();
-        let r = vec![
-            remote(1, "UNASSIGNED", None),
-            remote(2, "ACTIVE", Some(3)),
-            remote(3, "BLOCKED", None),
-            remote(4, "REVOKED", None),
-            remote(5, "DELETED", None),
-            remote(6, "QUARANTINED", None),
-            remote(7, "ACTIVE", Some(91)),
-        ];
-        let rec = diff(&l, &r, vec![], &opts(Scope::File));
-        let cat = |s: u32| {
-            rec.items
-                .iter()
-                .find(|i| i.serial == Serial::from(s))
-                .unwrap()
-                .category
-                .clone()
-        };
-        assert_eq!(cat(1), Category::Unassigned);
-        assert_eq!(cat(2), Category::Active);
-        assert_eq!(cat(3), Category::Blocked);
-        assert_eq!(cat(4), Category::Revoked);
-        assert_eq!(cat(5), Category::Revoked);
-        assert_eq!(cat(6), Category::Other);
-        assert_eq!(cat(7), Category::Stale);
-        assert_eq!(cat(8), Category::Missing);
-        assert_eq!(
-            rec.items
-                .iter()
-                .find(|i| i.serial.ends_with("06"))
-                .unwrap()
-                .status
-                .as_deref(),
-            Some("QUARANTINED")
-        );
-    }
-
-    #[test]
-    fn tokens_in_no_file_appear_only_with_org_scope() {
-        let r = vec![remote(1, "UNASSIGNED", None), remote(9, "ACTIVE", Some(1))];
-        let file = diff(&[local(1)], &r, vec![], &opts(Scope::File));
-        assert_eq!(file.count(&Category::Unexpected), 0);
-        assert_eq!(file.items.len(), 1);
-        let org = diff(&[local(1)], &r, vec![], &opts(Scope::Org));
-        assert_eq!(org.count(&Category::Unexpected), 1);
-        assert_eq!(
-            org.of(&Category::Unexpected).next().unwrap().serial,
-            "000000000009"
-        );
-    }
-
-    #[test]
-    fn a_serial_in_no_file_is_unexpected_only_with_a_live_record() {
-        let mut again = remote(10, "ACTIVE", Some(1));
-        again.id = "ykknew".into();
-        let r = vec![
-            remote(9, "REVOKED", None),
-            remote(10, "REVOKED", None),
-            again,
-            remote(11, "DELETED", None),
-        ];
-        let org = diff(&[], &r, vec![], &opts(Scope::Org));
-        let unexpected: Vec<_> = org.of(&Category::Unexpected).map(|i| i.serial.as_str()).collect();
-        assert_eq!(
-            unexpected,
-            ["000000000010"],
-            "history alone is not a token in Okta"
-        );
-        assert_eq!(org.items.len(), 1);
-        assert_eq!(org.items[0].history, ["REVOKED"]);
-    }
-
-    #[test]
-    fn output_is_sorted_by_serial_and_each_serial_appears_once() {
-        let l = vec![local(30), local(2), local(30), local(10)];
-        let rec = diff(&l, &[], vec![], &opts(Scope::File));
-        let serials: Vec<_> = rec.items.iter().map(|i| i.serial.as_str()).collect();
-        assert_eq!(serials, ["000000000002", "000000000010", "000000000030"]);
-        assert_eq!(rec.count(&Category::Missing), 3);
-    }
-
-    #[test]
-    fn staleness_falls_back_to_activation_then_creation() {
-        let mut t = remote(1, "ACTIVE", None);
-        t.activated = Some(now() - Duration::days(10));
-        let rec = diff(&[local(1)], &[t], vec![], &opts(Scope::File));
-        assert_eq!(rec.items[0].category, Category::Active);
-    }
-
-    #[test]
-    fn invalid_rows_are_counted() {
-        let bad = InvalidRow {
-            file: "s.csv".into(),
-            line: 3,
-            serial: None,
-            field: Some("AES key".into()),
-            reason: "x".into(),
-        };
-        let rec = diff(&[], &[], vec![bad], &opts(Scope::File));
-        assert_eq!(rec.count(&Category::Invalid), 1);
-    }
-}
+mod tests;

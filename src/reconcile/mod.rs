@@ -90,7 +90,8 @@ pub struct ReconcileOptions {
 
 impl ReconcileOptions {
     /// The CLI's defaults for these files: detect the layout, the CSV export, file scope, stale
-    /// after 90 days, no users, exit 1 on missing, blocked and invalid.
+    /// after 90 days, no users, exit 1 on missing, blocked, invalid and a retired key Okta still
+    /// lets someone enroll.
     pub fn new(files: Vec<PathBuf>) -> Self {
         ReconcileOptions {
             files,
@@ -99,7 +100,12 @@ impl ReconcileOptions {
             scope: Scope::File,
             stale_after: chrono::Duration::days(90),
             expand_user: false,
-            fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
+            fail_on: vec![
+                Category::Missing,
+                Category::Blocked,
+                Category::Invalid,
+                Category::RetiredLive,
+            ],
             unseal: UnsealOptions::default(),
             facts: Facts::default(),
         }
@@ -163,6 +169,7 @@ pub async fn reconcile(o: &ReconcileOptions, client: &OktaClient) -> anyhow::Res
             stale_after: o.stale_after,
             now,
         },
+        &o.facts,
     );
     Ok(ReconcileResult {
         tool_version: env!("CARGO_PKG_VERSION").into(),

@@ -99,7 +99,7 @@ pub fn text(r: &ReconcileResult) -> String {
         r.org,
         r.okta_tokens
     );
-    for c in Category::ALL {
+    for c in Category::shown(|c| rec.count(c)) {
         let n = rec.count(&c);
         let flag = if r.fail_on.contains(&c) && n > 0 {
             "  <- action needed"
@@ -116,10 +116,9 @@ pub fn text(r: &ReconcileResult) -> String {
             again.len()
         );
     }
-    for c in Category::ALL
-        .iter()
-        .filter(|c| r.fail_on.contains(c) || matches!(c, Category::Stale))
-    {
+    for c in Category::ALL.iter().filter(|c| {
+        r.fail_on.contains(c) || matches!(c, Category::Stale | Category::RetiredLive | Category::Removed)
+    }) {
         if *c == Category::Invalid {
             for bad in rec.invalid.iter().take(FIRST_ROWS) {
                 let _ = writeln!(
@@ -152,6 +151,9 @@ fn text_rows(out: &mut String, label: &str, items: &[&Item]) {
             user(i).unwrap_or_default(),
             place(i).unwrap_or_default()
         );
+        if let Some(advice) = i.advice() {
+            let _ = writeln!(out, "{:<8}   {advice}", "");
+        }
     }
     if items.len() > FIRST_ROWS {
         let _ = writeln!(
@@ -161,6 +163,12 @@ fn text_rows(out: &mut String, label: &str, items: &[&Item]) {
             items.len() - FIRST_ROWS
         );
     }
+}
+
+/// The CSV's `detail` cell: the lifecycle advice (retired, removed), then the history note.
+fn detail(i: &Item) -> String {
+    let parts: Vec<String> = [i.advice(), history_note(i)].into_iter().flatten().collect();
+    parts.join("; ")
 }
 
 /// The CSV view: every serial, then the invalid rows.
@@ -190,7 +198,7 @@ pub fn csv(r: &ReconcileResult) -> anyhow::Result<String> {
             i.last_verified.as_deref().unwrap_or(""),
             csv_safe(i.file.as_deref().unwrap_or("")).as_ref(),
             &line,
-            csv_safe(&history_note(i).unwrap_or_default()).as_ref(),
+            csv_safe(&detail(i)).as_ref(),
         ])?;
     }
     for bad in &r.reconciliation.invalid {
@@ -260,7 +268,7 @@ pub fn markdown(r: &ReconcileResult) -> String {
         r.okta_tokens
     );
     let counts = [Column::text("category"), Column::number("count")];
-    let counts = Table::of(&counts, Category::ALL, usize::MAX, |c| {
+    let counts = Table::of(&counts, Category::shown(|c| rec.count(c)), usize::MAX, |c| {
         vec![c.name().into(), rec.count(&c).to_string().into()]
     });
     table::markdown(&mut out, &counts);
@@ -308,6 +316,7 @@ mod tests {
             file: Some("s.csv".into()),
             line: Some(u64::from(serial)),
             history: history.iter().map(|h| h.to_string()).collect(),
+            lifecycle: None,
         }
     }
 

@@ -42,7 +42,10 @@ pub struct Doubts {
 }
 
 fn is_live(item: &Item) -> bool {
-    !matches!(item.category, Category::Missing | Category::Revoked)
+    !matches!(
+        item.category,
+        Category::Missing | Category::Revoked | Category::Removed | Category::Retired
+    )
 }
 
 /// What Okta's clock and listing say about live records: when each serial's was created (our
@@ -168,7 +171,13 @@ mod tests {
             stale_after: chrono::Duration::days(90),
             now: Utc::now(),
         };
-        diff(&local, &remote, vec![], &opts)
+        diff(
+            &local,
+            &remote,
+            vec![],
+            &opts,
+            &crate::lifecycle::Facts::default(),
+        )
     }
 
     fn at(s: &str) -> DateTime<Utc> {

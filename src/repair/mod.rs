@@ -12,7 +12,6 @@
 //! What to print, whether to ask before applying, and the exit code belong to the command.
 
 pub mod apply;
-pub mod delete;
 pub mod doubts;
 pub mod output;
 pub mod plan;
@@ -25,22 +24,26 @@ pub use plan::{plan, Action, Held, Hold, Plan, PlanOptions, SeedIndex};
 
 use crate::journal::repair::{replay_repair, RepairReplay};
 use crate::lifecycle::Facts;
+use crate::okta::client::UserStatus;
 use crate::okta::inventory::{self, Via};
 use crate::okta::pacing::RateSetting;
 use crate::okta::OktaClient;
 use crate::reconcile::diff::{self, Category, DiffOptions, Scope};
-use crate::reconcile::{self, ReconcileOptions, ReconcileResult};
-use crate::seed::{SeedFormat, SeedSource, UnsealOptions};
+use crate::reconcile::{ReconcileOptions, ReconcileResult};
+use crate::seed::{SeedFormat, SeedSource, Serial, UnsealOptions};
 use anyhow::Context;
 use chrono::Utc;
 use doubts::Doubts;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 /// The categories a repair leaves needing action: what it repairs, what it may not (blocked keys
 /// without `reissue_blocked`), and rows to fix by hand.
-pub const FAIL_ON: [Category; 4] = [
+pub const FAIL_ON: [Category; 6] = [
     Category::Missing,
     Category::Revoked,
+    Category::Removed,
+    Category::RetiredLive,
     Category::Blocked,
     Category::Invalid,
 ];
@@ -52,8 +55,12 @@ pub struct RepairOptions {
     pub files: Vec<PathBuf>,
     /// Their layout.
     pub format: SeedFormat,
-    /// Delete BLOCKED tokens and upload their seeds again.
+    /// Delete BLOCKED tokens of deactivated users (read from Okta) and upload their seeds again.
     pub reissue_blocked: bool,
+    /// `--restore`: removed keys a person asked to upload again.
+    pub restore: BTreeSet<Serial>,
+    /// `--serial`: only these serials; a BLOCKED one is reissued whatever its user's status.
+    pub serials: BTreeSet<Serial>,
     /// The journal; default beside the first seed file.
     pub journal: Option<PathBuf>,
     /// Requests in flight at most.
@@ -78,6 +85,8 @@ impl RepairOptions {
             files,
             format: SeedFormat::Auto,
             reissue_blocked: false,
+            restore: BTreeSet::new(),
+            serials: BTreeSet::new(),
             journal: None,
             concurrency: 4,
             max_attempts: 6,
@@ -110,6 +119,7 @@ impl RepairOptions {
         serde_json::json!({
             "command": "repair", "reissue_blocked": self.reissue_blocked, "rate": rate,
             "concurrency": self.concurrency, "max_attempts": self.max_attempts, "format": self.format,
+            "restore": self.restore, "serials": self.serials,
         })
     }
 
@@ -143,6 +153,11 @@ pub struct Prepared {
     pub doubts: Doubts,
     /// Unreadable journal lines that are not a crash's torn line (a damaged journal).
     pub damaged_lines: Vec<u64>,
+    /// The seed files' valid rows, as read for the plan: the reconciliation after the apply
+    /// compares Okta with these, so a sealed file is decrypted once per repair.
+    pub rows: Vec<diff::LocalRow>,
+    /// The seed files' invalid rows, as read for the plan.
+    pub invalid: Vec<diff::InvalidRow>,
 }
 
 /// Reads the files, lists Okta's tokens and plans. Sends no write, writes no file.
@@ -159,7 +174,7 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
         stale_after: ropts.stale_after,
         now,
     };
-    let rec = diff::diff(&local.rows, &remote, local.invalid.clone(), &dopts);
+    let rec = diff::diff(&local.rows, &remote, local.invalid.clone(), &dopts, &o.facts);
     let journal = o.journal_path();
     let replay = if journal.exists() {
         replay_repair(&journal)?
@@ -177,6 +192,20 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
     let doubts = doubts::settle(&replay, &rec, &created);
     let opts = PlanOptions {
         reissue_blocked: o.reissue_blocked,
+        // A reissue this tool began (its token deleted, per the journal) is finished, not held as
+        // removed: the deletion was ours, not an admin's.
+        restore: o
+            .restore
+            .iter()
+            .chain(doubts.unfinished.keys())
+            .cloned()
+            .collect(),
+        serials: o.serials.clone(),
+        users: if o.reissue_blocked {
+            users_of_blocked(client, &rec).await?
+        } else {
+            HashMap::new()
+        },
     };
     let mut plan = plan(&rec, &local.index, &opts);
     plan.mark_unfinished_reissues(&doubts.unfinished);
@@ -205,12 +234,58 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
         journal,
         doubts,
         damaged_lines,
+        rows: local.rows,
+        invalid: local.invalid,
     })
 }
 
-/// The reconciliation after applying: what Okta holds now.
-pub async fn reconcile_after(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<ReconcileResult> {
-    reconcile::reconcile(&o.reconcile_options(), client)
+/// The status of every BLOCKED key's user, read from Okta (`GET /api/v1/users/{id}`, on the
+/// users bucket): a BLOCKED key is reissued only when its user was deactivated, never assumed.
+/// A user Okta does not have is left out (the plan holds the key).
+async fn users_of_blocked(
+    client: &OktaClient,
+    rec: &diff::Reconciliation,
+) -> anyhow::Result<HashMap<String, UserStatus>> {
+    let ids: BTreeSet<&str> = rec
+        .of(&Category::Blocked)
+        .filter_map(|i| i.user_id.as_deref())
+        .collect();
+    let mut users = HashMap::new();
+    for id in ids {
+        let user = client
+            .read_with_retries(|| client.get_user(id))
+            .await
+            .with_context(|| format!("cannot read user {id} of a BLOCKED key"))?;
+        if let Some(u) = user {
+            users.insert(id.to_string(), u.status);
+        }
+    }
+    Ok(users)
+}
+
+/// The reconciliation after applying: what Okta holds now, against the seed rows the plan was
+/// made from (read, and for a sealed file decrypted, once; `apply` has checked the files did not
+/// change meanwhile).
+pub async fn reconcile_after(
+    o: &RepairOptions,
+    p: &Prepared,
+    client: &OktaClient,
+) -> anyhow::Result<ReconcileResult> {
+    let remote = inventory::fetch(client, Via::Pages, None, false)
         .await
-        .context("the repair finished, but the reconciliation after it failed")
+        .context("the repair finished, but the reconciliation after it failed")?;
+    let ropts = o.reconcile_options();
+    let now = Utc::now();
+    let dopts = DiffOptions {
+        scope: ropts.scope,
+        stale_after: ropts.stale_after,
+        now,
+    };
+    let rec = diff::diff(&p.rows, &remote, p.invalid.clone(), &dopts, &o.facts);
+    Ok(ReconcileResult {
+        generated_at: crate::okta::models::okta_time::format(&now),
+        okta_tokens: remote.len() as u64,
+        reconciliation: rec,
+        ..p.before.clone()
+    })
 }

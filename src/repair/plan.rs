@@ -1,22 +1,34 @@
 //! The plan: a pure function from a reconciliation and the seed rows that may be uploaded to at
-//! most one action per serial. `missing` → upload; `revoked` (only history records) → upload
-//! again; `blocked` → with `reissue_blocked`, delete then upload, else held. Everything else is
-//! held or fine, never touched: no ACTIVE token is ever deleted (stale ones included), no row that
-//! does not validate is acted on, and no token is touched that exactly one uploadable seed row
-//! does not account for.
+//! most one action per serial. Automation never undoes an admin: only a key never uploaded
+//! (`missing`) is uploaded without asking; a `removed` key (uploaded once, gone or only history
+//! now) is held unless a person names it with `--restore`; a retired key is never uploaded or
+//! reissued (one Okta still lets someone enroll is held as `retired_live`: `ykprov revoke` makes
+//! it safe); a BLOCKED key is reissued (deleted, then uploaded again) only with `reissue_blocked`
+//! and only when its user, as Okta lists the user now, was deactivated, or when a person names it
+//! with `--serial`. Everything else is held or fine, never touched: no ACTIVE token is ever
+//! deleted (stale ones included), no row that does not validate is acted on, and no token is
+//! touched that exactly one uploadable seed row does not account for.
 
 use crate::journal::repair::RepairAction;
+use crate::okta::client::UserStatus;
 use crate::reconcile::diff::{Category, InvalidRow, Item, Reconciliation};
 use crate::reconcile::output::place;
 use crate::seed::{Serial, SerialNumber};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-/// What the plan is allowed to do.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What the plan is allowed to do, and what it knows beyond the reconciliation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanOptions {
-    /// Delete BLOCKED tokens and upload their seeds again.
+    /// Delete BLOCKED tokens of deactivated users and upload their seeds again.
     pub reissue_blocked: bool,
+    /// `--restore`: removed keys a person asked to upload again.
+    pub restore: BTreeSet<Serial>,
+    /// `--serial`: only these serials are planned, and a BLOCKED one among them is reissued
+    /// (with `reissue_blocked`) whatever its user's status: the admin knows better.
+    pub serials: BTreeSet<Serial>,
+    /// The status of each BLOCKED key's user, read from Okta (`GET /api/v1/users/{id}`).
+    pub users: HashMap<String, UserStatus>,
 }
 
 /// The seed rows a repair may upload: per serial, the one row that [`crate::seed::FileReport`]
@@ -97,6 +109,14 @@ pub enum Hold {
     NoUploadableRow,
     /// Okta listed the token without an id.
     NoTokenId,
+    /// Uploaded once, gone (or only history) now: someone removed it. `--restore` uploads it.
+    Removed,
+    /// Retired, but Okta still has a live record: `ykprov revoke` makes it safe.
+    RetiredLive,
+    /// BLOCKED, but its user is not deactivated: a factor reset? The key may be lost.
+    BlockedActiveUser,
+    /// BLOCKED, and its user could not be read (no user id, or Okta has no such user).
+    BlockedUserUnknown,
 }
 
 impl Hold {
@@ -112,6 +132,10 @@ impl Hold {
             Hold::SeveralSeedRows => "several_seed_rows",
             Hold::NoUploadableRow => "no_uploadable_row",
             Hold::NoTokenId => "no_token_id",
+            Hold::Removed => "removed",
+            Hold::RetiredLive => "retired_live",
+            Hold::BlockedActiveUser => "blocked_active_user",
+            Hold::BlockedUserUnknown => "blocked_user_unknown",
         }
     }
 }
@@ -188,7 +212,8 @@ enum Decision {
 pub fn plan(rec: &Reconciliation, seeds: &SeedIndex, opts: &PlanOptions) -> Plan {
     let named = named_by_invalid(&rec.invalid);
     let mut plan = Plan::default();
-    for item in &rec.items {
+    let wanted = |s: Option<&Serial>| opts.serials.is_empty() || s.is_some_and(|s| opts.serials.contains(s));
+    for item in rec.items.iter().filter(|i| wanted(Some(&i.serial))) {
         match decide(item, seeds, &named, opts) {
             Decision::Act(a) => plan.actions.push(a),
             Decision::Hold(hold, reason) => plan.held.push(Held {
@@ -201,17 +226,22 @@ pub fn plan(rec: &Reconciliation, seeds: &SeedIndex, opts: &PlanOptions) -> Plan
             Decision::Fine => plan.fine += 1,
         }
     }
-    plan.held.extend(rec.invalid.iter().map(|bad| Held {
-        serial: serial_of(bad),
-        hold: Hold::InvalidRow,
-        status: None,
-        place: Some(format!("{}:{}", bad.file, bad.line)),
-        reason: format!(
-            "the row does not validate ({}: {}); fix it",
-            bad.field.as_deref().unwrap_or("row"),
-            bad.reason
-        ),
-    }));
+    plan.held.extend(
+        rec.invalid
+            .iter()
+            .filter(|bad| wanted(serial_of(bad).as_ref()))
+            .map(|bad| Held {
+                serial: serial_of(bad),
+                hold: Hold::InvalidRow,
+                status: None,
+                place: Some(format!("{}:{}", bad.file, bad.line)),
+                reason: format!(
+                    "the row does not validate ({}: {}); fix it",
+                    bad.field.as_deref().unwrap_or("row"),
+                    bad.reason
+                ),
+            }),
+    );
     plan
 }
 
@@ -233,10 +263,68 @@ fn named_by_invalid(invalid: &[InvalidRow]) -> HashMap<Serial, String> {
     named
 }
 
+/// A BLOCKED key under `reissue_blocked`: reissued when its user was deactivated (as Okta lists
+/// the user now) or when a person named it; else held, since a BLOCKED key of an active user is
+/// not "a leaver's key" but maybe a lost one.
+fn blocked(item: &Item, opts: &PlanOptions) -> Result<String, Decision> {
+    let token = item.token_id.as_deref().unwrap_or("-");
+    if opts.serials.contains(&item.serial) {
+        return Ok(format!("token {token} is BLOCKED and was named with --serial: delete it, then upload the seed again so the key is UNASSIGNED for its next user"));
+    }
+    let user = item.user_id.as_deref();
+    match user.and_then(|u| opts.users.get(u)) {
+        Some(status) if status.is_deactivated() => Ok(format!(
+            "token {token} is BLOCKED and its user {} is {status} (deactivated): delete it, then upload the seed again so the key is UNASSIGNED for its next user",
+            user.unwrap_or("-")
+        )),
+        Some(status) => Err(Decision::Hold(
+            Hold::BlockedActiveUser,
+            format!(
+                "token {token} is BLOCKED but its user {} is {status}: a factor reset? the key may be lost; `ykprov retire` it, or `repair --reissue-blocked --serial {}` if you know better",
+                user.unwrap_or("-"),
+                item.serial.trim_start_matches('0')
+            ),
+        )),
+        None => Err(Decision::Hold(
+            Hold::BlockedUserUnknown,
+            format!("token {token} is BLOCKED and its user could not be read; left alone (name it with --serial to reissue it)"),
+        )),
+    }
+}
+
+/// The lifecycle categories: what people decided (or removed) is never undone without a name.
+fn lifecycle(item: &Item, opts: &PlanOptions) -> Result<(RepairAction, String), Decision> {
+    let advice = item.advice().unwrap_or_default();
+    match item.category {
+        Category::Retired => Err(Decision::Fine),
+        Category::RetiredLive => Err(Decision::Hold(Hold::RetiredLive, advice)),
+        _ if !opts.restore.contains(&item.serial) => Err(Decision::Hold(Hold::Removed, advice)),
+        _ if item.status.is_none() => Ok((
+            RepairAction::Upload,
+            "removed in Okta, and named with --restore: upload it again".to_string(),
+        )),
+        _ => {
+            let mut records = item.history.clone();
+            records.extend(item.status.clone());
+            let reason = format!(
+                "Okta has only history records ({}), and it was named with --restore: upload the seed again",
+                records.join(", ")
+            );
+            Ok((RepairAction::Reupload, reason))
+        }
+    }
+}
+
 fn decide(item: &Item, seeds: &SeedIndex, named: &HashMap<Serial, String>, opts: &PlanOptions) -> Decision {
     let token = item.token_id.as_deref().unwrap_or("-");
     let (action, why) = match item.category {
         Category::Active | Category::Unassigned => return Decision::Fine,
+        Category::Retired | Category::RetiredLive | Category::Removed | Category::Revoked => {
+            match lifecycle(item, opts) {
+                Ok(act) => act,
+                Err(d) => return d,
+            }
+        }
         Category::Stale => {
             let since = item.last_verified.as_deref().unwrap_or("long ago");
             let reason = format!("ACTIVE, unused since {since}; an ACTIVE token is never touched");
@@ -252,23 +340,17 @@ fn decide(item: &Item, seeds: &SeedIndex, named: &HashMap<Serial, String>, opts:
             return Decision::Hold(Hold::NotInFiles, reason);
         }
         Category::Blocked if !opts.reissue_blocked => {
-            let reason = format!("token {token} is BLOCKED (its user was deactivated); pass --reissue-blocked to delete it and upload the seed again");
+            let reason = format!("token {token} is BLOCKED; pass --reissue-blocked to delete it and upload the seed again when its user was deactivated");
             return Decision::Hold(Hold::Blocked, reason);
         }
-        Category::Missing => (RepairAction::Upload, "Okta has no record of it".to_string()),
-        Category::Revoked => {
-            let mut records = item.history.clone();
-            records.extend(item.status.clone());
-            let reason = format!(
-                "Okta has only history records ({}); as Okta's KB says, upload the seed again",
-                records.join(", ")
-            );
-            (RepairAction::Reupload, reason)
-        }
-        Category::Blocked => {
-            let reason = format!("token {token} is BLOCKED (its user was deactivated): delete it, then upload the seed again so the key is UNASSIGNED for its next user");
-            (RepairAction::Reissue, reason)
-        }
+        Category::Missing => (
+            RepairAction::Upload,
+            "Okta has no record of it, and it was never uploaded".to_string(),
+        ),
+        Category::Blocked => match blocked(item, opts) {
+            Ok(reason) => (RepairAction::Reissue, reason),
+            Err(d) => return d,
+        },
     };
     if let Some(at) = named.get(&item.serial) {
         let reason = format!("an invalid or conflicting row names this serial ({at}); fix it first");

@@ -1,10 +1,9 @@
 //! One planned action, carried out: its target checked again just before anything is sent (the
 //! token still BLOCKED and still the same id; still no live record for the serial), then, for a
-//! reissue, the delete ([`super::delete`]) and only once it is confirmed the upload, which is
+//! reissue, the delete ([`crate::upload::delete`], on the one journaled-write loop) and only once it is confirmed the upload, which is
 //! upload's own worker ([`upload_one`]): the same journal lines, retries and in-doubt lookups.
 //! A target that changed is left alone and journaled as skipped.
 
-use super::delete::{self, journal};
 use super::plan::Action;
 use crate::journal::repair::{DeleteResult, RepairAction, SkipCause, Skipped};
 use crate::journal::{Entry, RowResult};
@@ -12,7 +11,9 @@ use crate::okta::models::TokenStatus;
 use crate::okta::ApiError;
 use crate::seed::Seed;
 use crate::upload::concurrency::Slot;
+use crate::upload::delete;
 use crate::upload::worker::{upload_one, Ctx, Fatal, Work};
+use crate::upload::write::journal;
 use chrono::Utc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -182,7 +183,7 @@ async fn carry_out(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Option<Finis
         if let Some((cause, why)) = recheck_token(&ctx, &f.action, &id).await? {
             return f.skipped(&ctx, cause, why).map(Some);
         }
-        let Some(d) = delete::delete(&ctx, &f.action.serial, &id).await? else {
+        let Some(d) = delete::delete(&ctx, &f.action.serial, &id, TokenStatus::Blocked).await? else {
             return Ok(None);
         };
         (f.retries, f.lookups) = (d.retries, d.lookups);

@@ -109,6 +109,8 @@ impl Accumulator {
                 self.touch(s.at);
                 self.repairs.skipped(&s);
             }
+            // A revoke's journal is not an upload's or a repair's; its DELETEs are counted above.
+            Entry::Revoke(_) => {}
         }
     }
 
@@ -359,7 +361,12 @@ fn summary_of(r: &ReconcileResult) -> ReconcileSummary {
     let mut needs_action: Vec<Item> = rec
         .items
         .iter()
-        .filter(|i| !matches!(i.category, Category::Active | Category::Unassigned))
+        .filter(|i| {
+            !matches!(
+                i.category,
+                Category::Active | Category::Unassigned | Category::Retired
+            )
+        })
         .cloned()
         .collect();
     // Items are sorted by serial already; a stable sort keeps that within each category.

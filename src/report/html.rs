@@ -41,6 +41,9 @@ fn category_color(c: &Category) -> &'static str {
         Category::Unexpected => "#6a1b9a",
         Category::Other => "#78909c",
         Category::Invalid => "#ad1457",
+        Category::Retired => "#455a64",
+        Category::RetiredLive => "#b71c1c",
+        Category::Removed => "#5d4037",
     }
 }
 
@@ -155,11 +158,16 @@ fn charts(out: &mut String, r: &AuditReport) {
         );
     }
     if let Some(rec) = &r.reconciliation {
-        let bars = Category::ALL.map(|c| Bar {
-            label: c.name(),
-            value: rec.counts.get(c.name()).copied().unwrap_or(0),
-            color: category_color(&c),
-        });
+        let count = |c: &Category| rec.counts.get(c.name()).copied().unwrap_or(0);
+        let shown = Category::shown(count);
+        let bars: Vec<Bar> = shown
+            .iter()
+            .map(|c| Bar {
+                label: c.name(),
+                value: count(c),
+                color: category_color(c),
+            })
+            .collect();
         figure(
             out,
             r#"id="chart-status""#,

@@ -156,6 +156,7 @@ fn item(serial: u32, category: Category, status: Option<&str>, login: Option<&st
         file: Some("seeds.csv".into()),
         line: Some(u64::from(serial)),
         history: Vec::new(),
+        lifecycle: None,
     }
 }
 

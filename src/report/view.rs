@@ -256,8 +256,9 @@ pub fn category_table(rec: &ReconcileSummary) -> Table {
         Column::number("Count"),
         Column::text(NEEDS_ACTION),
     ];
-    Table::of(&columns, Category::ALL, usize::MAX, |c| {
-        let n = rec.counts.get(c.name()).copied().unwrap_or(0);
+    let count = |c: &Category| rec.counts.get(c.name()).copied().unwrap_or(0);
+    Table::of(&columns, Category::shown(count), usize::MAX, |c| {
+        let n = count(&c);
         let fails = rec.fail_on.iter().any(|f| f == c.name()) && n > 0;
         vec![
             c.name().into(),

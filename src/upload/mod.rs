@@ -4,11 +4,13 @@
 //!
 //! The pieces are separate on purpose: pacing lives in `okta::pacing`, what to do with a row in
 //! [`decide`], the counting in [`tally`], the second pass in [`stream`], the tasks in flight in
-//! [`dispatch`] (bounded by [`concurrency`]), retries and in-doubt lookups in [`worker`] (by the
-//! rules of [`policy`]), durability in `journal` (opened by [`run_journal`]).
+//! [`dispatch`] (bounded by [`concurrency`]), retries and in-doubt lookups in [`write`](mod@write) (the one
+//! journaled-write loop, by the rules of [`policy`], which [`worker`] and repair's and revoke's
+//! writes share), durability in `journal` (opened by [`run_journal`]).
 
 pub mod concurrency;
 pub mod decide;
+pub mod delete;
 pub mod dispatch;
 pub mod options;
 pub mod policy;
@@ -18,6 +20,7 @@ pub mod stream;
 pub mod summary;
 pub mod tally;
 pub mod worker;
+pub mod write;
 
 pub use options::UploadOptions;
 pub use tally::{Plan, Tally};

@@ -1,6 +1,7 @@
-//! Uploading one seed: an intent in the journal before each POST, then the answer classified by
-//! [`policy::on_error`]. Only what is safe is retried: a 429 or a refused connection (nothing was
-//! processed) is sent again; a timeout, 5xx or lost answer is first looked up, and re-sent only if
+//! Uploading one seed, as a [`Write`] on the one journaled-write loop ([`write::write`]): an
+//! intent in the journal before each POST, then the answer classified by [`policy::on_error`].
+//! Only what is safe is retried: a 429 or a refused connection (nothing was processed) is sent
+//! again; a timeout, 5xx or lost answer is first looked up, and re-sent only if
 //! Okta has no live record of the serial. The lookup confirms the upload only with a live record
 //! created after the row's first unanswered intent (on Okta's clock, from `Date`); an older one
 //! means the key was already present. A 400 whose serial turns out to exist is "already present".
@@ -8,7 +9,8 @@
 //! settled stay pending (or in doubt) for the next run.
 
 use super::concurrency::{AdaptiveLimit, Slot};
-use super::policy::{self, Step, Tries};
+use super::policy;
+use super::write::{self, Effort, Refusal, Settled, Write};
 use crate::journal::{Entry, Journal, RowResult};
 use crate::okta::models::YubikeyToken;
 use crate::okta::{ApiError, OktaClient};
@@ -94,27 +96,51 @@ async fn lookup(ctx: &Ctx, seed: &Seed) -> Result<Lookup, Fatal> {
     }
 }
 
-/// One row's history across its tries: what the outcome line and the counts are made of.
-#[derive(Default)]
-struct Trail {
-    tries: Tries,
-    in_doubt: bool,
+/// One row's upload as a [`Write`]: what the outcome line is made of across its tries.
+struct Upload<'a> {
+    work: &'a Work,
+    serial: Serial,
     /// The first intent not yet answered (our clock): only a record created after it confirms.
     first_intent: Option<DateTime<Utc>>,
     last_error: String,
     last_request: Option<String>,
-    retries: u32,
-    lookups: u32,
 }
 
-impl Trail {
+impl Upload<'_> {
     /// Gave up for this run; the next run retries it.
-    fn failed(&mut self) -> RowResult {
+    fn give_up(&mut self, attempts: u32) -> RowResult {
         RowResult::Failed {
-            attempts: self.tries.attempts,
+            attempts,
             reason: std::mem::take(&mut self.last_error),
             request_id: self.last_request.take(),
         }
+    }
+}
+
+impl Write for Upload<'_> {
+    type Outcome = RowResult;
+
+    /// The journal line written before each POST, so a crash leaves the row in doubt, never lost.
+    fn intent(&mut self, attempt: u32) -> Entry {
+        let at = Utc::now();
+        self.first_intent.get_or_insert(at);
+        Entry::Intent {
+            serial: self.serial.clone(),
+            line: self.work.line,
+            attempt,
+            at,
+        }
+    }
+
+    async fn send(&mut self, ctx: &Ctx) -> Result<RowResult, ApiError> {
+        ctx.client.upload(&self.work.seed).await.map(|answer| {
+            ctx.limit.on_success();
+            RowResult::Uploaded {
+                token_id: answer.value.id,
+                request_id: answer.request_id,
+                confirmed_by_lookup: false,
+            }
+        })
     }
 
     /// Keeps what the outcome line needs from a failed try, and tells the operator.
@@ -123,7 +149,7 @@ impl Trail {
             ApiError::RateLimited { .. } => self.last_error = "rate limited (HTTP 429)".into(),
             ApiError::Unreachable { .. } => {
                 self.last_error = err.to_string();
-                tracing::warn!(error = %err, attempt = self.tries.attempts, "Okta unreachable; retrying");
+                tracing::warn!(error = %err, "Okta unreachable; retrying");
             }
             ApiError::InDoubt { .. } | ApiError::Protocol { .. } => {
                 self.last_request = err.request_id().map(str::to_string).or(self.last_request.take());
@@ -141,14 +167,13 @@ impl Trail {
         }
     }
 
-    /// Settles a doubt by looking the serial up: `Some` outcome when that ends the row.
-    async fn settle_doubt(&mut self, ctx: &Ctx, seed: &Seed) -> Result<Option<RowResult>, Fatal> {
-        self.lookups += 1;
-        Ok(match lookup(ctx, seed).await? {
+    /// Settles a doubt by looking the serial up.
+    async fn look_up(&mut self, ctx: &Ctx) -> Result<Settled<RowResult>, Fatal> {
+        Ok(match lookup(ctx, &self.work.seed).await? {
             Lookup::Present(t)
                 if policy::is_answer_to(t.created, self.first_intent, ctx.client.server_clock_offset()) =>
             {
-                Some(RowResult::Uploaded {
+                Settled::Done(RowResult::Uploaded {
                     token_id: t.id,
                     request_id: self.last_request.take(),
                     confirmed_by_lookup: true,
@@ -157,55 +182,14 @@ impl Trail {
             Lookup::Present(t) => {
                 // Created before this row was ever sent: someone else's upload, not an answer.
                 tracing::info!(token = %t.id, "the live record predates the upload in doubt; already present");
-                Some(RowResult::AlreadyPresent {
+                Settled::Done(RowResult::AlreadyPresent {
                     status: t.status.to_string(),
                     token_id: t.id,
                 })
             }
-            Lookup::Absent => {
-                self.in_doubt = false;
-                None
-            }
-            Lookup::Unknown(reason) => {
-                self.last_error = format!("{}; lookup failed: {reason}", self.last_error);
-                Some(self.failed())
-            }
+            Lookup::Absent => Settled::NotDone,
+            Lookup::Unknown(reason) => Settled::Unknown(format!("lookup failed: {reason}")),
         })
-    }
-
-    /// Carries out the policy's step after a failed POST: waits before a resend or a lookup
-    /// (`None`: the row goes on), or ends the row (`Some`), or stops the run.
-    async fn after(&mut self, ctx: &Ctx, seed: &Seed, err: ApiError) -> Result<Option<RowResult>, Fatal> {
-        let step = policy::on_error(&err, &mut self.tries, crate::okta::client::backoff);
-        self.note(&err);
-        match step {
-            Step::Resend(after) => {
-                if let ApiError::RateLimited {
-                    concurrency: true, ..
-                } = err
-                {
-                    ctx.limit.on_concurrency_limited();
-                }
-                if !after.is_zero() {
-                    tokio::time::sleep(after).await;
-                }
-            }
-            Step::LookUp(after) => {
-                self.in_doubt = true;
-                tokio::time::sleep(after).await;
-            }
-            Step::Refused {
-                check_duplicate,
-                about_the_row,
-            } => {
-                return Ok(Some(
-                    self.refused(ctx, seed, err, check_duplicate, about_the_row)
-                        .await?,
-                ));
-            }
-            Step::Stop => return Err(Fatal::Unauthorized(err)),
-        }
-        Ok(None)
     }
 
     /// The outcome of a refusal; a 400 is first checked for a duplicate serial, since that is
@@ -214,14 +198,13 @@ impl Trail {
     async fn refused(
         &mut self,
         ctx: &Ctx,
-        seed: &Seed,
         err: ApiError,
-        check_duplicate: bool,
-        about_the_row: bool,
+        refusal: Refusal,
+        effort: &mut Effort,
     ) -> Result<RowResult, Fatal> {
-        if check_duplicate && !ctx.is_stopped() {
-            self.lookups += 1;
-            if let Lookup::Present(t) = lookup(ctx, seed).await? {
+        if refusal.check_duplicate && !ctx.is_stopped() {
+            effort.lookups += 1;
+            if let Lookup::Present(t) = lookup(ctx, &self.work.seed).await? {
                 return Ok(RowResult::AlreadyPresent {
                     status: t.status.to_string(),
                     token_id: t.id,
@@ -233,7 +216,7 @@ impl Trail {
                 status,
                 body,
                 request_id,
-            } if about_the_row => RowResult::Rejected {
+            } if refusal.about_the_row => RowResult::Rejected {
                 http_status: status,
                 error_code: body.error_code,
                 error_summary: body.error_summary,
@@ -244,9 +227,25 @@ impl Trail {
             other => {
                 self.last_request = other.request_id().map(str::to_string);
                 self.last_error = format!("{other} (not about this row: the next run sends it again)");
-                self.failed()
+                self.give_up(effort.attempts)
             }
         })
+    }
+
+    fn failed(&mut self, attempts: u32, lookup: Option<String>) -> RowResult {
+        if let Some(why) = lookup {
+            self.last_error = format!("{}; {why}", self.last_error);
+        }
+        self.give_up(attempts)
+    }
+
+    fn outcome(&self, result: &RowResult) -> Entry {
+        Entry::Outcome {
+            serial: Some(self.serial.clone()),
+            line: self.work.line,
+            result: result.clone(),
+            at: Utc::now(),
+        }
     }
 }
 
@@ -264,87 +263,23 @@ pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Option<
     done
 }
 
-/// The row's loop: settle a doubt, send, and act on the answer until the row has an outcome.
+/// The row's write, by the one journaled-write loop.
 async fn settle(ctx: &Ctx, work: Work) -> Result<Option<Done>, Fatal> {
     let serial = Serial::from(work.seed.serial);
-    let mut row = Trail {
-        in_doubt: work.was_in_doubt,
+    let mut upload = Upload {
+        work: &work,
+        serial: serial.clone(),
         first_intent: work.intent_at,
-        ..Trail::default()
+        last_error: String::new(),
+        last_request: None,
     };
-    let result = loop {
-        if ctx.is_stopped() {
-            return Ok(None);
-        }
-        if row.in_doubt {
-            if let Some(settled) = row.settle_doubt(ctx, &work.seed).await? {
-                break settled;
-            }
-        }
-        if row.tries.exhausted(ctx.max_attempts) {
-            break row.failed();
-        }
-        if ctx.is_stopped() {
-            return Ok(None);
-        }
-        let err = match send(ctx, &work, &serial, &mut row).await? {
-            Ok(uploaded) => break uploaded,
-            Err(e) => e,
-        };
-        if let Some(settled) = row.after(ctx, &work.seed, err).await? {
-            break settled;
-        }
+    let Some(written) = write::write(ctx, &mut upload, work.was_in_doubt).await? else {
+        return Ok(None);
     };
-    let outcome = Entry::Outcome {
-        serial: Some(serial.clone()),
-        line: work.line,
-        result: result.clone(),
-        at: Utc::now(),
-    };
-    journal(ctx, outcome)?;
     Ok(Some(Done {
         serial,
-        result,
-        retries: row.retries,
-        lookups: row.lookups,
+        result: written.outcome,
+        retries: written.effort.retries,
+        lookups: written.effort.lookups,
     }))
-}
-
-/// One POST, its intent journaled first: the outcome when Okta answered with the token.
-async fn send(
-    ctx: &Ctx,
-    work: &Work,
-    serial: &Serial,
-    row: &mut Trail,
-) -> Result<Result<RowResult, ApiError>, Fatal> {
-    if row.tries.sent() > 0 {
-        row.retries += 1;
-    }
-    let intent = intent(serial, work.line, row.tries);
-    if let Entry::Intent { at, .. } = &intent {
-        row.first_intent.get_or_insert(*at);
-    }
-    journal(ctx, intent)?;
-    Ok(ctx.client.upload(&work.seed).await.map(|answer| {
-        ctx.limit.on_success();
-        RowResult::Uploaded {
-            token_id: answer.value.id,
-            request_id: answer.request_id,
-            confirmed_by_lookup: false,
-        }
-    }))
-}
-
-/// The journal line written before each POST, so a crash leaves the row in doubt, never lost.
-fn intent(serial: &Serial, line: u64, tries: Tries) -> Entry {
-    Entry::Intent {
-        serial: serial.clone(),
-        line,
-        attempt: tries.sent() + 1,
-        at: Utc::now(),
-    }
-}
-
-fn journal(ctx: &Ctx, entry: Entry) -> Result<(), Fatal> {
-    ctx.journal.append(&entry).map_err(Fatal::Journal)
 }

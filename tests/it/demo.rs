@@ -37,22 +37,47 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
     assert!(secrets.len() >= 80);
     let reconcile: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("reconcile.json")).unwrap()).unwrap();
-    // The reconciliation after the demo's repair: the deleted token and the departed user's key
-    // are back (UNASSIGNED); only the invalid rows, which only a person can fix, remain.
+    // The reconciliation after the demo's repair: the departed user's key is back (UNASSIGNED);
+    // the admin's deleted token and the revoked stolen key are held as removed (the ledger will
+    // make the stolen one `retired`), and the invalid rows wait for a person.
     let counts = &reconcile["reconciliation"]["counts"];
     assert_eq!(
         (
             counts["missing"].as_u64(),
             counts["blocked"].as_u64(),
             counts["revoked"].as_u64(),
+            counts["removed"].as_u64(),
             counts["invalid"].as_u64()
         ),
-        (Some(0), Some(0), Some(0), Some(5))
+        (Some(0), Some(0), Some(0), Some(2), Some(5))
     );
     assert_eq!(
         (counts["active"].as_u64(), counts["unassigned"].as_u64()),
-        (Some(7), Some(33)),
-        "40 keys: 8 enrolled, one of whose users left"
+        (Some(6), Some(32)),
+        "40 keys: 8 enrolled, one stolen and revoked, one whose user left"
+    );
+    let revoke_journal = out.join("ykprov-revoke-journal.jsonl");
+    let (entries, _) = ykprov::journal::read_entries(&revoke_journal).unwrap();
+    let steps: Vec<String> = entries
+        .iter()
+        .filter_map(|e| match e {
+            ykprov::journal::Entry::Revoke(ykprov::journal::revoke::RevokeLine::UnenrollOutcome {
+                ..
+            }) => Some("unenrolled".to_string()),
+            ykprov::journal::Entry::DeleteOutcome(d) => Some(
+                format!("{:?}", d.result)
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        ["unenrolled", "Deleted"],
+        "the stolen key: factor unenrolled, token deleted"
     );
     for name in ["report.html", "report.md", "report.json", "reconcile.md"] {
         assert!(out.join(name).is_file(), "{name} written");
@@ -60,13 +85,16 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("<script"));
     assert!(
-        html.contains(r#"id="repair-done">2<"#),
-        "the repair's two actions are in the report"
+        html.contains(r#"id="repair-done">1<"#),
+        "the repair's one action is in the report"
     );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["repairs"]["planned"]["reissue"], 1);
-    assert_eq!(report["repairs"]["planned"]["upload"], 1);
+    assert_eq!(
+        report["repairs"]["planned"]["upload"], 0,
+        "the removed key is held, not uploaded"
+    );
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         if path.file_name().unwrap() == "FAKE-demo-seeds.csv" {

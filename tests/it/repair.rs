@@ -115,6 +115,7 @@ impl Scene {
     fn options(&self, reissue_blocked: bool) -> RepairOptions {
         RepairOptions {
             reissue_blocked,
+            restore: [self.serial(8)].into(),
             rate: RateSetting::Auto { share: 1.0 },
             quiet: true,
             ..RepairOptions::new(vec![self.file.clone()])
@@ -147,7 +148,10 @@ impl Scene {
 
     /// The real binary, with no terminal on stdin.
     fn repair(&self, args: &[&str]) -> tokio::process::Command {
-        let mut all = vec!["repair", self.file.to_str().unwrap()];
+        // The admin deleted key 8 after it was uploaded: naming it with --restore is what lets
+        // a repair upload it again (tests/it/lifecycle shows it held without).
+        let eight = self.serial(8);
+        let mut all = vec!["repair", self.file.to_str().unwrap(), "--restore", eight.as_str()];
         all.extend_from_slice(args);
         let mut cmd = ykprov_against(&self.emu, &all);
         cmd.stdin(Stdio::null());
@@ -412,9 +416,10 @@ async fn lost_answers_on_deletes_and_uploads_are_settled_by_lookup(soft: bool) {
     let replay = replay_repair(&summary.journal).unwrap();
     assert!(replay.uploads_in_doubt.is_empty() && replay.deletes_in_doubt.is_empty());
     assert!(replay.reissues_unfinished.is_empty());
-    let after = repair::reconcile_after(&s.options(true), &s.client())
+    let after = repair::prepare(&s.options(true), &s.client())
         .await
-        .unwrap();
+        .unwrap()
+        .before;
     assert!(!after.needs_action(), "{:?}", after.reconciliation.counts);
 }
 both_readings!(lost_answers_on_deletes_and_uploads_are_settled_by_lookup);

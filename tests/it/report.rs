@@ -302,6 +302,7 @@ fn sample_reconciliation() -> ReconcileResult {
             stale_after: Duration::days(90),
             now,
         },
+        &ykprov::lifecycle::Facts::default(),
     );
     ReconcileResult {
         tool_version: env!("CARGO_PKG_VERSION").into(),

@@ -181,7 +181,8 @@ pub async fn delete_one(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_or_404(path)?;
-    let result = store(&shared).delete(&id, shared.quirks.soft_delete, state::now());
+    let q = &shared.quirks;
+    let result = store(&shared).delete_with(&id, q.soft_delete, q.delete_assigned_refused, state::now());
     match result {
         Ok(()) => {
             drop_if_rolled(&shared, control).await;
@@ -194,7 +195,7 @@ pub async fn delete_one(
 
 /// After a committed write: with the drop rate's odds, vanish without a word, as a crashed proxy
 /// or a cut link would.
-async fn drop_if_rolled(shared: &Shared, control: Option<Extension<ConnControl>>) {
+pub(super) async fn drop_if_rolled(shared: &Shared, control: Option<Extension<ConnControl>>) {
     if shared.faults.roll_drop() {
         if let Some(Extension(control)) = control {
             control.kill();

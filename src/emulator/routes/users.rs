@@ -3,13 +3,14 @@
 use super::{json_body, path_or_404, store};
 use crate::emulator::error::ApiError;
 use crate::emulator::otp::OtpError;
+use crate::emulator::server::ConnControl;
 use crate::emulator::state::{self, StoreError};
 use crate::emulator::{views, Shared};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -97,15 +98,19 @@ pub async fn get_factor(
     Ok(Json(views::factor(&shared.base_url, t)))
 }
 
-/// `DELETE /api/v1/users/{id}/factors/{fid}`: unenroll (reset MFA); the token becomes UNASSIGNED.
+/// `DELETE /api/v1/users/{id}/factors/{fid}`: unenroll (reset MFA); the token becomes UNASSIGNED
+/// (or REVOKED under `unenroll-revokes`).
 pub async fn delete_factor(
     State(shared): State<Arc<Shared>>,
+    control: Option<Extension<ConnControl>>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (id, fid) = path_or_404(path)?;
     store(&shared)
-        .unenroll(&id, &fid, state::now())
+        .unenroll_with(&id, &fid, shared.quirks.unenroll_revokes, state::now())
         .map_err(store_error)?;
+    // Like a token delete, an unenroll may be committed and its answer lost.
+    super::tokens::drop_if_rolled(&shared, control).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

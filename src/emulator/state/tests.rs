@@ -91,3 +91,72 @@ fn active_tokens_cannot_be_deleted_and_deactivation_blocks_them() {
     assert_eq!(s.delete(&id, false, now()), Ok(()));
     assert!(s.get(&id).is_none() && s.by_serial("000000000005").is_none());
 }
+
+/// A store with one user who enrolled serial 6; the user's id and the token's.
+fn enrolled() -> (Store, String, String) {
+    let mut s = Store::default();
+    s.add_users(users::generate(1, now()));
+    let uid = s.users()[0].id.clone();
+    let t = new_token(6, "cccccccccccg");
+    let otp = otp::generate(&t.public_id, &t.private_id, &t.aes_key, 3, 0, 1, 1);
+    let id = s.insert(t, now()).unwrap().id.clone();
+    s.enroll(&uid, &otp, now()).unwrap();
+    (s, uid, id)
+}
+
+#[test]
+fn an_unenroll_leaves_the_token_unassigned_or_under_unenroll_revokes_a_revoked_record() {
+    let (mut s, uid, id) = enrolled();
+    let fid = s.get(&id).unwrap().factor_id.clone().unwrap();
+    s.unenroll(&uid, &fid, now()).unwrap();
+    assert_eq!(s.get(&id).unwrap().status, TokenStatus::Unassigned);
+    assert!(
+        s.by_serial("000000000006").is_some(),
+        "still live: enrollable again"
+    );
+
+    let (mut s, uid, id) = enrolled();
+    let fid = s.get(&id).unwrap().factor_id.clone().unwrap();
+    s.unenroll_with(&uid, &fid, true, now()).unwrap();
+    assert_eq!(s.get(&id).unwrap().status, TokenStatus::Revoked);
+    assert!(s.by_serial("000000000006").is_none(), "history holds no serial");
+    assert_eq!(
+        s.records_of_serial("000000000006").len(),
+        1,
+        "but is still listed"
+    );
+    assert!(s.factors_of(&uid).unwrap().is_empty());
+}
+
+#[test]
+fn delete_assigned_refused_refuses_a_once_enrolled_token_but_not_a_never_enrolled_one() {
+    let (mut s, uid, id) = enrolled();
+    let fid = s.get(&id).unwrap().factor_id.clone().unwrap();
+    s.unenroll(&uid, &fid, now()).unwrap();
+    assert_eq!(
+        s.delete_with(&id, false, true, now()),
+        Err(StoreError::TokenAssigned)
+    );
+    assert_eq!(
+        s.delete_with(&id, true, false, now()),
+        Ok(()),
+        "the default reading allows it"
+    );
+    assert_eq!(s.get(&id).unwrap().status, TokenStatus::Revoked);
+
+    let (mut s, uid, id) = enrolled();
+    s.deactivate_user(&uid, now()).unwrap();
+    assert_eq!(
+        s.delete_with(&id, true, true, now()),
+        Err(StoreError::TokenAssigned),
+        "BLOCKED was assigned"
+    );
+
+    let mut s = Store::default();
+    let id = s.insert(new_token(8, "ccccccccccci"), now()).unwrap().id.clone();
+    assert_eq!(
+        s.delete_with(&id, false, true, now()),
+        Ok(()),
+        "never enrolled: deletable"
+    );
+}

@@ -1,6 +1,8 @@
 //! One test per rule of the plan, on reconciliations built by the real diff.
 
 use super::*;
+use crate::lifecycle::{Facts, RetireReason, Retirement};
+use crate::okta::client::UserStatus;
 use crate::okta::inventory::RemoteToken;
 use crate::okta::models::TokenStatus;
 use crate::reconcile::diff::{diff, DiffOptions, LocalRow, Scope};
@@ -26,7 +28,8 @@ fn token(serial: u32, status: &str) -> RemoteToken {
         created: Some(now() - Duration::days(30)),
         activated: None,
         last_verified: Some(now() - Duration::days(1)),
-        user_id: None,
+        // A BLOCKED token keeps its user (Okta's KB); `Case::plan` reads them as deactivated.
+        user_id: (status == "BLOCKED").then(|| format!("00u{serial}")),
         login: None,
     }
 }
@@ -49,6 +52,8 @@ struct Case {
     invalid: Vec<InvalidRow>,
     seeds: SeedIndex,
     scope: Scope,
+    opts: PlanOptions,
+    facts: Facts,
 }
 
 impl Case {
@@ -66,10 +71,26 @@ impl Case {
             invalid: Vec::new(),
             seeds,
             scope: Scope::File,
+            opts: PlanOptions::default(),
+            facts: Facts::default(),
         }
     }
 
+    /// Names serials with `--restore`.
+    fn restore(mut self, serials: &[u32]) -> Self {
+        self.opts.restore.extend(serials.iter().map(|&s| Serial::from(s)));
+        self
+    }
+
+    /// The plan, every BLOCKED token's user read as deactivated unless the case says otherwise.
     fn plan(&self, reissue_blocked: bool) -> Plan {
+        let mut opts = self.opts.clone();
+        opts.reissue_blocked = reissue_blocked;
+        for t in self.remote.iter().filter(|t| t.status == TokenStatus::Blocked) {
+            if let Some(u) = &t.user_id {
+                opts.users.entry(u.clone()).or_insert(UserStatus::Deprovisioned);
+            }
+        }
         let rec = diff(
             &self.local,
             &self.remote,
@@ -79,8 +100,9 @@ impl Case {
                 stale_after: Duration::days(90),
                 now: now(),
             },
+            &self.facts,
         );
-        plan(&rec, &self.seeds, &PlanOptions { reissue_blocked })
+        plan(&rec, &self.seeds, &opts)
     }
 }
 
@@ -111,10 +133,40 @@ fn a_missing_serial_is_uploaded_from_its_row() {
 }
 
 #[test]
-fn a_serial_with_only_history_records_is_uploaded_again() {
+fn a_serial_with_only_history_records_is_held_as_removed() {
+    let p = Case::new(&[3], vec![token(3, "REVOKED")]).plan(true);
+    assert_eq!(only_hold(&p), Hold::Removed);
+    assert!(
+        p.held[0].reason.contains("repair --restore 3"),
+        "{}",
+        p.held[0].reason
+    );
+}
+
+#[test]
+fn a_key_uploaded_before_and_gone_now_is_held_as_removed_not_uploaded() {
+    let mut case = Case::new(&[3], vec![]);
+    case.facts
+        .uploaded
+        .insert(3u32.into(), now() - Duration::days(10));
+    let p = case.plan(true);
+    assert_eq!(only_hold(&p), Hold::Removed);
+    assert!(
+        p.held[0].reason.contains("uploaded on 2026-11-21"),
+        "{}",
+        p.held[0].reason
+    );
+    let restored = Case { ..case }.restore(&[3]).plan(false);
+    assert_eq!(only_action(&restored).action, RepairAction::Upload);
+}
+
+#[test]
+fn a_removed_serial_named_with_restore_is_uploaded_again() {
     let mut older = token(3, "DELETED");
     older.created = Some(now() - Duration::days(60));
-    let p = Case::new(&[3], vec![older, token(3, "REVOKED")]).plan(false);
+    let p = Case::new(&[3], vec![older, token(3, "REVOKED")])
+        .restore(&[3])
+        .plan(false);
     let a = only_action(&p);
     assert_eq!(a.action, RepairAction::Reupload);
     assert!(a.reason.contains("DELETED, REVOKED"), "{}", a.reason);
@@ -220,7 +272,7 @@ fn a_serial_held_by_rows_in_two_files_is_not_acted_on() {
 #[test]
 fn each_serial_gets_at_most_one_action_and_the_plan_is_sorted() {
     let remote = vec![token(30, "BLOCKED"), token(20, "REVOKED"), token(30, "REVOKED")];
-    let p = Case::new(&[30, 10, 20, 30], remote).plan(true);
+    let p = Case::new(&[30, 10, 20, 30], remote).restore(&[20]).plan(true);
     let got: Vec<_> = p.actions.iter().map(|a| (a.serial.as_str(), a.action)).collect();
     assert_eq!(
         got,
@@ -238,7 +290,9 @@ fn each_serial_gets_at_most_one_action_and_the_plan_is_sorted() {
 
 #[test]
 fn an_upload_that_finishes_an_earlier_reissue_says_so() {
-    let mut p = Case::new(&[15, 16], vec![token(16, "REVOKED")]).plan(false);
+    let mut p = Case::new(&[15, 16], vec![token(16, "REVOKED")])
+        .restore(&[16])
+        .plan(false);
     p.mark_unfinished_reissues(&HashMap::from([("000000000016".into(), "ykkold".to_string())]));
     assert!(
         !p.actions[0].reason.contains("finishes"),
@@ -251,5 +305,97 @@ fn an_upload_that_finishes_an_earlier_reissue_says_so() {
             .starts_with("finishes a reissue: an earlier repair deleted token ykkold"),
         "{}",
         p.actions[1].reason
+    );
+}
+
+fn retire(case: &mut Case, serial: u32) {
+    case.facts.retired.insert(
+        serial.into(),
+        Retirement {
+            reason: RetireReason::Stolen,
+            ticket: None,
+            note: None,
+            at: now(),
+            operator: "admin@host".into(),
+        },
+    );
+}
+
+#[test]
+fn a_retired_key_is_never_uploaded_or_reissued_even_when_named() {
+    for remote in [vec![], vec![token(7, "REVOKED")]] {
+        let mut case = Case::new(&[7], remote).restore(&[7]);
+        retire(&mut case, 7);
+        case.opts.serials.insert(7u32.into());
+        let p = case.plan(true);
+        assert!(p.actions.is_empty() && p.held.is_empty(), "{p:#?}");
+        assert_eq!(p.fine, 1, "retired and not in Okta is as it should be");
+    }
+}
+
+#[test]
+fn a_retired_key_okta_still_lists_live_is_held_as_action_needed() {
+    for status in ["UNASSIGNED", "BLOCKED", "ACTIVE"] {
+        let mut case = Case::new(&[7], vec![token(7, status)]);
+        retire(&mut case, 7);
+        case.opts.serials.insert(7u32.into());
+        let p = case.plan(true);
+        assert_eq!(only_hold(&p), Hold::RetiredLive, "{status}");
+        assert!(
+            p.held[0].reason.contains("ykprov revoke 7"),
+            "{}",
+            p.held[0].reason
+        );
+    }
+}
+
+#[test]
+fn a_blocked_key_of_an_active_user_is_held_unless_named_with_serial() {
+    for status in [UserStatus::Suspended, UserStatus::Other("STAGED".into())] {
+        let mut case = Case::new(&[4], vec![token(4, "BLOCKED")]);
+        case.opts.users.insert("00u4".into(), status.clone());
+        assert_eq!(only_hold(&case.plan(true)), Hold::BlockedActiveUser, "{status}");
+    }
+    let mut case = Case::new(&[4], vec![token(4, "BLOCKED")]);
+    case.opts.users.insert("00u4".into(), UserStatus::Active);
+    let p = case.plan(true);
+    assert_eq!(only_hold(&p), Hold::BlockedActiveUser);
+    assert!(
+        p.held[0].reason.contains("a factor reset? the key may be lost"),
+        "{}",
+        p.held[0].reason
+    );
+    case.opts.serials.insert(4u32.into());
+    assert_eq!(only_action(&case.plan(true)).action, RepairAction::Reissue);
+}
+
+#[test]
+fn a_blocked_key_whose_user_could_not_be_read_is_held() {
+    let mut blocked = token(4, "BLOCKED");
+    blocked.user_id = None;
+    let p = Case::new(&[4], vec![blocked]).plan(true);
+    assert_eq!(only_hold(&p), Hold::BlockedUserUnknown);
+}
+
+#[test]
+fn a_blocked_key_of_a_deactivated_user_is_reissued_and_says_why() {
+    let p = Case::new(&[4], vec![token(4, "BLOCKED")]).plan(true);
+    let a = only_action(&p);
+    assert_eq!(a.action, RepairAction::Reissue);
+    assert!(a.reason.contains("00u4 is DEPROVISIONED"), "{}", a.reason);
+}
+
+#[test]
+fn serial_narrows_the_plan_to_the_named_serials() {
+    let mut case = Case::new(&[1, 2, 3], vec![token(3, "BLOCKED")]);
+    case.invalid = vec![invalid(40, Some("9")), invalid(41, Some("2"))];
+    case.opts.serials.insert(2u32.into());
+    let p = case.plan(true);
+    assert!(p.actions.is_empty(), "{p:#?}");
+    assert_eq!(p.held(Hold::NamedByInvalidRow), 1);
+    assert_eq!(
+        p.held(Hold::InvalidRow),
+        1,
+        "only the invalid row naming serial 2"
     );
 }

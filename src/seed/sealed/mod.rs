@@ -194,6 +194,29 @@ impl PartialEq for UnsealOptions {
     }
 }
 
+/// How many times this process decrypted each sealed file, by path as given. A sealed file is
+/// meant to be decrypted once per command (both passes and a repair's closing reconciliation read
+/// the one copy in memory); tests hold the commands to that through [`decryptions_of`].
+static DECRYPTIONS: std::sync::Mutex<Option<std::collections::HashMap<std::path::PathBuf, u64>>> =
+    std::sync::Mutex::new(None);
+
+/// How many times this process has decrypted the sealed file at `path` (as it was given).
+pub fn decryptions_of(path: &Path) -> u64 {
+    let map = DECRYPTIONS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.as_ref().and_then(|m| m.get(path)).copied().unwrap_or(0)
+}
+
+fn count_decryption(path: &Path) {
+    let mut map = DECRYPTIONS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    *map.get_or_insert_with(Default::default)
+        .entry(path.to_path_buf())
+        .or_default() += 1;
+}
+
 /// Opens a seed file for reading: a plain file as its path (streamed later), a sealed one
 /// decrypted into memory and checked against `o` (signature, recipients). Fails, naming the file
 /// and what to do, when a sealed file cannot be opened or `--signer` is not satisfied.
@@ -209,6 +232,7 @@ pub fn open(path: &Path, o: &UnsealOptions) -> anyhow::Result<SeedSource> {
         return Ok(SeedSource::file(path));
     };
     let sealed = read_sealed(path)?;
+    count_decryption(path);
     let sealed_sha256 = hex::encode(Sha256::digest(&sealed));
     let (plaintext, verified) = match sealing.kind {
         SealKind::OpenPgp => gpg::decrypt(path, &sealed, o)?,
