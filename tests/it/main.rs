@@ -25,6 +25,7 @@ mod repair;
 mod report;
 mod sealed_age;
 mod sealed_gpg;
+mod security;
 mod seeds;
 mod soak;
 mod systemd;

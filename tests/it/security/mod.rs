@@ -1,0 +1,5 @@
+//! Issue 20, "hostile neighbours": another user of the same host plants files, forges journals,
+//! reads core dumps or runs a server that echoes. One file per finding; each test fails on the
+//! code before the fix.
+
+mod planted_config;
