@@ -59,6 +59,18 @@ const OKTA_DOMAINS: &[&str] = &[
     "trexcloud.com",
 ];
 
+/// Where a setting's source lives: the command line, the environment, or one okta.yaml.
+fn origin(source: &str) -> &str {
+    if source.starts_with("--") {
+        "flags"
+    } else if source.starts_with("OKTA_CLIENT_") {
+        "environment"
+    } else {
+        // `./okta.yaml`, or `./okta.yaml (file key.pem)` for a key read from a file it names.
+        source.split(" (file ").next().unwrap_or(source)
+    }
+}
+
 /// Whether `host` is one of Okta's own domains or a subdomain of one.
 pub fn is_okta_host(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -72,7 +84,7 @@ pub fn is_okta_host(host: &str) -> bool {
 /// org outside Okta's domains.
 pub fn connection_warnings(org: &reqwest::Url, org_source: &str, credential_source: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if org_source != credential_source && org_source != "--org" {
+    if origin(org_source) != origin(credential_source) && origin(org_source) != "flags" {
         out.push(format!(
             "org from {org_source}, credential from {credential_source}: check that {org} is your org before going on"
         ));
@@ -109,6 +121,8 @@ mod tests {
             "{w:?}"
         );
         assert!(connection_warnings(&org, "--org", "OKTA_CLIENT_TOKEN").is_empty());
+        assert!(connection_warnings(&org, "OKTA_CLIENT_ORGURL", "OKTA_CLIENT_TOKEN").is_empty());
+        assert!(connection_warnings(&org, "./okta.yaml", "./okta.yaml (file key.pem)").is_empty());
         let elsewhere = reqwest::Url::parse("https://capture.example").unwrap();
         assert_eq!(
             connection_warnings(&elsewhere, "--org", "OKTA_CLIENT_TOKEN").len(),

@@ -2,4 +2,5 @@
 //! reads core dumps or runs a server that echoes. One file per finding; each test fails on the
 //! code before the fix.
 
+mod journals;
 mod planted_config;
