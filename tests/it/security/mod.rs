@@ -4,3 +4,4 @@
 
 mod journals;
 mod planted_config;
+mod signer;
