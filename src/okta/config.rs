@@ -11,6 +11,8 @@
 //! from the highest source that has it ([`gather`]), and `resolve` checks that the result is
 //! complete for its mode ([`Settings::connection`], [`resolve()`]).
 
+mod jwk;
+mod key;
 mod resolve;
 mod sources;
 mod yaml;

@@ -2,7 +2,7 @@
 //! environment, then each okta.yaml in order. Nothing here checks that the result is complete;
 //! that is `resolve`'s job, so `ykprov config show` can print a partial setup.
 
-use super::warn_if_shared;
+use super::key::load_private_key;
 use super::yaml::{read_yaml, YamlClient, YamlScopes};
 use super::{split_scopes, AuthMode, Flags, Settings, Sourced};
 use super::{ENV_CLIENT_ID, ENV_DPOP, ENV_KID, ENV_MODE, ENV_ORG, ENV_PRIVATE_KEY, ENV_SCOPES, ENV_TOKEN};
@@ -165,30 +165,6 @@ fn by_default<T>(value: T) -> Sourced<T> {
         value,
         source: "default".into(),
     }
-}
-
-/// A PEM given inline, or a path to read it from (warning when the file is shared).
-fn load_private_key(raw: Sourced<Secret<String>>) -> anyhow::Result<Sourced<Secret<String>>> {
-    if raw.value.expose().contains("-----BEGIN") {
-        // The SDKs allow a PEM with literal `\n` in an environment variable.
-        return Ok(Sourced {
-            value: Secret::new(raw.value.expose().replace("\\n", "\n")),
-            source: raw.source,
-        });
-    }
-    let path = PathBuf::from(raw.value.expose().trim());
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "cannot read the private key file {} (from {})",
-            path.display(),
-            raw.source
-        )
-    })?;
-    warn_if_shared(&path);
-    Ok(Sourced {
-        value: Secret::new(text),
-        source: format!("{} (file {})", raw.source, path.display()),
-    })
 }
 
 fn parse_bool(s: &str) -> anyhow::Result<bool> {

@@ -3,5 +3,6 @@
 //! code before the fix.
 
 mod journals;
+mod key_material;
 mod planted_config;
 mod signer;
