@@ -12,6 +12,9 @@
 //!   `use_dpop_nonce` and a `DPoP-Nonce` header otherwise).
 //! - `dpop-stale-after=N`: after N DPoP-bound API calls every proof is refused as stale (what a
 //!   clock that drifts mid-run looks like); tests can also do this mid-run through the handle.
+//! - `echo-errors`: every upload is refused (400 `E0000001`) with causes that echo the request's
+//!   `aesKey` and `privateId`, wrapped in terminal escapes and a bidi override: a hostile or
+//!   careless server, to prove that nothing it says puts a seed in a journal, log or report.
 
 use std::fmt;
 
@@ -33,6 +36,8 @@ pub struct Quirks {
     pub dpop_api_nonce: bool,
     /// `dpop-stale-after=N`: every DPoP proof after the first N API calls is refused as stale.
     pub dpop_stale_after: Option<u64>,
+    /// `echo-errors`: uploads are refused with the request's secrets echoed in the causes.
+    pub echo_errors: bool,
 }
 
 /// The export's departures from the emulator's own CSV (`csv-columns=`).
@@ -87,6 +92,7 @@ impl Quirks {
         "dpop-error=400|403",
         "dpop-api-nonce",
         "dpop-stale-after=N",
+        "echo-errors",
     ];
 
     /// Switches on one `NAME[=VALUE]`.
@@ -111,6 +117,7 @@ impl Quirks {
             "soft-delete" => flag(&mut self.soft_delete)?,
             "limit-max-200" => flag(&mut self.limit_max_200)?,
             "dpop-api-nonce" => flag(&mut self.dpop_api_nonce)?,
+            "echo-errors" => flag(&mut self.echo_errors)?,
             "csv-columns" => {
                 for v in needed()?.split(',').map(str::trim) {
                     match v {
@@ -166,6 +173,7 @@ impl fmt::Display for Quirks {
         add(self.dpop_error == DpopError::BadRequest, "dpop-error=400");
         add(self.dpop_error == DpopError::Forbidden, "dpop-error=403");
         add(self.dpop_api_nonce, "dpop-api-nonce");
+        add(self.echo_errors, "echo-errors");
         if let Some(n) = self.dpop_stale_after {
             on.push(format!("dpop-stale-after={n}"));
         }

@@ -233,11 +233,21 @@ impl OktaClient {
 
     /// Uploads one seed: one attempt, paced on the token path's bucket.
     pub async fn upload(&self, seed: &Seed) -> Result<Answer<YubikeyToken>, ApiError> {
-        let body = serde_json::to_vec(&UploadRequest::from_seed(seed)).map_err(|e| ApiError::Protocol {
-            reason: format!("cannot encode request: {e}"),
+        // Sized up front so no reallocation leaves an unwiped copy of the seed behind.
+        let mut body = zeroize::Zeroizing::new(Vec::with_capacity(512));
+        serde_json::to_writer(&mut *body, &UploadRequest::from_seed(seed)).map_err(|e| {
+            ApiError::Protocol {
+                reason: format!("cannot encode request: {e}"),
+            }
         })?;
         let (map, bytes) = self
-            .send(Method::POST, self.tokens_url(), Some(body), "application/json")
+            .send_secret(
+                Method::POST,
+                self.tokens_url(),
+                Some(body),
+                "application/json",
+                &seed.secret_values(),
+            )
             .await?;
         let request_id = request_id(&map);
         match serde_json::from_slice::<YubikeyToken>(&bytes) {

@@ -289,7 +289,8 @@ async fn settle(ctx: &Ctx, work: Work) -> Result<Option<Done>, Fatal> {
         }
         let err = match send(ctx, &work, &serial, &mut row).await? {
             Ok(uploaded) => break uploaded,
-            Err(e) => e,
+            // Before the error is logged, journaled or reported: a server may echo the body.
+            Err(e) => e.scrubbed(&work.seed.secret_values()),
         };
         if let Some(settled) = row.after(ctx, &work.seed, err).await? {
             break settled;

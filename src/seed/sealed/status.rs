@@ -189,7 +189,8 @@ impl Status {
 }
 
 /// A user id from a status line: gpg `%XX`-escapes control characters; decode them, then show
-/// anything still unprintable as `?`, so a hostile user id cannot drive the terminal.
+/// anything still unprintable (controls, bidi overrides) as `?`, so a hostile user id cannot
+/// drive the terminal or reorder what it shows.
 fn printable(escaped: &str) -> String {
     let bytes = escaped.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -209,7 +210,7 @@ fn printable(escaped: &str) -> String {
     }
     String::from_utf8_lossy(&out)
         .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if crate::secret::is_unsafe_char(c) { '?' } else { c })
         .take(200)
         .collect()
 }
