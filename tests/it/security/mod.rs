@@ -2,6 +2,7 @@
 //! reads core dumps or runs a server that echoes. One file per finding; each test fails on the
 //! code before the fix.
 
+mod core_dumps;
 mod echo;
 mod journals;
 mod key_material;
