@@ -91,6 +91,32 @@ pub fn euid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+/// A pipe whose write end a child process inherits under the same descriptor number (it is not
+/// close-on-exec), for a dedicated channel such as gpg's `--status-fd N`. The read end is
+/// close-on-exec. Drop the write end in the parent right after spawning, so the read end sees the
+/// end of the stream when the child exits.
+#[cfg(unix)]
+pub fn inheritable_pipe() -> std::io::Result<(std::fs::File, std::os::fd::OwnedFd)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 succeeded, so both descriptors are open and owned by nobody else.
+    let (read, write) = unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    // SAFETY: F_SETFD on a descriptor we own, clearing FD_CLOEXEC.
+    if unsafe { libc::fcntl(fds[1], libc::F_SETFD, 0) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((read, write))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +126,16 @@ mod tests {
         assert_eq!(page_span(4096, 10, 4096), (4096, 4096));
         assert_eq!(page_span(5000, 4000, 4096), (4096, 8192));
         assert_eq!(page_span(8191, 1, 4096), (4096, 4096));
+    }
+
+    #[test]
+    fn the_write_end_of_an_inheritable_pipe_survives_exec_and_the_read_end_does_not() {
+        use std::os::fd::AsRawFd;
+        let (read, write) = inheritable_pipe().unwrap();
+        // SAFETY (test): F_GETFD on descriptors this test owns.
+        let flags = |fd: i32| unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        assert_eq!(flags(write.as_raw_fd()) & libc::FD_CLOEXEC, 0);
+        assert_ne!(flags(read.as_raw_fd()) & libc::FD_CLOEXEC, 0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod core_dumps;
 mod echo;
+mod gpg;
 mod journals;
 mod key_material;
 mod planted_config;
