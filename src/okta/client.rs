@@ -18,6 +18,7 @@ mod paging;
 mod raw;
 mod retry;
 mod send;
+mod transport;
 
 pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Download, Page, MAX_PAGES};
@@ -59,6 +60,8 @@ pub struct ClientConfig {
     /// The most pages one listing follows before it stops with an error (an endless chain of
     /// new cursors); [`MAX_PAGES`] by default, lowered by tests.
     pub max_pages: usize,
+    /// Proxy and extra trusted CAs.
+    pub network: super::config::network::Network,
 }
 
 impl ClientConfig {
@@ -79,6 +82,7 @@ impl ClientConfig {
             rate: RateSetting::Auto { share: 0.5 },
             max_backoff: Duration::from_secs(120),
             max_pages: MAX_PAGES,
+            network: Default::default(),
         }
     }
 }
@@ -160,12 +164,7 @@ impl OktaClient {
     /// another host.
     pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
         check_org_url(&config.org)?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("ykprov/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .build()?;
+        let http = transport::http_client(&config)?;
         let mut org = config.org;
         org.set_path("");
         org.set_query(None);

@@ -13,6 +13,7 @@
 
 mod jwk;
 mod key;
+pub mod network;
 mod resolve;
 mod sources;
 mod yaml;
@@ -109,6 +110,8 @@ pub struct Flags {
     pub kid: Option<String>,
     /// `--dpop`.
     pub dpop: bool,
+    /// `--ca-file`: extra CA certificates to trust (PEM).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Everything found, before checking that it is complete: what `ykprov config show` prints.
@@ -130,6 +133,10 @@ pub struct Settings {
     pub kid: Option<Sourced<String>>,
     /// Use DPoP from the first token request.
     pub dpop: Sourced<bool>,
+    /// An explicit proxy (the SDKs' `proxy` settings).
+    pub proxy: Option<Sourced<network::ProxySetting>>,
+    /// Extra CA certificates to trust (`--ca-file`, else `SSL_CERT_FILE`).
+    pub ca_file: Option<Sourced<PathBuf>>,
 }
 
 /// The OAuth settings of a `PrivateKey` connection.
@@ -167,6 +174,8 @@ pub struct Connection {
     pub credential: Credential,
     /// Where the credential came from (the token's, or the private key's source).
     pub credential_source: String,
+    /// Proxy and trusted CAs.
+    pub network: network::Network,
 }
 
 #[cfg(test)]

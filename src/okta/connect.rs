@@ -45,6 +45,7 @@ pub fn connect(settings: &ConnectSettings) -> anyhow::Result<OktaClient> {
     cfg.connect_timeout = settings.connect_timeout.max(Duration::from_secs(1));
     cfg.timeout = settings.timeout.max(Duration::from_secs(1));
     cfg.rate = settings.rate;
+    cfg.network = conn.network;
     OktaClient::new(cfg)
 }
 

@@ -36,6 +36,11 @@ fn error_reason(e: &reqwest::Error) -> String {
         text.push_str(&s.to_string());
         source = s.source();
     }
+    if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+        text.push_str(
+            "; the server's TLS certificate is not trusted by this machine: if a private CA or a TLS-inspecting proxy is in the way, trust its CA certificate with --ca-file CA.pem or SSL_CERT_FILE (certificate checks cannot be turned off)",
+        );
+    }
     text
 }
 

@@ -50,6 +50,7 @@ pub(super) struct YamlClient {
     #[serde(alias = "privateKeyId")]
     pub(super) kid: Option<String>,
     pub(super) dpop: Option<bool>,
+    pub(super) proxy: Option<super::network::YamlProxy>,
 }
 
 // Secrets in okta.yaml go straight into a `Secret`, never through a printable `String` field.

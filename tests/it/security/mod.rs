@@ -7,5 +7,6 @@ mod echo;
 mod gpg;
 mod journals;
 mod key_material;
+mod network;
 mod planted_config;
 mod signer;
