@@ -10,3 +10,4 @@ mod key_material;
 mod network;
 mod planted_config;
 mod signer;
+mod tls;
