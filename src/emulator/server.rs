@@ -79,6 +79,9 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
     }
 }
 
+/// How long a client may take to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Receiver<bool>) {
     // Small JSON responses: don't let Nagle delay them.
     let _ = stream.set_nodelay(true);
@@ -90,6 +93,10 @@ async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Re
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        // A client that sends its headers slowly (or never) is dropped instead of holding a
+        // connection slot forever; hyper needs a timer for that.
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut stopping = false;

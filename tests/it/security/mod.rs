@@ -7,6 +7,7 @@ mod echo;
 mod gpg;
 mod journals;
 mod key_material;
+mod neighbours;
 mod network;
 mod planted_config;
 mod signer;
