@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn an_empty_signer_is_an_error_not_no_signer() {
         for blank in [vec![""], vec!["", ""], vec!["  "]] {
-            let problems = unseal_options(&with(&blank)).err().expect("refused");
+            let problems = unseal_options(&with(&blank)).expect_err("refused");
             assert!(problems[0].contains("empty fingerprint"), "{problems:?}");
         }
         let fpr = "0123456789ABCDEF0123456789ABCDEF01234567";

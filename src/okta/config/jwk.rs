@@ -46,7 +46,7 @@ impl Drop for Jwk {
 #[serde(untagged)]
 enum Given {
     Set { keys: Vec<Jwk> },
-    One(Jwk),
+    One(Box<Jwk>),
 }
 
 /// PEM text for a private JWK (or a JWK set holding one private key). Errors never quote the key.
