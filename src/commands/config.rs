@@ -13,7 +13,14 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<Outcome> {
             let settings = config::gather(&show.org.flags(), &env, &config::yaml_paths())?;
             print!("{}", text(&settings));
             // Report an incomplete setup the way a command would, after showing what was found.
-            settings.connection()?;
+            let conn = settings.connection()?;
+            for w in crate::okta::connect::connection_warnings(
+                &conn.org,
+                &conn.org_source,
+                &conn.credential_source,
+            ) {
+                eprintln!("warning: {w}");
+            }
             Ok(Outcome::Clean)
         }
     }

@@ -353,6 +353,33 @@ mod tests {
     }
 
     #[test]
+    fn okta_yaml_proxy_keys_are_read_as_the_sdks_write_them_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let y = dir.path().join("okta.yaml");
+        std::fs::write(
+            &y,
+            "okta:\n  client:\n    proxy:\n      host: proxy.corp\n      port: 3128\n      username: svc\n      password: hunter2\n",
+        )
+        .unwrap();
+        let s = gather(&Flags::default(), &no_env, &[y.clone()]).unwrap();
+        let p = s.proxy.unwrap();
+        assert_eq!(p.value.url(), "http://proxy.corp:3128");
+        assert_eq!(p.value.username.as_deref(), Some("svc"));
+        assert_eq!(
+            p.value.password.as_ref().map(|s| s.expose().as_str()),
+            Some("hunter2")
+        );
+        assert!(!format!("{:?}", p.value).contains("hunter2"));
+        let env = |k: &str| match k {
+            network::ENV_PROXY_HOST => Some("other.corp".to_string()),
+            network::ENV_PROXY_PORT => Some("8080".to_string()),
+            _ => None,
+        };
+        let s = gather(&Flags::default(), &env, &[y]).unwrap();
+        assert_eq!(s.proxy.unwrap().value.url(), "http://other.corp:8080");
+    }
+
+    #[test]
     fn unknown_mode_is_refused_with_its_source() {
         let env = |k: &str| (k == ENV_MODE).then(|| "Basic".to_string());
         let err = gather(&Flags::default(), &env, &[]).unwrap_err().to_string();
