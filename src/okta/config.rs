@@ -361,7 +361,7 @@ mod tests {
             "okta:\n  client:\n    proxy:\n      host: proxy.corp\n      port: 3128\n      username: svc\n      password: hunter2\n",
         )
         .unwrap();
-        let s = gather(&Flags::default(), &no_env, &[y.clone()]).unwrap();
+        let s = gather(&Flags::default(), &no_env, std::slice::from_ref(&y)).unwrap();
         let p = s.proxy.unwrap();
         assert_eq!(p.value.url(), "http://proxy.corp:3128");
         assert_eq!(p.value.username.as_deref(), Some("svc"));
