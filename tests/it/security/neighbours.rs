@@ -78,3 +78,30 @@ async fn the_emulator_never_prints_a_token_the_user_chose() {
     assert!(seen.contains("API token:"), "{seen}");
     assert!(!seen.contains("00chosen-maybe-real-token"), "{seen}");
 }
+
+#[tokio::test]
+async fn the_emulator_drops_a_client_that_never_finishes_its_headers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let emu = spawn_emulator(EmulatorConfig {
+        header_read_timeout: Duration::from_millis(200),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let addr = emu
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /api/v1/org/factors/yubikey_token/tokens HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // The outer bound only keeps a broken emulator from hanging the suite.
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut rest)).await;
+    assert!(
+        read.is_ok(),
+        "the connection was still open while its headers never ended"
+    );
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "{rest:?}");
+}
