@@ -166,6 +166,10 @@ pub struct OrgArgs {
     /// on by itself when Okta answers invalid_dpop_proof).
     #[arg(long)]
     pub dpop: bool,
+    /// Also trust the CA certificates in this PEM file (a private CA, or a TLS-inspecting proxy's)
+    /// besides the system's (default: SSL_CERT_FILE). Certificate checks cannot be turned off.
+    #[arg(long, value_name = "CA.pem")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl OrgArgs {
@@ -179,6 +183,7 @@ impl OrgArgs {
             private_key: self.private_key.clone(),
             kid: self.kid.clone(),
             dpop: self.dpop,
+            ca_file: self.ca_file.clone(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! lines for its uploads, plus its own ([`repair`]): the plan, DELETE intents and outcomes, and
 //! actions skipped because their target changed.
 
+pub mod open;
 pub mod repair;
 pub mod revoke;
 
@@ -19,7 +20,7 @@ use chrono::{DateTime, Utc};
 use repair::{DeleteIntent, DeleteOutcome, Planned, Skipped};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -300,25 +301,10 @@ pub struct Journal {
     file: Mutex<File>,
 }
 
-fn open_private(path: &Path, create_new: bool) -> std::io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.append(true).read(true);
-    if create_new {
-        opts.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)
-}
-
 impl Journal {
     /// Creates a new journal (mode 0600) and writes its header.
     pub fn create(path: &Path, header: Header) -> anyhow::Result<Self> {
-        let file =
-            open_private(path, true).with_context(|| format!("cannot create journal {}", path.display()))?;
+        let file = open::create_new(path)?;
         let journal = Journal {
             path: path.to_path_buf(),
             file: Mutex::new(file),
@@ -329,8 +315,7 @@ impl Journal {
 
     /// Opens an existing journal to continue it, mending a torn last line first.
     pub fn resume(path: &Path, header: Header) -> anyhow::Result<Self> {
-        let mut file =
-            open_private(path, false).with_context(|| format!("cannot open journal {}", path.display()))?;
+        let mut file = open::open_existing(path)?;
         let len = file.metadata()?.len();
         if len > 0 {
             file.seek(SeekFrom::Start(len - 1))?;
@@ -400,9 +385,21 @@ pub struct BadLines {
     pub all_torn_by_crashes: bool,
 }
 
-/// Reads every entry; unreadable lines are reported, not fatal.
+/// Reads every entry of a journal that passes [`open::open_existing`]'s checks (what a run
+/// resumes from); unreadable lines are reported, not fatal.
 pub fn read_entries(path: &Path) -> anyhow::Result<(Vec<Entry>, BadLines)> {
+    entries_of(path, open::open_existing(path)?)
+}
+
+/// Reads every entry of a journal only to report on it (`ykprov report`): an auditor may read
+/// another user's journal, and nothing is skipped or appended on its word, so owner and mode are
+/// not checked.
+pub fn read_entries_to_report(path: &Path) -> anyhow::Result<(Vec<Entry>, BadLines)> {
     let file = File::open(path).with_context(|| format!("cannot open journal {}", path.display()))?;
+    entries_of(path, file)
+}
+
+fn entries_of(path: &Path, file: File) -> anyhow::Result<(Vec<Entry>, BadLines)> {
     let mut entries = Vec::new();
     let mut bad = BadLines {
         lines: Vec::new(),

@@ -20,7 +20,7 @@
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)
 //!                 seed
-//! shared leaves   secret, atomic, progress, telemetry, markup: used by any layer, use nothing
+//! shared leaves   secret, atomic, progress, telemetry, markup, hardening: used by any layer, use nothing
 //!                 above
 //! ```
 //!
@@ -43,12 +43,14 @@
 //! - [`demo`]: the demo's steps, narrated through a [`demo::Narrator`].
 //! - [`secret`], [`atomic`], [`progress`], [`telemetry`]: the redacting wrapper every secret lives
 //!   in, atomic 0600 output files, the progress bar, logging to stderr.
+//! - [`hardening`]: no core dumps, plaintext kept out of swap and dumps, the effective uid.
 
 pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod emulator;
+pub mod hardening;
 pub mod journal;
 pub mod lifecycle;
 pub mod markup;

@@ -4,8 +4,15 @@ use ykprov::{cli::Cli, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Before any secret is read: no core dump of this process (it would hold seeds and tokens).
+    let hardened = ykprov::hardening::harden_process();
     let cli = Cli::parse();
     telemetry::init(&cli.global.log_settings());
+    tracing::debug!(
+        not_dumpable = hardened.not_dumpable,
+        core_limit_zero = hardened.no_core,
+        "core dumps off"
+    );
     match ykprov::run(cli).await {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {

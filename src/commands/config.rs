@@ -13,7 +13,14 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<Outcome> {
             let settings = config::gather(&show.org.flags(), &env, &config::yaml_paths())?;
             print!("{}", text(&settings));
             // Report an incomplete setup the way a command would, after showing what was found.
-            settings.connection()?;
+            let conn = settings.connection()?;
+            for w in crate::okta::connect::connection_warnings(
+                &conn.org,
+                &conn.org_source,
+                &conn.credential_source,
+            ) {
+                eprintln!("warning: {w}");
+            }
             Ok(Outcome::Clean)
         }
     }
@@ -30,7 +37,10 @@ fn line<T>(out: &mut String, name: &str, value: Option<&Sourced<T>>, show: impl 
 /// The settings as `name  value  from SOURCE` lines.
 pub fn text(s: &Settings) -> String {
     let mut out = String::new();
-    line(&mut out, "orgUrl", s.org.as_ref(), |v| v.clone());
+    // User info in an org URL (refused later) may be a password: never echo it.
+    line(&mut out, "orgUrl", s.org.as_ref(), |v| {
+        crate::okta::config::network::without_credentials(v)
+    });
     line(&mut out, "authorizationMode", Some(&s.mode), |m| m.to_string());
     let redacted = |_: &crate::secret::Secret<String>| "[redacted]".to_string();
     line(&mut out, "token", s.token.as_ref(), redacted);
@@ -54,5 +64,39 @@ pub fn text(s: &Settings) -> String {
     );
     line(&mut out, "kid", s.kid.as_ref(), |v| v.clone());
     line(&mut out, "dpop", Some(&s.dpop), |v| v.to_string());
+    proxy_line(&mut out, s);
+    line(&mut out, "caFile", s.ca_file.as_ref(), |p| {
+        p.display().to_string()
+    });
     out
+}
+
+/// The proxy requests would go through: the SDKs' explicit one, else the environment's (loopback
+/// orgs never use one). Credentials are never shown.
+fn proxy_line(out: &mut String, s: &Settings) {
+    use crate::okta::config::network::without_credentials;
+    if let Some(p) = &s.proxy {
+        let user = p
+            .value
+            .username
+            .as_ref()
+            .map_or(String::new(), |u| format!(" (user {u})"));
+        line(out, "proxy", Some(p), |v| format!("{}{user}", v.url()));
+        return;
+    }
+    let from_env = [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()).map(|u| (*v, u)));
+    let (value, source) = match from_env {
+        Some((var, url)) => (format!("{} (not for loopback)", without_credentials(&url)), var),
+        None => ("(none)".to_string(), "-"),
+    };
+    out.push_str(&format!("{:<20} {value:<44} from {source}\n", "proxy"));
 }

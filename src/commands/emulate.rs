@@ -89,14 +89,20 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
 pub async fn run(args: &EmulateArgs) -> anyhow::Result<Outcome> {
     let config = config_from_args(args, std::env::var(TOKEN_ENV).ok())?;
     let config_quirks = config.quirks.clone();
+    // A token the user chose (file or environment) may be a real one reused: never echo it.
+    let chosen_token = config.token.is_some();
     let config_clients: Vec<String> = config.oauth_clients.iter().map(|c| c.client_id.clone()).collect();
     let handle = crate::emulator::spawn(config).await?;
-    // The emulator's own test token is the one secret it may print: clients need it to connect.
+    // The emulator's own generated test token is the one secret it may print: clients need it.
     println!("Okta emulator listening on {}", handle.url());
     if config_quirks != Quirks::default() {
         println!("quirks: {config_quirks}");
     }
-    println!("API token: {}", handle.token());
+    if chosen_token {
+        println!("API token: the one you gave (not shown)");
+    } else {
+        println!("API token: {}", handle.token());
+    }
     for c in &config_clients {
         println!(
             "OAuth client: {c} (token endpoint {}/oauth2/v1/token)",

@@ -36,6 +36,7 @@ fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
 pub async fn run(args: &ReconcileArgs) -> anyhow::Result<Outcome> {
     for f in &args.files {
         require_seed_file(f)?;
+        crate::okta::config::warn_if_shared(f);
     }
     let o = options(args)?;
     let client = okta::connect(&read_only_connection(&args.org))?;

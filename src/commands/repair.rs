@@ -92,6 +92,13 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         crate::okta::config::warn_if_shared(f);
     }
     let client = okta::connect(&config.connection)?;
+    if !global.quiet {
+        eprintln!(
+            "repairing {} in {}",
+            files_text(&config.options.files),
+            client.org()
+        );
+    }
     let prepared = repair::prepare(&config.options, &client).await?;
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {
@@ -167,6 +174,15 @@ fn outcome(summary: &RepairSummary, after: &ReconcileResult) -> Outcome {
     } else {
         Outcome::problems_if(!summary.is_clean() || after.needs_action())
     }
+}
+
+/// The seed files, comma separated, for the line that names the org before anything is sent.
+fn files_text(files: &[std::path::PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

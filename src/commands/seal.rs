@@ -66,6 +66,7 @@ fn recipients(args: &SealArgs) -> Result<Recipients, Vec<String>> {
 pub fn run(args: &SealArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let recipients = recipients(args).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
     require_seed_file(&args.file)?;
+    crate::okta::config::warn_if_shared(&args.file);
     let request = SealRequest {
         input: args.file.clone(),
         recipients,

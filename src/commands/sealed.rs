@@ -15,6 +15,14 @@ use std::sync::Arc;
 /// The options for `args`, or every problem with its flag.
 pub fn unseal_options(args: &SealedArgs) -> Result<UnsealOptions, Vec<String>> {
     let mut problems = Vec::new();
+    if args.signers.iter().any(|s| s.trim().is_empty()) {
+        // `--signer "$FPR"` with the variable unset, or `YKPROV_SIGNER=','`: skipping the blank
+        // would turn signature pinning off without a word (fail open).
+        problems.push(
+            "--signer: an empty fingerprint (from --signer '' or a blank item in YKPROV_SIGNER) would turn signature checking off; give full fingerprints, or leave both unset"
+                .to_string(),
+        );
+    }
     let signers = args
         .signers
         .iter()
@@ -58,4 +66,27 @@ fn prompt() -> PassphrasePrompt {
 /// One line on a sealed file for the operator: its format and who signed it.
 pub fn seal_line(path: &Path, info: &SealInfo) -> String {
     format!("{}: {info}", path.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(signers: &[&str]) -> SealedArgs {
+        SealedArgs {
+            signers: signers.iter().map(|s| s.to_string()).collect(),
+            ..SealedArgs::default()
+        }
+    }
+
+    #[test]
+    fn an_empty_signer_is_an_error_not_no_signer() {
+        for blank in [vec![""], vec!["", ""], vec!["  "]] {
+            let problems = unseal_options(&with(&blank)).expect_err("refused");
+            assert!(problems[0].contains("empty fingerprint"), "{problems:?}");
+        }
+        let fpr = "0123456789ABCDEF0123456789ABCDEF01234567";
+        assert!(unseal_options(&with(&[fpr, ""])).is_err());
+        assert_eq!(unseal_options(&with(&[fpr])).unwrap().signers.len(), 1);
+    }
 }

@@ -102,6 +102,14 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         crate::report::format_for(path, None)?;
     }
     let client = okta::connect(&config.connection)?;
+    // Before anything is sent: where the seeds go (a planted okta.yaml would show here).
+    if !global.quiet {
+        eprintln!(
+            "uploading the seeds of {} to {}",
+            opts.file.display(),
+            client.org()
+        );
+    }
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
         s = upload(opts, client, shutdown) => s?,

@@ -25,6 +25,7 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> 
         .files
         .iter()
         .map(|p| {
+            crate::okta::config::warn_if_shared(p);
             let report = crate::seed::open(p, &unseal).and_then(|s| validate_file(&s, &opts));
             (p.clone(), report)
         })

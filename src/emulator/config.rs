@@ -61,6 +61,8 @@ pub struct EmulatorConfig {
     pub require_dpop: bool,
     /// Readings of the unconfirmed contract points other than the default (`--quirk`).
     pub quirks: super::quirks::Quirks,
+    /// How long a client may take to send a request's headers before the connection is dropped.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -89,6 +91,7 @@ impl Default for EmulatorConfig {
             access_token_lifetime: Duration::from_secs(3600),
             require_dpop: false,
             quirks: super::quirks::Quirks::default(),
+            header_read_timeout: Duration::from_secs(30),
         }
     }
 }

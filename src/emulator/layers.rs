@@ -1,5 +1,5 @@
 //! The middleware every request passes through, outermost first: request log and in-flight
-//! tracking, concurrency limit, rate-limit window, authentication, latency and injected failures.
+//! tracking, concurrency limit, authentication, rate-limit window, latency and injected failures.
 //! Every response leaves with `X-Okta-Request-Id`, `Date` and, when its bucket is limited, the
 //! three `X-Rate-Limit-*` headers.
 
@@ -94,6 +94,17 @@ async fn guarded(
     next: Next,
     tracker: &mut Tracker,
 ) -> Response {
+    // Authentication first: a request without a valid credential must not spend anyone's rate
+    // window (else anyone who can reach the port can starve the real client).
+    let refusal = if endpoint == Endpoint::OAuthToken {
+        // The token endpoint authenticates the client itself (the assertion), not a token.
+        None
+    } else {
+        super::auth::refusal(shared, &req, endpoint)
+    };
+    if let Some(refusal) = refusal {
+        return refusal;
+    }
     let charge = shared.limits.check(endpoint, req.uri().path());
     if let (Some(c), Some(entry)) = (charge, tracker.entry.as_mut()) {
         entry.window = Some(Window {
@@ -110,15 +121,7 @@ async fn guarded(
             return r;
         }
     };
-    let refusal = if endpoint == Endpoint::OAuthToken {
-        // The token endpoint authenticates the client itself (the assertion), not a token.
-        None
-    } else {
-        super::auth::refusal(shared, &req, endpoint)
-    };
-    let mut response = if let Some(refusal) = refusal {
-        refusal
-    } else {
+    let mut response = {
         let delay = shared.faults.latency();
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;

@@ -5,7 +5,8 @@
 //! # Layout
 //!
 //! - [`config`]: [`EmulatorConfig`]; [`RateLimit`] lives with the limiter in [`rate_limit`].
-//! - [`server`]: the accept loop (`serve(listener, router, shutdown)`), able to drop a connection.
+//! - [`server`]: the accept loop (`serve(listener, router, header_read_timeout, shutdown)`), able
+//!   to drop a connection.
 //! - `layers`: request log, concurrency, rate limits, auth, faults: the path every request takes.
 //! - `routes`: the endpoints; [`views`] renders stored objects; [`error`] renders Okta errors.
 //! - [`state`]: tokens, users and enrollments with their indexes, and the `--state` snapshot.
@@ -130,10 +131,15 @@ pub async fn spawn(config: EmulatorConfig) -> anyhow::Result<EmulatorHandle> {
     });
     let router = routes::router(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, router, async {
-        // A dropped sender (handle dropped) also stops the server.
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(server::serve(
+        listener,
+        router,
+        config.header_read_timeout,
+        async {
+            // A dropped sender (handle dropped) also stops the server.
+            let _ = stopped.await;
+        },
+    ));
     Ok(EmulatorHandle {
         url,
         shared,

@@ -19,6 +19,9 @@
 //! - `delete-assigned-refused`: a DELETE of a token that was ever enrolled (BLOCKED, or UNASSIGNED
 //!   after an unenroll) is refused with 403 `E0000102`, as the Classic help says ("you can't
 //!   delete a YubiKey once assigned to a user"), instead of allowed, as the KB's recipe does.
+//! - `echo-errors`: every upload is refused (400 `E0000001`) with causes that echo the request's
+//!   `aesKey` and `privateId`, wrapped in terminal escapes and a bidi override: a hostile or
+//!   careless server, to prove that nothing it says puts a seed in a journal, log or report.
 
 use std::fmt;
 
@@ -49,6 +52,8 @@ pub struct Quirks {
     /// `delete-assigned-refused`: DELETE of a once-enrolled token is 403 `E0000102`. Default:
     /// allowed for any token not ACTIVE.
     pub delete_assigned_refused: bool,
+    /// `echo-errors`: uploads are refused with the request's secrets echoed in the causes.
+    pub echo_errors: bool,
 }
 
 /// The export's departures from the emulator's own CSV (`csv-columns=`).
@@ -106,6 +111,7 @@ impl Quirks {
         "next-drops-params",
         "unenroll-revokes",
         "delete-assigned-refused",
+        "echo-errors",
     ];
 
     /// Switches on one `NAME[=VALUE]`.
@@ -133,6 +139,7 @@ impl Quirks {
             "next-drops-params" => flag(&mut self.next_drops_params)?,
             "unenroll-revokes" => flag(&mut self.unenroll_revokes)?,
             "delete-assigned-refused" => flag(&mut self.delete_assigned_refused)?,
+            "echo-errors" => flag(&mut self.echo_errors)?,
             "csv-columns" => {
                 for v in needed()?.split(',').map(str::trim) {
                     match v {
@@ -190,6 +197,7 @@ impl fmt::Display for Quirks {
         add(self.dpop_api_nonce, "dpop-api-nonce");
         add(self.unenroll_revokes, "unenroll-revokes");
         add(self.delete_assigned_refused, "delete-assigned-refused");
+        add(self.echo_errors, "echo-errors");
         if let Some(n) = self.dpop_stale_after {
             on.push(format!("dpop-stale-after={n}"));
         }

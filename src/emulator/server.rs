@@ -1,4 +1,5 @@
-//! The accept loop: `serve(listener, router, shutdown)` in the style of mini-redis.
+//! The accept loop: `serve(listener, router, header_read_timeout, shutdown)` in the style of
+//! mini-redis.
 //!
 //! axum's own `serve` cannot close a connection without answering, and drop-after-commit needs
 //! exactly that. So each connection runs in its own task with a [`ConnControl`] in every request's
@@ -48,7 +49,12 @@ impl ConnControl {
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests finish
 /// (up to a grace period) and returns.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_read_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -57,7 +63,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, router.clone(), stop_rx.clone()));
+                    connections.spawn(serve_connection(stream, router.clone(), header_read_timeout, stop_rx.clone()));
                 }
                 Err(e) => {
                     // Usually EMFILE: back off briefly instead of spinning.
@@ -79,7 +85,12 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
     }
 }
 
-async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Receiver<bool>) {
+async fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    header_read_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     // Small JSON responses: don't let Nagle delay them.
     let _ = stream.set_nodelay(true);
     let control = ConnControl::default();
@@ -90,6 +101,10 @@ async fn serve_connection(stream: TcpStream, router: Router, mut stop: watch::Re
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        // A client that sends its headers slowly (or never) is dropped instead of holding a
+        // connection slot forever; hyper needs a timer for that.
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut stopping = false;

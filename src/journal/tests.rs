@@ -2,6 +2,7 @@
 //! and the outcome names.
 
 use super::*;
+use std::fs::OpenOptions;
 
 fn header() -> Header {
     Header {

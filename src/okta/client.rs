@@ -20,6 +20,7 @@ mod raw;
 mod retry;
 mod send;
 mod users;
+mod transport;
 
 pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Download, Page, MAX_PAGES};
@@ -62,6 +63,8 @@ pub struct ClientConfig {
     /// The most pages one listing follows before it stops with an error (an endless chain of
     /// new cursors); [`MAX_PAGES`] by default, lowered by tests.
     pub max_pages: usize,
+    /// Proxy and extra trusted CAs.
+    pub network: super::config::network::Network,
 }
 
 impl ClientConfig {
@@ -82,6 +85,7 @@ impl ClientConfig {
             rate: RateSetting::Auto { share: 0.5 },
             max_backoff: Duration::from_secs(120),
             max_pages: MAX_PAGES,
+            network: Default::default(),
         }
     }
 }
@@ -163,12 +167,7 @@ impl OktaClient {
     /// another host.
     pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
         check_org_url(&config.org)?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("ykprov/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .build()?;
+        let http = transport::http_client(&config)?;
         let mut org = config.org;
         org.set_path("");
         org.set_query(None);
@@ -236,11 +235,21 @@ impl OktaClient {
 
     /// Uploads one seed: one attempt, paced on the token path's bucket.
     pub async fn upload(&self, seed: &Seed) -> Result<Answer<YubikeyToken>, ApiError> {
-        let body = serde_json::to_vec(&UploadRequest::from_seed(seed)).map_err(|e| ApiError::Protocol {
-            reason: format!("cannot encode request: {e}"),
+        // Sized up front so no reallocation leaves an unwiped copy of the seed behind.
+        let mut body = zeroize::Zeroizing::new(Vec::with_capacity(512));
+        serde_json::to_writer(&mut *body, &UploadRequest::from_seed(seed)).map_err(|e| {
+            ApiError::Protocol {
+                reason: format!("cannot encode request: {e}"),
+            }
         })?;
         let (map, bytes) = self
-            .send(Method::POST, self.tokens_url(), Some(body), "application/json")
+            .send_secret(
+                Method::POST,
+                self.tokens_url(),
+                Some(body),
+                "application/json",
+                &seed.secret_values(),
+            )
             .await?;
         let request_id = request_id(&map);
         match serde_json::from_slice::<YubikeyToken>(&bytes) {

@@ -11,6 +11,9 @@
 //! from the highest source that has it ([`gather`]), and `resolve` checks that the result is
 //! complete for its mode ([`Settings::connection`], [`resolve()`]).
 
+mod jwk;
+mod key;
+pub mod network;
 mod resolve;
 mod sources;
 mod yaml;
@@ -107,6 +110,8 @@ pub struct Flags {
     pub kid: Option<String>,
     /// `--dpop`.
     pub dpop: bool,
+    /// `--ca-file`: extra CA certificates to trust (PEM).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Everything found, before checking that it is complete: what `ykprov config show` prints.
@@ -128,6 +133,10 @@ pub struct Settings {
     pub kid: Option<Sourced<String>>,
     /// Use DPoP from the first token request.
     pub dpop: Sourced<bool>,
+    /// An explicit proxy (the SDKs' `proxy` settings).
+    pub proxy: Option<Sourced<network::ProxySetting>>,
+    /// Extra CA certificates to trust (`--ca-file`, else `SSL_CERT_FILE`).
+    pub ca_file: Option<Sourced<PathBuf>>,
 }
 
 /// The OAuth settings of a `PrivateKey` connection.
@@ -165,6 +174,8 @@ pub struct Connection {
     pub credential: Credential,
     /// Where the credential came from (the token's, or the private key's source).
     pub credential_source: String,
+    /// Proxy and trusted CAs.
+    pub network: network::Network,
 }
 
 #[cfg(test)]
@@ -339,6 +350,33 @@ mod tests {
             err.contains(ENV_CLIENT_ID) && err.contains(ENV_PRIVATE_KEY),
             "{err}"
         );
+    }
+
+    #[test]
+    fn okta_yaml_proxy_keys_are_read_as_the_sdks_write_them_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let y = dir.path().join("okta.yaml");
+        std::fs::write(
+            &y,
+            "okta:\n  client:\n    proxy:\n      host: proxy.corp\n      port: 3128\n      username: svc\n      password: hunter2\n",
+        )
+        .unwrap();
+        let s = gather(&Flags::default(), &no_env, std::slice::from_ref(&y)).unwrap();
+        let p = s.proxy.unwrap();
+        assert_eq!(p.value.url(), "http://proxy.corp:3128");
+        assert_eq!(p.value.username.as_deref(), Some("svc"));
+        assert_eq!(
+            p.value.password.as_ref().map(|s| s.expose().as_str()),
+            Some("hunter2")
+        );
+        assert!(!format!("{:?}", p.value).contains("hunter2"));
+        let env = |k: &str| match k {
+            network::ENV_PROXY_HOST => Some("other.corp".to_string()),
+            network::ENV_PROXY_PORT => Some("8080".to_string()),
+            _ => None,
+        };
+        let s = gather(&Flags::default(), &env, &[y]).unwrap();
+        assert_eq!(s.proxy.unwrap().value.url(), "http://other.corp:8080");
     }
 
     #[test]

@@ -131,6 +131,59 @@ fn unauthorized_text(e: &ApiError) -> String {
 }
 
 impl ApiError {
+    /// The error with everything the server (or the transport) said passed through
+    /// [`crate::secret::scrub`]: the request's own `secrets` redacted, control and bidi characters
+    /// removed. A server that echoes its input must not put a seed in the journal or on stderr.
+    pub fn scrubbed(self, secrets: &[&str]) -> ApiError {
+        let s = |t: String| crate::secret::scrub(&t, secrets);
+        match self {
+            ApiError::RateLimited {
+                wait,
+                concurrency,
+                request_id,
+            } => ApiError::RateLimited {
+                wait,
+                concurrency,
+                request_id: s(request_id),
+            },
+            ApiError::Unreachable { reason } => ApiError::Unreachable { reason: s(reason) },
+            ApiError::InDoubt {
+                reason,
+                status,
+                request_id,
+            } => ApiError::InDoubt {
+                reason: s(reason),
+                status,
+                request_id: request_id.map(s),
+            },
+            ApiError::Unauthorized {
+                status,
+                code,
+                request_id,
+                scope,
+                detail,
+                clock_offset,
+            } => ApiError::Unauthorized {
+                status,
+                code: s(code),
+                request_id: request_id.map(s),
+                scope: scope.map(s),
+                detail: detail.map(s),
+                clock_offset,
+            },
+            ApiError::Rejected {
+                status,
+                body,
+                request_id,
+            } => ApiError::Rejected {
+                status,
+                body: Box::new(body.scrubbed(secrets)),
+                request_id: request_id.map(s),
+            },
+            ApiError::Protocol { reason } => ApiError::Protocol { reason: s(reason) },
+        }
+    }
+
     /// The request id, when the server gave one.
     pub fn request_id(&self) -> Option<&str> {
         match self {

@@ -10,6 +10,7 @@ pub use export::{is_csv, parse_export_csv, CsvProblem, ExportFailure, PAGE_LIMIT
 
 use super::models::{okta_time, TokenStatus, YubikeyToken};
 use super::OktaClient;
+use crate::secret::printable;
 use crate::seed::Serial;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -50,17 +51,33 @@ pub struct RemoteToken {
 
 impl RemoteToken {
     /// From the JSON model; `None` when the token has no serial.
-    pub fn from_token(t: YubikeyToken) -> Option<Self> {
-        Some(RemoteToken {
-            serial: t.serial_padded()?,
-            user_id: t.user_id(),
-            login: t.user_login(),
-            id: t.id,
-            status: t.status,
-            created: t.created,
-            activated: t.activated,
-            last_verified: t.last_verified,
-        })
+    pub fn from_token(mut t: YubikeyToken) -> Option<Self> {
+        t.profile.serial = t.profile.serial.map(|s| printable(&s));
+        Some(
+            RemoteToken {
+                serial: t.serial_padded()?,
+                user_id: t.user_id(),
+                login: t.user_login(),
+                id: t.id,
+                status: t.status,
+                created: t.created,
+                activated: t.activated,
+                last_verified: t.last_verified,
+            }
+            .printable(),
+        )
+    }
+
+    /// The token with control and bidi characters removed from what the server chose (ids,
+    /// status, user): these go to the terminal, reports and CSV files.
+    pub fn printable(self) -> Self {
+        RemoteToken {
+            id: printable(&self.id),
+            status: TokenStatus::parse(&printable(self.status.as_str())),
+            user_id: self.user_id.map(|u| printable(&u)),
+            login: self.login.map(|l| printable(&l)),
+            ..self
+        }
     }
 }
 
@@ -157,5 +174,23 @@ mod tests {
         assert_eq!(csv_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
         assert_eq!(csv_safe("-1"), "'-1");
         assert_eq!(csv_safe("000007886622"), "000007886622");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_from_the_server_never_reach_a_token() {
+        let t: YubikeyToken = serde_json::from_value(serde_json::json!({
+            "id": "ykk\u{1b}[2J1",
+            "status": "ACT\u{202e}IVE",
+            "profile": {"serial": "0000078\u{1b}86622"},
+            "_embedded": {"user": {"id": "00u\u{2067}x", "profile": {"login": "evil\u{202e}@example.com"}}}
+        }))
+        .unwrap();
+        let r = RemoteToken::from_token(t).unwrap();
+        assert_eq!(r.id, "ykk[2J1");
+        assert_eq!(r.status, TokenStatus::Active);
+        assert_eq!(r.serial.as_str(), "000007886622");
+        for text in [r.user_id.unwrap_or_default(), r.login.unwrap_or_default()] {
+            assert!(!text.chars().any(crate::secret::is_unsafe_char), "{text:?}");
+        }
     }
 }

@@ -281,6 +281,26 @@ pub struct ErrorBody {
     pub error_causes: Vec<ErrorCause>,
 }
 
+impl ErrorBody {
+    /// Every field through [`crate::secret::scrub`] (see [`super::ApiError::scrubbed`]).
+    pub fn scrubbed(self, secrets: &[&str]) -> ErrorBody {
+        let s = |t: String| crate::secret::scrub(&t, secrets);
+        ErrorBody {
+            error_code: s(self.error_code),
+            error_summary: s(self.error_summary),
+            error_link: s(self.error_link),
+            error_id: s(self.error_id),
+            error_causes: self
+                .error_causes
+                .into_iter()
+                .map(|c| ErrorCause {
+                    error_summary: s(c.error_summary),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ const BUCKET_WIDTHS: [u64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 
 pub fn build(journals: &[PathBuf], reconcile: Option<&ReconcileResult>) -> anyhow::Result<AuditReport> {
     let mut acc = Accumulator::default();
     for path in journals {
-        let (entries, bad) = journal::read_entries(path)?;
+        let (entries, bad) = journal::read_entries_to_report(path)?;
         let name = path.display().to_string();
         acc.anomalies
             .unreadable_lines

@@ -371,6 +371,16 @@ fn hash_of(parts: &[&str]) -> u64 {
 }
 
 impl Seed {
+    /// The row's secret values (private id, AES key, access code when set), only to redact a
+    /// server's echo of them from what is logged, journaled or reported.
+    pub fn secret_values(&self) -> Vec<&str> {
+        let mut out = vec![self.private_id.expose(), self.aes_key.expose()];
+        if let Some(code) = &self.access_code.0 {
+            out.push(code.expose());
+        }
+        out
+    }
+
     /// A hash of what Okta stores (public id, private id, AES key): equal for the same programming.
     pub fn fingerprint(&self) -> u64 {
         hash_of(&[

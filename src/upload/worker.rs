@@ -133,14 +133,20 @@ impl Write for Upload<'_> {
     }
 
     async fn send(&mut self, ctx: &Ctx) -> Result<RowResult, ApiError> {
-        ctx.client.upload(&self.work.seed).await.map(|answer| {
-            ctx.limit.on_success();
-            RowResult::Uploaded {
-                token_id: answer.value.id,
-                request_id: answer.request_id,
-                confirmed_by_lookup: false,
-            }
-        })
+        let seed = &self.work.seed;
+        ctx.client
+            .upload(seed)
+            .await
+            .map(|answer| {
+                ctx.limit.on_success();
+                RowResult::Uploaded {
+                    token_id: answer.value.id,
+                    request_id: answer.request_id,
+                    confirmed_by_lookup: false,
+                }
+            })
+            // Before the error is logged, journaled or reported: a server may echo the body.
+            .map_err(|e| e.scrubbed(&seed.secret_values()))
     }
 
     /// Keeps what the outcome line needs from a failed try, and tells the operator.

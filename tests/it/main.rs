@@ -28,6 +28,7 @@ mod report;
 mod retries;
 mod sealed_age;
 mod sealed_gpg;
+mod security;
 mod seeds;
 mod soak;
 mod systemd;

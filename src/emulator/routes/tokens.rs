@@ -66,6 +66,10 @@ pub async fn upload(
             Failure::Unavailable => ApiError::unavailable(),
         });
     }
+    if shared.quirks.echo_errors {
+        shared.recorder.upload(&padded, false);
+        return Err(ApiError::validation(echoed(obj)));
+    }
     let new = NewToken {
         serial,
         public_id,
@@ -82,6 +86,21 @@ pub async fn upload(
     })?;
     drop_if_rolled(&shared, control).await;
     Ok(Json(token))
+}
+
+/// The `echo-errors` quirk's causes: the request's secrets, as a careless server quotes them, with
+/// an ANSI escape and a right-to-left override around them.
+fn echoed(obj: &serde_json::Map<String, Value>) -> Vec<String> {
+    ["aesKey", "privateId"]
+        .iter()
+        .map(|name| {
+            let raw = obj.get(*name).and_then(Value::as_str).unwrap_or_default();
+            format!(
+                "{name} \u{1b}[31m{}\u{202E}{raw} is invalid\u{1b}[0m",
+                raw.to_uppercase()
+            )
+        })
+        .collect()
 }
 
 /// `GET .../tokens` (JSON, or CSV with `forDownload=true`).

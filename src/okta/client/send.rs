@@ -15,6 +15,7 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYP
 use reqwest::{Method, StatusCode, Url};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// The largest response body read into memory (a hostile server cannot exhaust memory).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -34,6 +35,11 @@ fn error_reason(e: &reqwest::Error) -> String {
         text.push_str(": ");
         text.push_str(&s.to_string());
         source = s.source();
+    }
+    if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+        text.push_str(
+            "; the server's TLS certificate is not trusted by this machine: if a private CA or a TLS-inspecting proxy is in the way, trust its CA certificate with --ca-file CA.pem or SSL_CERT_FILE (certificate checks cannot be turned off)",
+        );
     }
     text
 }
@@ -76,15 +82,33 @@ impl OktaClient {
         body: Option<Vec<u8>>,
         accept: &'static str,
     ) -> Result<(HeaderMap, Vec<u8>), ApiError> {
+        self.send_secret(method, url, body.map(Zeroizing::new), accept, &[])
+            .await
+    }
+
+    /// [`Self::send`] for a body that holds `secrets` (an upload's seed): our copies of the body
+    /// are wiped when dropped, and a refusal is scrubbed of the secrets (a server may echo them)
+    /// before it is logged or returned.
+    pub(super) async fn send_secret(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Zeroizing<Vec<u8>>>,
+        accept: &'static str,
+        secrets: &[&str],
+    ) -> Result<(HeaderMap, Vec<u8>), ApiError> {
         let mut recovery = Recovery::default();
         loop {
-            let failed = match self
-                .send_once(method.clone(), url.clone(), body.clone(), accept)
+            // reqwest takes its own copy of the body; that one cannot be wiped (docs/security.md).
+            let attempt_body = body.as_ref().map(|b| b.to_vec());
+            let mut failed = match self
+                .send_once(method.clone(), url.clone(), attempt_body, accept)
                 .await
             {
                 Ok(answer) => return Ok(answer),
                 Err(f) => f,
             };
+            failed.error = failed.error.scrubbed(secrets);
             let retry = self.recover(&failed, &mut recovery).await;
             if retry {
                 tracing::debug!(%method, path = url.path(), error = %failed.error, "refused; retrying once");
@@ -257,7 +281,10 @@ impl OktaClient {
             return Ok((map, bytes));
         }
         let request_id = request_id(&map);
-        let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
+        // Control and bidi characters go before any caller logs or stores the text.
+        let body = serde_json::from_slice::<ErrorBody>(&bytes)
+            .unwrap_or_default()
+            .scrubbed(&[]);
         let code = status.as_u16();
         match code {
             429 => {

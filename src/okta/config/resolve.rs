@@ -24,6 +24,10 @@ impl Settings {
         };
         let url = Url::parse(org.value.trim())
             .with_context(|| format!("the org URL from {} is not a URL", org.source))?;
+        let network = super::network::Network {
+            proxy: self.proxy.take().map(|p| p.value),
+            ca_files: self.ca_file.take().map(|c| c.value).into_iter().collect(),
+        };
         let (credential, credential_source) = match self.mode.value {
             AuthMode::Ssws => self.ssws_credential()?,
             AuthMode::PrivateKey => self.oauth_credential()?,
@@ -33,6 +37,7 @@ impl Settings {
             org_source: org.source,
             credential,
             credential_source,
+            network,
         })
     }
 

@@ -2,7 +2,11 @@
 //! environment, then each okta.yaml in order. Nothing here checks that the result is complete;
 //! that is `resolve`'s job, so `ykprov config show` can print a partial setup.
 
-use super::warn_if_shared;
+use super::key::load_private_key;
+use super::network::{
+    proxy_from, ProxySetting, ENV_CA_FILE, ENV_PROXY_HOST, ENV_PROXY_PASSWORD, ENV_PROXY_PORT,
+    ENV_PROXY_USERNAME,
+};
 use super::yaml::{read_yaml, YamlClient, YamlScopes};
 use super::{split_scopes, AuthMode, Flags, Settings, Sourced};
 use super::{ENV_CLIENT_ID, ENV_DPOP, ENV_KID, ENV_MODE, ENV_ORG, ENV_PRIVATE_KEY, ENV_SCOPES, ENV_TOKEN};
@@ -41,6 +45,12 @@ pub fn gather(
         |c| c.kid.clone(),
     );
     let dpop = sources.dpop(flags)?;
+    let proxy = sources.proxy()?;
+    let ca_file = sources.pick(
+        flags.ca_file.clone().map(|p| (p, "--ca-file")),
+        sources.env(ENV_CA_FILE).map(|(v, k)| (PathBuf::from(v), k)),
+        |_| None,
+    );
     Ok(Settings {
         org,
         mode,
@@ -50,6 +60,8 @@ pub fn gather(
         private_key,
         kid,
         dpop,
+        proxy,
+        ca_file,
     })
 }
 
@@ -142,6 +154,40 @@ impl<'a> Sources<'a> {
         }
     }
 
+    /// The SDKs' explicit proxy: all of it from the environment when `OKTA_CLIENT_PROXY_HOST` is
+    /// set, else from the first okta.yaml that names a host.
+    fn proxy(&self) -> anyhow::Result<Option<Sourced<ProxySetting>>> {
+        if let Some((host, source)) = self.env(ENV_PROXY_HOST) {
+            let value = proxy_from(
+                Some(host),
+                self.env(ENV_PROXY_PORT).map(|p| p.0),
+                self.env(ENV_PROXY_USERNAME).map(|u| u.0),
+                self.env(ENV_PROXY_PASSWORD).map(|p| Secret::new(p.0)),
+                source,
+            )?;
+            return Ok(value.map(|value| Sourced {
+                value,
+                source: "OKTA_CLIENT_PROXY_*".into(),
+            }));
+        }
+        for (path, client) in &self.files {
+            let Some(p) = client.proxy.clone() else { continue };
+            if let Some(value) = proxy_from(
+                p.host,
+                p.port.map(|n| n.to_string()),
+                p.username,
+                p.password,
+                path,
+            )? {
+                return Ok(Some(Sourced {
+                    value,
+                    source: path.clone(),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether to use DPoP from the first token request, off by default.
     fn dpop(&self, flags: &Flags) -> anyhow::Result<Sourced<bool>> {
         let text = self.pick(
@@ -165,30 +211,6 @@ fn by_default<T>(value: T) -> Sourced<T> {
         value,
         source: "default".into(),
     }
-}
-
-/// A PEM given inline, or a path to read it from (warning when the file is shared).
-fn load_private_key(raw: Sourced<Secret<String>>) -> anyhow::Result<Sourced<Secret<String>>> {
-    if raw.value.expose().contains("-----BEGIN") {
-        // The SDKs allow a PEM with literal `\n` in an environment variable.
-        return Ok(Sourced {
-            value: Secret::new(raw.value.expose().replace("\\n", "\n")),
-            source: raw.source,
-        });
-    }
-    let path = PathBuf::from(raw.value.expose().trim());
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "cannot read the private key file {} (from {})",
-            path.display(),
-            raw.source
-        )
-    })?;
-    warn_if_shared(&path);
-    Ok(Sourced {
-        value: Secret::new(text),
-        source: format!("{} (file {})", raw.source, path.display()),
-    })
 }
 
 fn parse_bool(s: &str) -> anyhow::Result<bool> {

@@ -143,16 +143,19 @@ pub fn parse_export_csv(text: &str) -> Result<Vec<RemoteToken>, CsvProblem> {
             need(status_col, "status")?,
         );
         let time = |c| get(&r, c).as_deref().and_then(okta_time::parse);
-        out.push(RemoteToken {
-            serial: Serial::from_okta(&serial),
-            id,
-            status: TokenStatus::parse(&status),
-            created: time(cols.created),
-            activated: time(cols.activated),
-            last_verified: time(cols.last_verified),
-            user_id: get(&r, cols.user_id),
-            login: get(&r, cols.login),
-        });
+        out.push(
+            RemoteToken {
+                serial: Serial::from_okta(&crate::secret::printable(&serial)),
+                id,
+                status: TokenStatus::parse(&status),
+                created: time(cols.created),
+                activated: time(cols.activated),
+                last_verified: time(cols.last_verified),
+                user_id: get(&r, cols.user_id),
+                login: get(&r, cols.login),
+            }
+            .printable(),
+        );
     }
     Ok(out)
 }

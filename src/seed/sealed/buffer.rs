@@ -1,6 +1,8 @@
 //! The one place a decrypted seed file lives: a zeroizing buffer with a size bound. It grows by
 //! copying into a bigger zeroizing buffer and wiping the old one, so no stale copy of the plaintext
-//! is left behind in freed memory (a `Vec` that reallocates in place of us would leave one).
+//! is left behind in freed memory (a `Vec` that reallocates in place of us would leave one). Each
+//! buffer is `mlock`ed and marked `MADV_DONTDUMP` before plaintext goes in, as far as the kernel
+//! allows ([`crate::hardening::protect_buffer`]).
 
 use std::io::{self, Read};
 use zeroize::Zeroizing;
@@ -35,6 +37,8 @@ impl Plaintext {
     /// such as the sealed file's) saves most of the growing.
     pub fn read_from(r: &mut impl Read, limit: usize, expected: usize) -> Result<Plaintext, ReadError> {
         let mut buf = Zeroizing::new(vec![0u8; expected.max(4096).min(limit.saturating_add(1))]);
+        // Each buffer is protected before any plaintext is in it.
+        let mut protected = crate::hardening::protect_buffer(&buf);
         let mut len = 0;
         loop {
             if len == buf.len() {
@@ -43,6 +47,7 @@ impl Plaintext {
                 }
                 let bigger = (len * 2).min(limit.saturating_add(1)).max(len + 1);
                 let mut next = Zeroizing::new(vec![0u8; bigger]);
+                protected = crate::hardening::protect_buffer(&next);
                 next[..len].copy_from_slice(&buf[..len]);
                 // The old buffer is wiped as it drops here.
                 buf = next;
@@ -57,6 +62,11 @@ impl Plaintext {
         if len > limit {
             return Err(ReadError::TooLarge { limit });
         }
+        tracing::debug!(
+            locked_in_ram = protected.locked,
+            kept_out_of_core_dumps = protected.not_dumped,
+            "sealed plaintext buffer protected as far as the kernel allows (RLIMIT_MEMLOCK bounds mlock)"
+        );
         // Truncating keeps the capacity, which the drop wipes with the rest.
         buf.truncate(len);
         Ok(Plaintext { bytes: buf })

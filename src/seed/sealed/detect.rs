@@ -114,6 +114,47 @@ fn plausible_body(tag: u8, octet: u8) -> bool {
     }
 }
 
+/// Opens `path` once and, when it is sealed, reads all of it (at most `max` bytes, whatever the
+/// file is: a pipe or a device has no size to check first). A plain file is left for the seed
+/// reader to stream from disk; one that is not a regular file (a pipe) is refused, since its first
+/// bytes are already spent on the sniffing.
+pub fn read_if_sealed(path: &Path, max: u64) -> anyhow::Result<Option<(Sealing, Vec<u8>)>> {
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let too_large = || {
+        anyhow::anyhow!(
+            "{} is more than {max} bytes; sealed seed files over that are not read (split it)",
+            path.display()
+        )
+    };
+    let mut bytes = Vec::with_capacity(SNIFF);
+    (&mut file)
+        .take(SNIFF as u64)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let Some(sealing) = sniff(&bytes) else {
+        if !meta.is_file() {
+            anyhow::bail!(
+                "{} is not a regular file (a pipe or a device): a plaintext seed file is read from disk; save it to a file (chmod 600), or better, seal it",
+                path.display()
+            );
+        }
+        return Ok(None);
+    };
+    if meta.is_file() && meta.len() > max {
+        return Err(too_large());
+    }
+    file.take(max + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(Some((sealing, bytes)))
+}
+
 /// The format the file at `path` is sealed in, if any.
 pub fn detect_file(path: &Path) -> anyhow::Result<Option<Sealing>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -127,6 +168,52 @@ pub fn detect_file(path: &Path) -> anyhow::Result<Option<Sealing>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A FIFO at `dir/name` fed `bytes` by a thread (a pipe has no size to check first).
+    fn fifo(dir: &Path, bytes: Vec<u8>) -> (std::path::PathBuf, std::thread::JoinHandle<()>) {
+        let p = dir.join("sealed.fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .unwrap()
+            .success());
+        let path = p.clone();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            // The reader may stop early (over the cap): a broken pipe is expected then.
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(&bytes));
+        });
+        (p, writer)
+    }
+
+    #[test]
+    fn a_sealed_pipe_over_the_cap_is_refused_and_one_under_it_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut big = b"age-encryption.org/v1\n".to_vec();
+        big.resize(5000, b'x');
+        let (p, writer) = fifo(dir.path(), big.clone());
+        let err = read_if_sealed(&p, 4096).unwrap_err().to_string();
+        assert!(err.contains("more than 4096 bytes"), "{err}");
+        drop(writer);
+        let dir = tempfile::tempdir().unwrap();
+        let (p, writer) = fifo(dir.path(), big.clone());
+        let (sealing, bytes) = read_if_sealed(&p, 8192).unwrap().unwrap();
+        writer.join().unwrap();
+        assert_eq!(sealing.kind, SealKind::Age);
+        assert_eq!(bytes, big, "the sniffed bytes are kept: one open, nothing lost");
+    }
+
+    #[test]
+    fn a_plaintext_pipe_is_refused_rather_than_read_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, writer) = fifo(dir.path(), b"7886622,cccc\n".to_vec());
+        let err = read_if_sealed(&p, 4096).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        writer.join().unwrap();
+    }
 
     fn kind(b: &[u8]) -> Option<(SealKind, bool)> {
         sniff(b).map(|s| (s.kind, s.armored))

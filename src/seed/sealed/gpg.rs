@@ -1,8 +1,10 @@
 //! Running the system's `gpg`, as sops does, so whatever holds the key works: gpg-agent, a
 //! smartcard or a YubiKey's OpenPGP applet, with pinentry for the PIN. The sealed bytes go in on
 //! stdin, the plaintext comes back on stdout straight into a [`Plaintext`], and the verdict comes
-//! from `--status-fd` lines alone ([`super::status`]); gpg's human text only fills in a failure
-//! the status lines do not explain.
+//! from `--status-fd` lines alone ([`super::status`]), read from a descriptor of their own (as
+//! GPGME does) so no text on stderr can pass for one; gpg's human text only fills in a failure
+//! the status lines do not explain. gpg is run by its absolute path (found on `PATH` once, shown
+//! at `-v`) and never sees the `OKTA_CLIENT_*` or `YKPROV_*` environment.
 //!
 //! Interaction: on a terminal gpg runs without `--batch`, so pinentry may ask for a passphrase or
 //! PIN (with `GPG_TTY` set to the terminal when it is unset). Without one (cron, CI, a pipe) it
@@ -50,31 +52,72 @@ pub enum Stdin<'a> {
     Reader(&'a mut (dyn Read + Send)),
 }
 
-/// What a gpg run left: its stdout (in a zeroizing buffer), its stderr lines, its exit status.
+/// What a gpg run left: its stdout (in a zeroizing buffer), its status lines, its human text and
+/// its exit status.
 pub struct Run {
     /// stdout.
     pub stdout: Plaintext,
-    /// stderr, line by line: `[GNUPG:] ` status lines and gpg's messages.
+    /// `[GNUPG:] ` status lines, from their own descriptor (`--status-fd`), so nothing gpg or a
+    /// hostile message prints on stderr can pass for one.
+    pub status_lines: Vec<String>,
+    /// stderr, line by line: gpg's messages.
     pub stderr: Vec<String>,
     /// How gpg exited.
     pub status: ExitStatus,
 }
 
 impl Run {
-    /// gpg's last human line, for a failure the status lines do not explain.
+    /// gpg's last human line, for a failure the status lines do not explain (control and bidi
+    /// characters removed).
     pub fn last_message(&self) -> Option<String> {
         self.stderr
             .iter()
             .rev()
             .find(|l| l.starts_with("gpg: "))
-            .map(|l| l.trim_start_matches("gpg: ").to_string())
+            .map(|l| crate::secret::printable(l.trim_start_matches("gpg: ")))
     }
 }
 
+/// Environment variables gpg never needs and must never see: the Okta credential and ykprov's own
+/// settings (a `gpg` earlier on PATH, or a gpg wrapper, would otherwise record the token).
+fn is_withheld(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with("OKTA_CLIENT_") || name.starts_with("YKPROV_")
+}
+
+/// `program` as an absolute path: as given when it names a path, else the first executable file
+/// of that name on `PATH`. A bare name is looked up once per process.
+fn resolve_program(program: &Path) -> Option<PathBuf> {
+    static GPG: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let lookup = || {
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .filter(|dir| dir.is_absolute())
+            .map(|dir| dir.join(program))
+            .find(|p| is_executable(p))
+    };
+    if program.components().count() > 1 || program.is_absolute() {
+        return Some(program.to_path_buf());
+    }
+    if program == Path::new("gpg") {
+        return GPG.get_or_init(lookup).clone();
+    }
+    lookup()
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 impl GpgSettings {
-    /// The common arguments: home, interaction, status on stderr.
-    fn command(&self) -> Command {
-        let mut cmd = Command::new(&self.program);
+    /// The common arguments: home, interaction; and an environment without Okta's or ykprov's
+    /// settings.
+    fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        for (name, _) in std::env::vars_os().filter(|(n, _)| is_withheld(n)) {
+            cmd.env_remove(name);
+        }
         if let Some(home) = &self.homedir {
             cmd.arg("--homedir").arg(home);
         }
@@ -87,22 +130,30 @@ impl GpgSettings {
         } else {
             cmd.args(["--batch", "--pinentry-mode", "error", "--no-tty"]);
         }
-        cmd.args(["--status-fd", "2"]);
         cmd
     }
 
-    /// Runs gpg with `args`, feeding `stdin` and reading stdout (up to `limit` bytes) and stderr
-    /// at the same time, so neither pipe can fill and stall it.
+    /// Runs gpg with `args`, feeding `stdin` and reading stdout (up to `limit` bytes), the status
+    /// descriptor and stderr at the same time, so no pipe can fill and stall it.
     pub fn run(&self, args: &[&str], stdin: Stdin<'_>, limit: usize) -> anyhow::Result<Run> {
-        let mut child = self
-            .command()
+        use std::os::fd::AsRawFd;
+        let program = resolve_program(&self.program).ok_or_else(|| self.not_found())?;
+        tracing::debug!(gpg = %program.display(), "running gpg");
+        let (status_read, status_write) =
+            crate::hardening::inheritable_pipe().context("cannot make a pipe for gpg's status")?;
+        let child = self
+            .command(&program)
+            .args(["--status-fd", &status_write.as_raw_fd().to_string()])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| self.spawn_error(e))?;
-        let result = std::thread::scope(|scope| -> anyhow::Result<(Plaintext, Vec<String>)> {
+            .map_err(|e| self.spawn_error(e));
+        // Ours must close, or the status reader never sees the end.
+        drop(status_write);
+        let mut child = child?;
+        let result = std::thread::scope(|scope| -> anyhow::Result<(Plaintext, Vec<String>, Vec<String>)> {
             let mut input = child.stdin.take().context("gpg's stdin")?;
             let feeder = scope.spawn(move || -> io::Result<()> {
                 match stdin {
@@ -112,18 +163,20 @@ impl GpgSettings {
             });
             let err = child.stderr.take().context("gpg's stderr")?;
             let errors = scope.spawn(move || read_lines(err));
+            let statuses = scope.spawn(move || read_lines(status_read));
             let mut out = child.stdout.take().context("gpg's stdout")?;
             let stdout = Plaintext::read_from(&mut out, limit, 64 * 1024);
             drop(out);
             let stdout = stdout.map_err(|e| too_large(e, &mut child))?;
             // A feeder error means gpg stopped reading early; its status lines say why.
             let _ = feeder.join();
-            let stderr = errors
-                .join()
-                .map_err(|_| anyhow::anyhow!("gpg's stderr reader failed"))?;
-            Ok((stdout, stderr))
+            let joined = |h: std::thread::ScopedJoinHandle<'_, Vec<String>>| {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("a reader of gpg's output failed"))
+            };
+            Ok((stdout, joined(statuses)?, joined(errors)?))
         });
-        let (stdout, stderr) = match result {
+        let (stdout, status_lines, stderr) = match result {
             Ok(r) => r,
             Err(e) => {
                 let _ = child.kill();
@@ -134,19 +187,24 @@ impl GpgSettings {
         let status = child.wait().context("gpg did not finish")?;
         Ok(Run {
             stdout,
+            status_lines,
             stderr,
             status,
         })
     }
 
+    fn not_found(&self) -> anyhow::Error {
+        anyhow::anyhow!(
+            "`{}` was not found: reading and sealing OpenPGP files needs GnuPG; install it \
+             (apt-get install gnupg, dnf install gnupg2, brew install gnupg) and make sure `gpg` \
+             is on PATH",
+            self.program.display()
+        )
+    }
+
     fn spawn_error(&self, e: io::Error) -> anyhow::Error {
         if e.kind() == io::ErrorKind::NotFound {
-            anyhow::anyhow!(
-                "`{}` was not found: reading and sealing OpenPGP files needs GnuPG; install it \
-                 (apt-get install gnupg, dnf install gnupg2, brew install gnupg) and make sure `gpg` \
-                 is on PATH",
-                self.program.display()
-            )
+            self.not_found()
         } else {
             anyhow::Error::new(e).context(format!("cannot run {}", self.program.display()))
         }
@@ -210,7 +268,7 @@ pub fn decrypt(path: &Path, sealed: &[u8], o: &UnsealOptions) -> anyhow::Result<
         .gpg
         .run(&args, Stdin::Bytes(sealed), MAX_PLAINTEXT)
         .with_context(|| format!("cannot open {}", path.display()))?;
-    let parsed = status::parse(run.stderr.iter().map(String::as_str));
+    let parsed = status::parse(run.status_lines.iter().map(String::as_str));
     match status::verdict(&parsed, run.status.success(), &o.signers) {
         Ok(verified) => Ok((run.stdout, verified)),
         Err(status::Refusal::Failed { detail: None }) => {
@@ -247,7 +305,7 @@ pub fn encrypt(
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // The sealed file is about as large as the plaintext (compressed, plus a small header).
     let run = settings.run(&args, Stdin::Reader(plain), 2 * MAX_PLAINTEXT)?;
-    let lines: Vec<&str> = run.stderr.iter().map(String::as_str).collect();
+    let lines: Vec<&str> = run.status_lines.iter().map(String::as_str).collect();
     if let Some(problem) = sealing_problem(&lines, run.status.success(), sign_with.is_some()) {
         let said = run
             .last_message()
@@ -361,25 +419,15 @@ mod tests {
 
     #[test]
     fn without_a_terminal_gpg_is_told_never_to_prompt() {
-        let cmd = GpgSettings::default().command();
+        let cmd = GpgSettings::default().command(Path::new("gpg"));
         let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
-        assert_eq!(
-            args,
-            [
-                "--batch",
-                "--pinentry-mode",
-                "error",
-                "--no-tty",
-                "--status-fd",
-                "2"
-            ]
-        );
+        assert_eq!(args, ["--batch", "--pinentry-mode", "error", "--no-tty"]);
         let interactive = GpgSettings {
             interactive: true,
             ..GpgSettings::default()
         };
         let args: Vec<_> = interactive
-            .command()
+            .command(Path::new("gpg"))
             .get_args()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();

@@ -21,7 +21,6 @@ pub use detect::{SealKind, Sealing};
 
 use super::input::{SeedSource, Unsealed};
 use crate::secret::Secret;
-use anyhow::Context;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -221,7 +220,7 @@ fn count_decryption(path: &Path) {
 /// decrypted into memory and checked against `o` (signature, recipients). Fails, naming the file
 /// and what to do, when a sealed file cannot be opened or `--signer` is not satisfied.
 pub fn open(path: &Path, o: &UnsealOptions) -> anyhow::Result<SeedSource> {
-    let Some(sealing) = detect::detect_file(path)? else {
+    let Some((sealing, sealed)) = detect::read_if_sealed(path, MAX_SEALED)? else {
         if !o.signers.is_empty() {
             anyhow::bail!(
                 "{} is not sealed, so it carries no signature, but --signer requires one: use the \
@@ -231,7 +230,6 @@ pub fn open(path: &Path, o: &UnsealOptions) -> anyhow::Result<SeedSource> {
         }
         return Ok(SeedSource::file(path));
     };
-    let sealed = read_sealed(path)?;
     count_decryption(path);
     let sealed_sha256 = hex::encode(Sha256::digest(&sealed));
     let (plaintext, verified) = match sealing.kind {
@@ -256,21 +254,6 @@ pub fn open(path: &Path, o: &UnsealOptions) -> anyhow::Result<SeedSource> {
         warnings: verified.warnings,
     };
     Ok(SeedSource::unsealed(path, Unsealed { plaintext, info }))
-}
-
-/// The sealed file, whole (it is ciphertext; reading it once means gpg, age and the hash all see
-/// the same bytes).
-fn read_sealed(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let len = std::fs::metadata(path)
-        .with_context(|| format!("cannot open {}", path.display()))?
-        .len();
-    if len > MAX_SEALED {
-        anyhow::bail!(
-            "{} is {len} bytes; sealed seed files over {MAX_SEALED} bytes are not read (split it)",
-            path.display()
-        );
-    }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 #[cfg(test)]

@@ -189,7 +189,8 @@ impl Status {
 }
 
 /// A user id from a status line: gpg `%XX`-escapes control characters; decode them, then show
-/// anything still unprintable as `?`, so a hostile user id cannot drive the terminal.
+/// anything still unprintable (controls, bidi overrides) as `?`, so a hostile user id cannot
+/// drive the terminal or reorder what it shows.
 fn printable(escaped: &str) -> String {
     let bytes = escaped.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -209,7 +210,7 @@ fn printable(escaped: &str) -> String {
     }
     String::from_utf8_lossy(&out)
         .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if crate::secret::is_unsafe_char(c) { '?' } else { c })
         .take(200)
         .collect()
 }
@@ -346,7 +347,10 @@ pub fn verdict(s: &Status, exit_ok: bool, signers: &[Fingerprint]) -> Result<Ver
     let signature = if signers.is_empty() {
         unpinned(&s.sigs, &mut warnings)
     } else {
-        pinned(&s.sigs, signers)?
+        // Which signature is missing or unusable says more than a failure code; check it first.
+        let good = pinned(&s.sigs, signers)?;
+        strictly_clean(s, exit_ok, signers)?;
+        good
     };
     // gpg exits non-zero for a signature it could not check; anything else is a failure.
     let explained = s.sigs.iter().any(|g| g.outcome != SigOutcome::Good);
@@ -358,6 +362,33 @@ pub fn verdict(s: &Status, exit_ok: bool, signers: &[Fingerprint]) -> Result<Ver
         signature,
         warnings,
     })
+}
+
+/// With `--signer`, nothing else may be wrong: no `ERROR` or `FAILURE` status, no data that is not
+/// OpenPGP (`NODATA` beside the plaintext: trailing junk), and a non-zero exit only when a
+/// signature by a key that is not pinned explains it (an extra signature nobody asked for).
+fn strictly_clean(s: &Status, exit_ok: bool, signers: &[Fingerprint]) -> Result<(), Refusal> {
+    if !s.failures.is_empty() {
+        return Err(Refusal::Failed {
+            detail: Some(s.failures.join("; ")),
+        });
+    }
+    if s.no_data {
+        return Err(Refusal::Failed {
+            detail: Some("it carries data that is not OpenPGP beside the message".into()),
+        });
+    }
+    let pinned_key = |g: &Sig| signers.iter().any(|fp| g.made_by(fp));
+    let explained = s
+        .sigs
+        .iter()
+        .any(|g| g.outcome != SigOutcome::Good && !pinned_key(g));
+    if !exit_ok && !explained {
+        return Err(Refusal::Failed {
+            detail: Some("gpg reported an error although the pinned signature is good".into()),
+        });
+    }
+    Ok(())
 }
 
 /// With `--signer`: a good, current signature from one of `signers`, or a refusal saying why not.

@@ -230,3 +230,42 @@ fn human_text_that_imitates_status_lines_is_ignored() {
     let s = status(&[ENCRYPTED, "gpg: [GNUPG:] GOODSIG 3A21A8CAD1418449 forged\n", OKAY]);
     assert!(s.sigs.is_empty());
 }
+
+/// A second signature, by a key not in the keyring (what gpg 2.2 wrote for a message signed by
+/// the pinned key and a stranger's).
+const STRANGER_SIG: &str = "\
+[GNUPG:] NEWSIG
+[GNUPG:] ERRSIG E227B1730A5BDF95 22 10 00 1796547520 9 A1A8518B54DCC909B3E31C1FE227B1730A5BDF95
+[GNUPG:] NO_PUBKEY E227B1730A5BDF95
+";
+
+#[test]
+fn with_signer_a_second_signature_by_an_unpinned_unknown_key_explains_the_exit_code() {
+    let s = status(&[ENCRYPTED, GOOD_SIG, STRANGER_SIG, OKAY]);
+    assert!(verdict(&s, false, &[fp(YUBICO)]).is_ok());
+}
+
+#[test]
+fn with_signer_trailing_junk_is_refused_even_beside_a_good_pinned_signature() {
+    // gpg 2.2 on the same message with bytes appended: NODATA 3 after the plaintext, exit 2.
+    let s = status(&[ENCRYPTED, GOOD_SIG, STRANGER_SIG, OKAY, "[GNUPG:] NODATA 3\n"]);
+    let err = verdict(&s, false, &[fp(YUBICO)]).unwrap_err();
+    assert!(err.to_string().contains("not OpenPGP"), "{err}");
+}
+
+#[test]
+fn with_signer_an_error_status_or_an_unexplained_exit_is_refused() {
+    let s = status(&[
+        ENCRYPTED,
+        GOOD_SIG,
+        OKAY,
+        "[GNUPG:] ERROR proc_pkt.plaintext 89_BAD_DATA\n",
+    ]);
+    assert!(verdict(&s, true, &[fp(YUBICO)]).is_err());
+    let s = status(&[ENCRYPTED, GOOD_SIG, OKAY]);
+    assert!(verdict(&s, false, &[fp(YUBICO)]).is_err());
+    // A failed check of the pinned key's own second signature does not excuse the exit code.
+    let pinned_error = format!("[GNUPG:] NEWSIG\n[GNUPG:] ERRSIG 3A21A8CAD1418449 22 10 00 1 4 {YUBICO}\n");
+    let s = status(&[ENCRYPTED, GOOD_SIG, &pinned_error, OKAY]);
+    assert!(verdict(&s, false, &[fp(YUBICO)]).is_err());
+}
