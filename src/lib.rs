@@ -14,6 +14,7 @@
 //!   what is to    upload    -> journal, okta, seed
 //!   its right)    reconcile -> okta, seed, markup
 //!                 emulator  -> okta (models), seed
+//!                 ledger    -> lifecycle, journal, okta (models), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)
@@ -30,6 +31,9 @@
 //!   auth, the token inventory, the read-only [`okta::probe`] of an org's contract).
 //! - [`lifecycle`]: what people decided about keys (retired, and why) and what ykprov uploaded:
 //!   the facts that keep automation from undoing an admin.
+//! - [`ledger`]: one SQLite file per operator (or service) that remembers each key's lifecycle
+//!   across runs and orgs: the manifest, runs, what reconciliations saw, retirements; the events
+//!   are hash-chained. It produces the [`lifecycle::Facts`].
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`repair`]: a reconciliation turned into a plan (at most one action per serial) and applied
 //!   through upload's machinery: pacer, concurrency limit, retry policy, worker and journal.
@@ -46,6 +50,7 @@ pub mod commands;
 pub mod demo;
 pub mod emulator;
 pub mod journal;
+pub mod ledger;
 pub mod lifecycle;
 pub mod markup;
 pub mod okta;
