@@ -8,7 +8,7 @@
 //! command layer   main.rs -> cli (clap types) + commands/ (one file per subcommand:
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
-//! domain          demo      -> repair, upload, reconcile, report, emulator, okta, seed
+//! domain          demo      -> repair, upload, reconcile, report, ledger, emulator, okta, seed
 //!   (each line    repair    -> upload, reconcile, journal, okta, seed
 //!   may use only  report    -> reconcile, journal, okta, seed, markup
 //!   what is to    upload    -> journal, okta, seed

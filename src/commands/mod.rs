@@ -9,12 +9,16 @@ mod config;
 mod demo;
 mod emulate;
 mod export;
+mod history;
+mod ledger;
 mod manpage;
 mod output;
 mod probe;
 mod reconcile;
+mod recording;
 mod repair;
 mod report;
+mod retire;
 mod seal;
 mod sealed;
 mod signal;
@@ -60,7 +64,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.global),
         Command::Upload(args) => upload::run(&args, &cli.global).await,
-        Command::Reconcile(args) => reconcile::run(&args).await,
+        Command::Reconcile(args) => reconcile::run(&args, &cli.global).await,
         Command::Repair(args) => repair::run(&args, &cli.global).await,
         Command::Export(args) => export::run(&args).await,
         Command::Probe(args) => probe::run(&args).await,
@@ -71,5 +75,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Seal(args) => seal::run(&args, &cli.global),
         Command::Completions(args) => completions::run(&args),
         Command::Manpage(args) => manpage::run(&args),
+        Command::Retire(args) => retire::run_retire(&args, &cli.global),
+        Command::Unretire(args) => retire::run_unretire(&args, &cli.global),
+        Command::History(args) => history::run(&args, &cli.global),
+        Command::Ledger(args) => ledger::run(&args, &cli.global),
     }
 }

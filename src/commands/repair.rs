@@ -7,7 +7,7 @@ use super::output::require_seed_file;
 use super::sealed::unseal_options;
 use super::signal::ctrl_c;
 use super::upload::{pace_problems, rate_setting};
-use super::Outcome;
+use super::{recording, Outcome};
 use crate::cli::{GlobalArgs, RepairArgs};
 use crate::okta::{self, ConnectSettings, OktaClient};
 use crate::reconcile::{self, ReconcileResult};
@@ -106,8 +106,13 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         require_seed_file(f)?;
         crate::okta::config::warn_if_shared(f);
     }
+    let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
+    let mut config = config;
+    ledger.catch_up(client.org().as_str())?;
+    config.options.facts = ledger.facts(client.org().as_str())?;
     let prepared = repair::prepare(&config.options, &client).await?;
+    recording::record_seen(&mut ledger, &prepared.before)?;
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {
         match config.format {
@@ -129,7 +134,19 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         eprintln!("nothing was applied");
         return Ok(Outcome::Problems);
     }
-    apply(&config, &prepared, &client).await
+    let manifest = recording::manifest_of(&prepared.before);
+    let files = &config.options.files;
+    recording::before_run(
+        &mut ledger,
+        client.org().as_str(),
+        "repair",
+        files,
+        &prepared.journal,
+        &manifest,
+    )?;
+    let outcome = apply(&config, &prepared, &client).await;
+    recording::after_run(&mut ledger, &prepared.journal);
+    outcome
 }
 
 /// A plan without actions: nothing is sent or journaled; the reconciliation it was made from is

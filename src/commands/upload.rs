@@ -4,7 +4,7 @@
 use super::output::require_seed_file;
 use super::sealed::{seal_line, unseal_options};
 use super::signal::ctrl_c;
-use super::Outcome;
+use super::{recording, Outcome};
 use crate::cli::{GlobalArgs, RateArg, UploadArgs};
 use crate::okta::pacing::RateSetting;
 use crate::okta::{self, ConnectSettings};
@@ -101,12 +101,30 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if let Some(path) = &config.report {
         crate::report::format_for(path, None)?;
     }
+    let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
+    let journal = opts
+        .journal
+        .clone()
+        .unwrap_or_else(|| crate::journal::default_path(&opts.file));
+    if !opts.dry_run {
+        let manifest = crate::ledger::manifest::read_plain(&opts.file, opts.format)?.unwrap_or_default();
+        let files = [opts.file.clone()];
+        recording::before_run(
+            &mut ledger,
+            client.org().as_str(),
+            "upload",
+            &files,
+            &journal,
+            &manifest,
+        )?;
+    }
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
         s = upload(opts, client, shutdown) => s?,
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
+    recording::after_run(&mut ledger, &journal);
     if let Some(seal) = &summary.validation.sealed {
         println!("{}", seal_line(&opts.file, seal));
     }

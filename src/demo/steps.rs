@@ -4,6 +4,8 @@ use super::rehearse::Rehearsal;
 use super::seeds::{self, FakeKey};
 use super::{DemoOptions, Narrator};
 use crate::emulator::EmulatorHandle;
+use crate::ledger::Ledger;
+use crate::lifecycle::Facts;
 use crate::okta::inventory::Via;
 use crate::okta::pacing::RateSetting;
 use crate::okta::{ClientConfig, OktaClient};
@@ -37,9 +39,16 @@ pub(super) async fn pipeline(
         OktaClient::new(cfg)?
     };
     let summary = upload(opts, &file, &client, out).await?;
+    // The demo's own ledger, beside its files: what reconcile and repair decide with.
+    let mut ledger = Ledger::open(&opts.dir.join(super::LEDGER))?;
+    if let Some(journal) = &summary.journal {
+        ledger.ingest_journal(journal)?;
+    }
     act(emu, &keys, out).await?;
-    reconcile(&file, &client, out).await?;
-    let repaired = repair(opts, &file, &client, out).await?;
+    let facts = ledger.facts(&emu.url())?;
+    reconcile(&file, &client, &facts, out).await?;
+    let repaired = repair(opts, &file, &client, facts, out).await?;
+    ledger.ingest_journal(&repaired.summary.journal)?;
     let journals: Vec<PathBuf> = summary
         .journal
         .iter()
@@ -155,8 +164,14 @@ async fn act(emu: &EmulatorHandle, keys: &[FakeKey], out: &mut dyn Narrator) -> 
     Ok(())
 }
 
-async fn reconcile(file: &Path, client: &OktaClient, out: &mut dyn Narrator) -> anyhow::Result<()> {
+async fn reconcile(
+    file: &Path,
+    client: &OktaClient,
+    facts: &Facts,
+    out: &mut dyn Narrator,
+) -> anyhow::Result<()> {
     let options = ReconcileOptions {
+        facts: facts.clone(),
         via: Via::Download,
         scope: Scope::Org,
         expand_user: true,
@@ -186,9 +201,11 @@ async fn repair(
     opts: &DemoOptions,
     file: &Path,
     client: &OktaClient,
+    facts: Facts,
     out: &mut dyn Narrator,
 ) -> anyhow::Result<Repaired> {
     let o = RepairOptions {
+        facts,
         reissue_blocked: true,
         quiet: opts.quiet,
         ..RepairOptions::new(vec![file.to_path_buf()])

@@ -11,6 +11,7 @@
 
 pub mod chain;
 pub mod import;
+pub mod manifest;
 mod open;
 pub mod org;
 pub mod query;

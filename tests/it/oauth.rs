@@ -196,7 +196,7 @@ async fn a_read_only_app_cannot_upload_and_the_binary_says_which_scope_is_missin
     let dir = TestDir::new();
     let file = dir.write("s.csv", seeds::csv(&seeds::rows(830_000, 3)));
     let key = key_path("test-rsa.pem");
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
+    let out = crate::helpers::private_binary()
         .args([
             "upload",
             file.to_str().unwrap(),
@@ -502,7 +502,7 @@ async fn no_secret_appears_in_output_logs_journal_exports_or_reports() {
     ];
     let mut printed = String::new();
     for args in &runs {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
+        let mut cmd = crate::helpers::private_binary();
         cmd.args(args);
         oauth_env(&mut cmd);
         let out = cmd.output().await.unwrap();
@@ -515,7 +515,7 @@ async fn no_secret_appears_in_output_logs_journal_exports_or_reports() {
         printed.push_str(&String::from_utf8_lossy(&out.stderr));
     }
     // SSWS mode, with the same checks.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
+    let out = crate::helpers::private_binary()
         .args(["upload", ssws_file.to_str().unwrap(), "-v"])
         .env("OKTA_CLIENT_ORGURL", emu.url())
         .env("OKTA_CLIENT_TOKEN", emu.token())
