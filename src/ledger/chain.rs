@@ -91,6 +91,11 @@ impl Head {
         }))
     }
 
+    /// Events in the chain so far (the last id).
+    pub(crate) fn len(&self) -> i64 {
+        self.id
+    }
+
     /// Appends an event after the head; `None` when its source was appended before.
     pub(crate) fn append(&mut self, tx: &Transaction<'_>, e: &NewEvent) -> anyhow::Result<Option<i64>> {
         if let Some(source) = &e.source {

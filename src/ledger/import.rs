@@ -70,14 +70,14 @@ impl Ledger {
             .collect();
         for chunk in numbered.chunks(CHUNK) {
             let (events, unreadable) = self.write(|tx, head| {
-                let (mut events, mut unreadable) = (0, 0);
+                let (start, mut unreadable) = (head.len(), 0);
                 for (n, line) in chunk {
                     match serde_json::from_slice::<Entry>(line) {
-                        Ok(entry) => events += ingest_line(tx, head, &mut ctx, *n, entry)?,
+                        Ok(entry) => ingest_line(tx, head, &mut ctx, *n, entry)?,
                         Err(_) => unreadable += 1,
                     }
                 }
-                Ok((events, unreadable))
+                Ok(((head.len() - start) as u64, unreadable))
             })?;
             out.events += events;
             out.unreadable += unreadable;
@@ -150,15 +150,15 @@ fn ingest_line(
     ctx: &mut RunContext,
     n: u64,
     entry: Entry,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<()> {
     if let Entry::Header(h) = &entry {
         return header(tx, head, ctx, n, h);
     }
     let Some(org) = ctx.org.clone() else {
-        return Ok(0);
+        return Ok(());
     };
     let Some((serial, kind, at, payload)) = event_of(&entry) else {
-        return Ok(0);
+        return Ok(());
     };
     if let (Entry::Outcome { line, result, .. }, Some(serial)) = (&entry, &serial) {
         if !matches!(result, RowResult::Invalid { .. }) {
@@ -177,7 +177,8 @@ fn ingest_line(
         payload,
         source: Some(format!("journal:{}:{n}", ctx.id)),
     };
-    Ok(u64::from(head.append(tx, &e)?.is_some()))
+    head.append(tx, &e)?;
+    Ok(())
 }
 
 fn header(
@@ -186,7 +187,7 @@ fn header(
     ctx: &mut RunContext,
     n: u64,
     h: &Header,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<()> {
     let org = normalise_org(&h.org)?;
     ctx.org = Some(org.clone());
     ctx.input = h.input.clone();
@@ -199,7 +200,8 @@ fn header(
         payload: json!({"runId": h.run_id, "operator": h.operator, "input": h.input, "inputSha256": h.input_sha256, "resumed": h.resumed, "toolVersion": h.tool_version}),
         source: Some(format!("journal:{}:{n}", ctx.id)),
     };
-    Ok(u64::from(head.append(tx, &e)?.is_some()))
+    head.append(tx, &e)?;
+    Ok(())
 }
 
 /// A key a journal line names joins the manifest, unless the ledger knows it already.

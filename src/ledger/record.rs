@@ -287,9 +287,14 @@ type LastSeen = HashMap<String, (String, Option<String>)>;
 
 impl Ledger {
     fn last_statuses(&self, org: &str) -> anyhow::Result<LastSeen> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT serial, status, user_id FROM okta_status WHERE org = ?1")?;
+        // A key ykprov uploaded and no reconciliation has seen yet counts as last seen
+        // `UPLOADED`, so finding it missing the first time is news (`gone`).
+        let mut stmt = self.conn.prepare(
+            "SELECT serial, status, user_id FROM okta_status WHERE org = ?1
+             UNION ALL
+             SELECT serial, 'UPLOADED', NULL FROM keys k WHERE org = ?1 AND uploaded_at IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM okta_status s WHERE s.org = k.org AND s.serial = k.serial)",
+        )?;
         let rows = stmt.query_map([org], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -401,3 +401,22 @@ fn set_mode(p: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
 }
+
+#[test]
+fn a_key_we_uploaded_and_find_missing_at_the_first_reconciliation_is_gone() {
+    let (dir, mut ledger) = fresh();
+    let journal = write_journal(dir.path());
+    ledger.ingest_journal(&journal).unwrap();
+    let first = [seen(1, None, None), seen(2, None, None)];
+    assert_eq!(
+        ledger.record_observations(ORG, &first, t(1)).unwrap(),
+        1,
+        "only the upload we know of"
+    );
+    let h = ledger.history(Some(ORG), &1u32.into()).unwrap();
+    let last = h.last().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.payload["from"].as_str()),
+        ("gone", Some("UPLOADED"))
+    );
+}
