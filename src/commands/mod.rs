@@ -13,6 +13,7 @@ mod history;
 mod ledger;
 mod manpage;
 mod output;
+mod period;
 mod probe;
 mod reconcile;
 mod recording;
@@ -69,7 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export(args) => export::run(&args).await,
         Command::Probe(args) => probe::run(&args).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,
-        Command::Report(args) => report::run(&args),
+        Command::Report(args) => report::run(&args, &cli.global),
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Config(args) => config::run(&args),
         Command::Seal(args) => seal::run(&args, &cli.global),

@@ -14,6 +14,7 @@ pub mod import;
 pub mod manifest;
 mod open;
 pub mod org;
+pub mod period;
 pub mod query;
 pub mod record;
 mod schema;
