@@ -63,7 +63,11 @@ async fn old_journals_are_imported_once_and_left_unchanged() {
     assert_exit(&first, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&first)).unwrap();
     let added = v["imported"][0]["events"].as_u64().unwrap();
-    assert!(added >= 5 + 5 + 1, "5 keys, 5 outcomes, a run: {v}");
+    assert_eq!(
+        added,
+        1 + 5 + 5 + 1,
+        "a run, 5 keys, 5 outcomes, its summary: {v}"
+    );
     let again = run(
         &emu,
         &ledger,
