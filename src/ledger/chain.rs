@@ -1,6 +1,6 @@
 //! The hash chain over the events. Each event stores the SHA-256 of the event before it
 //! (`prev_hash`) and its own `hash` = SHA-256(`prev_hash` + its canonical bytes), so editing,
-//! inserting or deleting any event but the last breaks every link after it. [`verify`] walks the
+//! inserting or deleting any event but the last breaks every link after it. [`Ledger::verify`] walks the
 //! chain and names the first event that does not hold.
 //!
 //! The canonical bytes are the stored columns joined by newlines, in a fixed order, with the
@@ -124,7 +124,7 @@ impl Head {
     }
 }
 
-/// What [`verify`] found.
+/// What [`Ledger::verify`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
