@@ -420,3 +420,66 @@ fn a_key_we_uploaded_and_find_missing_at_the_first_reconciliation_is_gone() {
         ("gone", Some("UPLOADED"))
     );
 }
+
+#[test]
+fn a_repair_journal_brings_its_plan_deletes_and_uploads() {
+    use crate::journal::repair::{DeleteOutcome, DeleteResult, Planned, RepairAction};
+    use crate::journal::{Entry, RowResult};
+    let (dir, mut ledger) = fresh();
+    let header = std::fs::read_to_string(write_journal(dir.path())).unwrap();
+    let header = header.lines().next().unwrap().to_string();
+    let entries = [
+        Entry::Planned(Planned {
+            serial: 5u32.into(),
+            action: RepairAction::Reissue,
+            token_id: Some("ykk5".into()),
+            file: "seeds.csv".into(),
+            line: 6,
+            reason: "BLOCKED: its user was deactivated".into(),
+            at: t(1),
+        }),
+        Entry::DeleteOutcome(DeleteOutcome {
+            serial: 5u32.into(),
+            token_id: "ykk5".into(),
+            result: DeleteResult::Deleted {
+                request_id: None,
+                confirmed_by_lookup: false,
+            },
+            at: t(2),
+        }),
+        Entry::Outcome {
+            serial: Some(5u32.into()),
+            line: 6,
+            result: RowResult::Uploaded {
+                token_id: "ykk6".into(),
+                request_id: None,
+                confirmed_by_lookup: false,
+            },
+            at: t(3),
+        },
+    ];
+    let mut text = header + "\n";
+    for e in &entries {
+        text.push_str(&serde_json::to_string(e).unwrap());
+        text.push('\n');
+    }
+    let path = dir.path().join("seeds.csv.ykprov-repair-journal.jsonl");
+    std::fs::write(&path, text).unwrap();
+    ledger.ingest_journal(&path).unwrap();
+    let kinds: Vec<String> = ledger
+        .history(Some(ORG), &5u32.into())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "repair_planned",
+            "token_deleted",
+            "key_recorded",
+            "upload_outcome"
+        ]
+    );
+    assert_eq!(ledger.facts(ORG).unwrap().uploaded_at(&5u32.into()), Some(t(3)));
+}
