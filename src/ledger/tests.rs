@@ -372,15 +372,15 @@ fn a_group_writable_ledger_is_refused() {
 }
 
 #[test]
-fn a_ledger_in_a_read_only_directory_cannot_be_created() {
+fn a_ledger_whose_folder_cannot_be_made_is_a_clear_error() {
+    // A regular file where the folder should be: even root cannot create the ledger there.
     let dir = tempfile::tempdir().unwrap();
-    set_mode(dir.path(), 0o500);
-    let result = Ledger::open(&dir.path().join("ledger.sqlite3"));
-    set_mode(dir.path(), 0o700);
-    // root ignores the mode; everyone else gets the clear message.
-    if let Err(err) = result {
-        assert!(format!("{err:#}").contains("cannot create the ledger"), "{err:#}");
-    }
+    std::fs::write(dir.path().join("state"), "x").unwrap();
+    let err = Ledger::open(&dir.path().join("state/ykprov/ledger.sqlite3"))
+        .err()
+        .unwrap();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("ledger") && msg.contains("state/ykprov"), "{msg}");
 }
 
 #[test]
