@@ -74,19 +74,14 @@ pub fn manifest_of(r: &ReconcileResult) -> Vec<ManifestRow> {
 
 /// Records what a reconciliation saw of each serial (only changes become events).
 pub fn record_seen(ledger: &mut Ledger, r: &ReconcileResult) -> anyhow::Result<u64> {
-    let seen: Vec<Observation> = r
-        .reconciliation
-        .items
-        .iter()
-        .map(|i| Observation {
-            serial: i.serial.clone(),
-            status: i.status.clone(),
-            token_id: i.token_id.clone(),
-            user_id: i.user_id.clone(),
-            login: i.login.clone(),
-        })
-        .collect();
-    ledger.record_observations(&r.org, &seen, Utc::now())
+    let seen = r.reconciliation.items.iter().map(|i| Observation {
+        serial: i.serial.clone(),
+        status: i.status.clone(),
+        token_id: i.token_id.clone(),
+        user_id: i.user_id.clone(),
+        login: i.login.clone(),
+    });
+    ledger.record_observations(&r.org, seen, Utc::now())
 }
 
 /// The ledger's manifest for the org, as the rows a reconciliation compares.

@@ -128,17 +128,17 @@ impl Ledger {
 
     /// Records what a reconciliation saw: an event for each serial whose status (or user)
     /// changed since the last reconciliation of the org, `gone` for one no longer listed.
-    /// Returns how many changed.
+    /// Returns how many changed. Takes an iterator so that only the changes are held.
     pub fn record_observations(
         &mut self,
         org: &str,
-        seen: &[Observation],
+        seen: impl IntoIterator<Item = Observation>,
         at: DateTime<Utc>,
     ) -> anyhow::Result<u64> {
         let org = normalise_org(org)?;
         let last = self.last_statuses(&org)?;
-        let changed: Vec<&Observation> = seen
-            .iter()
+        let changed: Vec<Observation> = seen
+            .into_iter()
             .filter(|o| differs(last.get(o.serial.as_str()), o))
             .collect();
         let mut n = 0;

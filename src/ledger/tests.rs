@@ -213,19 +213,19 @@ fn the_manifest_records_a_key_again_only_when_it_moved() {
 fn observations_record_only_changes_and_a_record_gone() {
     let (_dir, mut ledger) = fresh();
     let first = [seen(1, Some("UNASSIGNED"), None), seen(2, None, None)];
-    assert_eq!(ledger.record_observations(ORG, &first, t(1)).unwrap(), 1);
-    assert_eq!(ledger.record_observations(ORG, &first, t(2)).unwrap(), 0);
+    assert_eq!(ledger.record_observations(ORG, first.clone(), t(1)).unwrap(), 1);
+    assert_eq!(ledger.record_observations(ORG, first.clone(), t(2)).unwrap(), 0);
     let enrolled = [seen(1, Some("ACTIVE"), Some("00u1"))];
-    assert_eq!(ledger.record_observations(ORG, &enrolled, t(3)).unwrap(), 1);
+    assert_eq!(ledger.record_observations(ORG, enrolled, t(3)).unwrap(), 1);
     assert_eq!(
         ledger
-            .record_observations(ORG, &[seen(1, None, None)], t(4))
+            .record_observations(ORG, [seen(1, None, None)], t(4))
             .unwrap(),
         1
     );
     assert_eq!(
         ledger
-            .record_observations(ORG, &[seen(1, None, None)], t(5))
+            .record_observations(ORG, [seen(1, None, None)], t(5))
             .unwrap(),
         0
     );
@@ -409,7 +409,7 @@ fn a_key_we_uploaded_and_find_missing_at_the_first_reconciliation_is_gone() {
     ledger.ingest_journal(&journal).unwrap();
     let first = [seen(1, None, None), seen(2, None, None)];
     assert_eq!(
-        ledger.record_observations(ORG, &first, t(1)).unwrap(),
+        ledger.record_observations(ORG, first.clone(), t(1)).unwrap(),
         1,
         "only the upload we know of"
     );
