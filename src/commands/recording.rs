@@ -32,6 +32,21 @@ pub fn before_run(
     ledger.record_run_start(org, &run, now)
 }
 
+/// Records the manifest of a plain seed file for the org, streamed (a sealed file's comes from its
+/// journal at the end, so it is not decrypted twice).
+pub fn record_plain_manifest(
+    ledger: &mut Ledger,
+    org: &str,
+    file: &Path,
+    format: crate::seed::SeedFormat,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    crate::ledger::manifest::read_plain(file, format, 2_000, |rows| {
+        ledger.record_manifest(org, rows, now).map(|_| ())
+    })?;
+    Ok(())
+}
+
 /// After a run: its journal into the ledger. The journal is the run's crash-safe record, so a
 /// failure here loses nothing: it is reported, and the next run (or `ledger import`) catches up.
 pub fn after_run(ledger: &mut Ledger, journal: &Path) -> bool {

@@ -108,16 +108,9 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         .clone()
         .unwrap_or_else(|| crate::journal::default_path(&opts.file));
     if !opts.dry_run {
-        let manifest = crate::ledger::manifest::read_plain(&opts.file, opts.format)?.unwrap_or_default();
-        let files = [opts.file.clone()];
-        recording::before_run(
-            &mut ledger,
-            client.org().as_str(),
-            "upload",
-            &files,
-            &journal,
-            &manifest,
-        )?;
+        let (org, files) = (client.org().as_str(), [opts.file.clone()]);
+        recording::record_plain_manifest(&mut ledger, org, &opts.file, opts.format)?;
+        recording::before_run(&mut ledger, org, "upload", &files, &journal, &[])?;
     }
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {

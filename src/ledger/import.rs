@@ -17,6 +17,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Transaction};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// Journal lines per transaction.
@@ -46,32 +48,41 @@ struct RunContext {
 impl Ledger {
     /// Ingests one journal (an upload's or a repair's).
     pub fn ingest_journal(&mut self, path: &Path) -> anyhow::Result<Ingested> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read journal {}", path.display()))?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let lines: Vec<&[u8]> = bytes
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-            .collect();
-        let first = lines.first().copied().unwrap_or_default();
+        let shown = || format!("cannot read journal {}", path.display());
+        let mut reader = BufReader::new(File::open(path).with_context(shown)?);
+        let (mut hasher, mut bytes) = (Sha256::new(), 0usize);
         let mut ctx = RunContext {
-            id: hex::encode(Sha256::digest(first)),
+            id: String::new(),
             org: None,
             input: String::new(),
             input_sha256: String::new(),
         };
-        let mut out = Ingested {
-            sha256: sha256.clone(),
-            ..Ingested::default()
-        };
-        let numbered: Vec<(u64, &[u8])> = lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (i as u64 + 1, *l))
-            .collect();
-        for chunk in numbered.chunks(CHUNK) {
+        let mut out = Ingested::default();
+        // Streamed a chunk of lines at a time: a 100,000-row journal is never held whole.
+        loop {
+            let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK);
+            while chunk.len() < CHUNK {
+                let mut line = Vec::new();
+                if reader.read_until(b'\n', &mut line).with_context(shown)? == 0 {
+                    break;
+                }
+                hasher.update(&line);
+                bytes += line.len();
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                if ctx.id.is_empty() {
+                    ctx.id = hex::encode(Sha256::digest(line.trim_ascii_end()));
+                }
+                out.lines += 1;
+                chunk.push((out.lines, line));
+            }
+            if chunk.is_empty() {
+                break;
+            }
             let (events, unreadable) = self.write(|tx, head| {
                 let (start, mut unreadable) = (head.len(), 0);
-                for (n, line) in chunk {
+                for (n, line) in &chunk {
                     match serde_json::from_slice::<Entry>(line) {
                         Ok(entry) => ingest_line(tx, head, &mut ctx, *n, entry)?,
                         Err(_) => unreadable += 1,
@@ -82,8 +93,8 @@ impl Ledger {
             out.events += events;
             out.unreadable += unreadable;
         }
-        out.lines = numbered.len() as u64;
-        self.finish_ingest(path, &ctx, &out, bytes.len())?;
+        out.sha256 = hex::encode(hasher.finalize());
+        self.finish_ingest(path, &ctx, &out, bytes)?;
         Ok(out)
     }
 

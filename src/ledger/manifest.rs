@@ -8,14 +8,20 @@ use crate::seed::sealed::detect::detect_file;
 use crate::seed::{sha256_file, ReaderOptions, RowOutcome, SeedFormat, SeedReader, SeedSource};
 use std::path::Path;
 
-/// The manifest of a plain seed file; `None` for a sealed one.
-pub fn read_plain(path: &Path, format: SeedFormat) -> anyhow::Result<Option<Vec<ManifestRow>>> {
+/// Streams the manifest of a plain seed file to `f`, `chunk` rows at a time, so a 100,000-row
+/// file is never held whole; false (and nothing read) for a sealed file.
+pub fn read_plain(
+    path: &Path,
+    format: SeedFormat,
+    chunk: usize,
+    mut f: impl FnMut(&[ManifestRow]) -> anyhow::Result<()>,
+) -> anyhow::Result<bool> {
     if detect_file(path)?.is_some() {
-        return Ok(None);
+        return Ok(false);
     }
     let sha = sha256_file(path)?;
     let file = path.display().to_string();
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(chunk);
     for row in SeedReader::open(SeedSource::file(path), &ReaderOptions { format })? {
         if let RowOutcome::Valid(v) = row {
             rows.push(ManifestRow {
@@ -25,7 +31,14 @@ pub fn read_plain(path: &Path, format: SeedFormat) -> anyhow::Result<Option<Vec<
                 file_sha256: sha.clone(),
                 line: v.line,
             });
+            if rows.len() >= chunk {
+                f(&rows)?;
+                rows.clear();
+            }
         }
     }
-    Ok(Some(rows))
+    if !rows.is_empty() {
+        f(&rows)?;
+    }
+    Ok(true)
 }

@@ -9,7 +9,6 @@ use crate::seed::Serial;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Rows per transaction when recording many: short enough that a concurrent writer waits
@@ -136,16 +135,25 @@ impl Ledger {
         at: DateTime<Utc>,
     ) -> anyhow::Result<u64> {
         let org = normalise_org(org)?;
-        let last = self.last_statuses(&org)?;
-        let changed: Vec<Observation> = seen
-            .into_iter()
-            .filter(|o| differs(last.get(o.serial.as_str()), o))
-            .collect();
+        // One indexed lookup per key rather than a map of every key's last status: the memory
+        // of a 100,000-key reconcile stays that of the reconciliation itself.
+        let mut changed = Vec::new();
+        {
+            let mut stmt = self.conn.prepare(LAST_SEEN)?;
+            for o in seen {
+                let last: Option<LastSeen> = stmt
+                    .query_row(params![org, o.serial.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if differs(last.as_ref(), &o) {
+                    changed.push((last, o));
+                }
+            }
+        }
         let mut n = 0;
         for chunk in changed.chunks(CHUNK) {
             n += self.write(|tx, head| {
-                for o in chunk {
-                    observe(tx, head, &org, last.get(o.serial.as_str()), o, at)?;
+                for (last, o) in chunk {
+                    observe(tx, head, &org, last.as_ref(), o, at)?;
                 }
                 Ok(chunk.len() as u64)
             })?;
@@ -282,26 +290,18 @@ pub(crate) fn put_key(
     Ok(true)
 }
 
-/// The last status seen per serial: (status, user id).
-type LastSeen = HashMap<String, (String, Option<String>)>;
+/// The last status seen of a serial, and its user.
+type LastSeen = (String, Option<String>);
 
-impl Ledger {
-    fn last_statuses(&self, org: &str) -> anyhow::Result<LastSeen> {
-        // A key ykprov uploaded and no reconciliation has seen yet counts as last seen
-        // `UPLOADED`, so finding it missing the first time is news (`gone`).
-        let mut stmt = self.conn.prepare(
-            "SELECT serial, status, user_id FROM okta_status WHERE org = ?1
-             UNION ALL
-             SELECT serial, 'UPLOADED', NULL FROM keys k WHERE org = ?1 AND uploaded_at IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM okta_status s WHERE s.org = k.org AND s.serial = k.serial)",
-        )?;
-        let rows = stmt.query_map([org], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-}
+/// A serial's last status. A key ykprov uploaded and no reconciliation has seen yet counts as
+/// last seen `UPLOADED`, so finding it missing the first time is news (`gone`).
+const LAST_SEEN: &str = "SELECT status, user_id FROM okta_status WHERE org = ?1 AND serial = ?2
+     UNION ALL
+     SELECT 'UPLOADED', NULL FROM keys k WHERE org = ?1 AND serial = ?2 AND uploaded_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM okta_status s WHERE s.org = ?1 AND s.serial = ?2)";
 
 /// Whether an observation is news: a first sighting, a new status or user, or a record gone.
-fn differs(last: Option<&(String, Option<String>)>, o: &Observation) -> bool {
+fn differs(last: Option<&LastSeen>, o: &Observation) -> bool {
     match (last, &o.status) {
         (None, None) => false,
         (None, Some(_)) => true,
@@ -314,7 +314,7 @@ fn observe(
     tx: &Transaction<'_>,
     head: &mut Head,
     org: &str,
-    last: Option<&(String, Option<String>)>,
+    last: Option<&LastSeen>,
     o: &Observation,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
