@@ -144,7 +144,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         &prepared.journal,
         &manifest,
     )?;
-    let outcome = apply(&config, &prepared, &client).await;
+    let outcome = apply(&config, &prepared, &client, &mut ledger).await;
     recording::after_run(&mut ledger, &prepared.journal);
     outcome
 }
@@ -165,7 +165,12 @@ fn nothing_to_do(config: &RepairConfig, p: &Prepared) -> anyhow::Result<Outcome>
     Ok(Outcome::problems_if(p.before.needs_action()))
 }
 
-async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyhow::Result<Outcome> {
+async fn apply(
+    config: &RepairConfig,
+    p: &Prepared,
+    client: &OktaClient,
+    ledger: &mut crate::ledger::Ledger,
+) -> anyhow::Result<Outcome> {
     let (mut shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
         s = repair::apply(&config.options, p, client, &mut shutdown) => s?,
@@ -176,6 +181,10 @@ async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyh
         anyhow::bail!("repair stopped: {fatal}");
     }
     let after = repair::reconcile_after(&config.options, client).await?;
+    if let Err(e) = recording::record_seen(ledger, &after) {
+        // The repair is done and journaled; the next reconcile records what it sees.
+        eprintln!("warning: the ledger was not updated with the state after the repair: {e:#}");
+    }
     match config.format {
         Format::Text => {
             let text = format!(

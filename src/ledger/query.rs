@@ -73,12 +73,13 @@ impl Ledger {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// A serial's events, oldest first: in one org, or in every org when `org` is `None`.
+    /// A serial's events in the order they happened (a journal ingested after a reconciliation
+    /// still reads in time order): in one org, or in every org when `org` is `None`.
     pub fn history(&self, org: Option<&str>, serial: &Serial) -> anyhow::Result<Vec<StoredEvent>> {
         let org = org.map(normalise_org).transpose()?;
         let mut stmt = self.conn.prepare(
             "SELECT id, org, serial, kind, at, payload FROM events
-             WHERE serial = ?1 AND (?2 IS NULL OR org = ?2) ORDER BY id",
+             WHERE serial = ?1 AND (?2 IS NULL OR org = ?2) ORDER BY at, id",
         )?;
         let rows = stmt.query_map(rusqlite::params![serial.as_str(), org], stored)?;
         Ok(rows.collect::<Result<_, _>>()?)

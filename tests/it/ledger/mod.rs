@@ -5,6 +5,7 @@
 
 mod chain;
 mod lifecycle;
+mod repair;
 mod report;
 
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
