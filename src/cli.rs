@@ -3,6 +3,7 @@
 
 mod emulate;
 mod install;
+mod ledger;
 mod repair;
 mod revoke;
 mod sealed;
@@ -10,6 +11,10 @@ mod values;
 
 pub use emulate::EmulateArgs;
 pub use install::{CompletionsArgs, ManpageArgs};
+pub use ledger::{
+    HistoryArgs, LedgerAction, LedgerArgs, LedgerImportArgs, LedgerVerifyArgs, OrgOnly, RetireArgs,
+    TextOrJson, UnretireArgs,
+};
 pub use repair::RepairArgs;
 pub use revoke::RevokeArgs;
 pub use sealed::{SealArgs, SealedArgs};
@@ -51,6 +56,10 @@ pub struct GlobalArgs {
     /// Log line format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// The ledger (default: $XDG_STATE_HOME/ykprov/ledger.sqlite3, else
+    /// ~/.local/state/ykprov/ledger.sqlite3).
+    #[arg(long, global = true, env = "YKPROV_LEDGER", value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
 }
 
 impl GlobalArgs {
@@ -101,6 +110,15 @@ pub enum Command {
     /// zsh, a file _ykprov in a folder of $fpath; fish, ~/.config/fish/completions/ykprov.fish;
     /// PowerShell, appended to $PROFILE; elvish, appended to ~/.config/elvish/rc.elv.
     Completions(CompletionsArgs),
+    /// Record that keys left service (lost, stolen, destroyed, returned): no Okta call; repair
+    /// never uploads them again.
+    Retire(RetireArgs),
+    /// Undo a retirement (with the ticket that authorises it).
+    Unretire(UnretireArgs),
+    /// Print a key's timeline from the ledger.
+    History(HistoryArgs),
+    /// Check or feed the ledger: `verify` its hash chain, `import` old journals.
+    Ledger(LedgerArgs),
     /// Write man pages: ykprov.1 and one per subcommand (ykprov-upload.1, ...).
     Manpage(ManpageArgs),
 }
@@ -285,8 +303,8 @@ pub struct ValidateArgs {
 /// `ykprov reconcile`.
 #[derive(Debug, Args, Clone)]
 pub struct ReconcileArgs {
-    /// Seed files to check against Okta.
-    #[arg(required = true, value_name = "SEEDS.csv")]
+    /// Seed files to check against Okta (none: every key the ledger knows for the org).
+    #[arg(value_name = "SEEDS.csv")]
     pub files: Vec<PathBuf>,
     /// Connection.
     #[command(flatten)]
@@ -389,6 +407,15 @@ pub struct ReportArgs {
     /// Where to write the report (atomically, mode 0600): .html, .md, .csv or .json.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// The period's audit report from the ledger, from this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["journal", "reconcile"])]
+    pub since: Option<String>,
+    /// The period's end (default: now).
+    #[arg(long, value_name = "DATE", requires = "since")]
+    pub until: Option<String>,
+    /// With --since: the org (default: OKTA_CLIENT_ORGURL, then okta.yaml).
+    #[arg(long, value_name = "URL", requires = "since")]
+    pub org: Option<String>,
     /// The format, when the extension does not say.
     #[arg(long, value_enum)]
     pub format: Option<ReportFormat>,

@@ -8,14 +8,15 @@
 //! command layer   main.rs -> cli (clap types) + commands/ (one file per subcommand:
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
-//! domain          demo      -> revoke, repair, upload, reconcile, report, emulator, journal,
-//!                              lifecycle, okta, seed
+//! domain          demo      -> revoke, repair, upload, reconcile, report, ledger, emulator,
+//!                              journal, lifecycle, okta, seed
 //!   (each line    revoke    -> upload, journal, lifecycle, okta, seed
 //!   may use only  repair    -> upload, reconcile, journal, lifecycle, okta, seed
 //!   what is to    report    -> reconcile, journal, okta, seed, markup
 //!   its right)    upload    -> journal, okta, seed
 //!                 reconcile -> lifecycle, okta, seed, markup
 //!                 emulator  -> okta (models), seed
+//!                 ledger    -> lifecycle, journal, okta (models), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)
@@ -32,6 +33,9 @@
 //!   auth, the token inventory, the read-only [`okta::probe`] of an org's contract).
 //! - [`lifecycle`]: what people decided about keys (retired, and why) and what ykprov uploaded:
 //!   the facts that keep automation from undoing an admin.
+//! - [`ledger`]: one SQLite file per operator (or service) that remembers each key's lifecycle
+//!   across runs and orgs: the manifest, runs, what reconciliations saw, retirements; the events
+//!   are hash-chained. It produces the [`lifecycle::Facts`].
 //! - [`journal`], [`upload`], [`reconcile`]: the upload run and the comparison with Okta.
 //! - [`repair`]: a reconciliation turned into a plan (at most one action per serial) and applied
 //!   through upload's machinery: pacer, concurrency limit, retry policy, worker and journal.
@@ -52,6 +56,7 @@ pub mod demo;
 pub mod emulator;
 pub mod hardening;
 pub mod journal;
+pub mod ledger;
 pub mod lifecycle;
 pub mod markup;
 pub mod okta;

@@ -10,12 +10,17 @@ mod consent;
 mod demo;
 mod emulate;
 mod export;
+mod history;
+mod ledger;
 mod manpage;
 mod output;
+mod period;
 mod probe;
 mod reconcile;
+mod recording;
 mod repair;
 mod report;
+mod retire;
 mod revoke;
 mod seal;
 mod sealed;
@@ -62,17 +67,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.global),
         Command::Upload(args) => upload::run(&args, &cli.global).await,
-        Command::Reconcile(args) => reconcile::run(&args).await,
+        Command::Reconcile(args) => reconcile::run(&args, &cli.global).await,
         Command::Repair(args) => repair::run(&args, &cli.global).await,
-        Command::Revoke(args) => revoke::run(&args).await,
+        Command::Revoke(args) => revoke::run(&args, &cli.global).await,
         Command::Export(args) => export::run(&args).await,
         Command::Probe(args) => probe::run(&args).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,
-        Command::Report(args) => report::run(&args),
+        Command::Report(args) => report::run(&args, &cli.global),
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Config(args) => config::run(&args),
         Command::Seal(args) => seal::run(&args, &cli.global),
         Command::Completions(args) => completions::run(&args),
         Command::Manpage(args) => manpage::run(&args),
+        Command::Retire(args) => retire::run_retire(&args, &cli.global),
+        Command::Unretire(args) => retire::run_unretire(&args, &cli.global),
+        Command::History(args) => history::run(&args, &cli.global),
+        Command::Ledger(args) => ledger::run(&args, &cli.global),
     }
 }

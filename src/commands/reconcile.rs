@@ -3,8 +3,8 @@
 
 use super::output::{emit, require_seed_file};
 use super::sealed::unseal_options;
-use super::Outcome;
-use crate::cli::ReconcileArgs;
+use super::{recording, Outcome};
+use crate::cli::{GlobalArgs, ReconcileArgs};
 use crate::okta::{self, ConnectSettings};
 use crate::reconcile::{self, ReconcileOptions};
 use std::time::Duration;
@@ -32,18 +32,33 @@ fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
     })
 }
 
-/// Runs `ykprov reconcile`.
-pub async fn run(args: &ReconcileArgs) -> anyhow::Result<Outcome> {
+/// Runs `ykprov reconcile`: the files given, or with none every key the ledger knows for the org.
+pub async fn run(args: &ReconcileArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     for f in &args.files {
         require_seed_file(f)?;
         crate::okta::config::warn_if_shared(f);
     }
     let o = options(args)?;
+    let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&read_only_connection(&args.org))?;
     if let Some(path) = &args.report {
         crate::report::format_for(path, None)?;
     }
-    let result = reconcile::reconcile(&o, &client).await?;
+    let org = client.org().to_string();
+    let o = recording::with_facts(o, &ledger, &org)?;
+    let result = if args.files.is_empty() {
+        let known = recording::known_rows(&ledger, &org)?;
+        if known.is_empty() {
+            anyhow::bail!(
+                "the ledger {} knows no key of {org}: name the seed files, or bring old journals in with `ykprov ledger import`",
+                ledger.path().display()
+            );
+        }
+        reconcile::reconcile_known(&o, known, &client).await?
+    } else {
+        reconcile::reconcile(&o, &client).await?
+    };
+    recording::record_seen(&mut ledger, &result)?;
     emit(args.out.as_ref(), &reconcile::render(&result, args.output)?)?;
     if let Some(path) = &args.report {
         crate::report::write_reconcile_report(path, &result)?;

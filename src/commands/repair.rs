@@ -7,7 +7,7 @@ use super::output::require_seed_file;
 use super::sealed::unseal_options;
 use super::signal::ctrl_c;
 use super::upload::{pace_problems, rate_setting};
-use super::Outcome;
+use super::{recording, Outcome};
 use crate::cli::{GlobalArgs, RepairArgs};
 use crate::okta::{self, ConnectSettings, OktaClient};
 use crate::reconcile::{self, ReconcileResult};
@@ -91,6 +91,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         require_seed_file(f)?;
         crate::okta::config::warn_if_shared(f);
     }
+    let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
     if !global.quiet {
         eprintln!(
@@ -99,7 +100,11 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             client.org()
         );
     }
+    let mut config = config;
+    ledger.catch_up(client.org().as_str())?;
+    config.options.facts = ledger.facts(client.org().as_str())?;
     let prepared = repair::prepare(&config.options, &client).await?;
+    recording::record_seen(&mut ledger, &prepared.before)?;
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {
         match config.format {
@@ -121,7 +126,19 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         eprintln!("nothing was applied");
         return Ok(Outcome::Problems);
     }
-    apply(&config, &prepared, &client).await
+    let manifest = recording::manifest_of(&prepared.before);
+    let files = &config.options.files;
+    recording::before_run(
+        &mut ledger,
+        client.org().as_str(),
+        "repair",
+        files,
+        &prepared.journal,
+        &manifest,
+    )?;
+    let outcome = apply(&config, &prepared, &client, &mut ledger).await;
+    recording::after_run(&mut ledger, &prepared.journal);
+    outcome
 }
 
 /// A plan without actions: nothing is sent or journaled; the reconciliation it was made from is
@@ -140,7 +157,12 @@ fn nothing_to_do(config: &RepairConfig, p: &Prepared) -> anyhow::Result<Outcome>
     Ok(Outcome::problems_if(p.before.needs_action()))
 }
 
-async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyhow::Result<Outcome> {
+async fn apply(
+    config: &RepairConfig,
+    p: &Prepared,
+    client: &OktaClient,
+    ledger: &mut crate::ledger::Ledger,
+) -> anyhow::Result<Outcome> {
     let (mut shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
         s = repair::apply(&config.options, p, client, &mut shutdown) => s?,
@@ -151,6 +173,10 @@ async fn apply(config: &RepairConfig, p: &Prepared, client: &OktaClient) -> anyh
         anyhow::bail!("repair stopped: {fatal}");
     }
     let after = repair::reconcile_after(&config.options, p, client).await?;
+    if let Err(e) = recording::record_seen(ledger, &after) {
+        // The repair is done and journaled; the next reconcile records what it sees.
+        eprintln!("warning: the ledger was not updated with the state after the repair: {e:#}");
+    }
     match config.format {
         Format::Text => {
             let text = format!(

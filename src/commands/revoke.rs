@@ -7,7 +7,9 @@
 
 use super::signal::ctrl_c;
 use super::Outcome;
-use crate::cli::RevokeArgs;
+use crate::cli::{GlobalArgs, RevokeArgs};
+use crate::ledger::Ledger;
+use crate::lifecycle::Retirement;
 use crate::okta::pacing::RateSetting;
 use crate::okta::{self, ConnectSettings, OktaClient};
 use crate::repair::output::Format;
@@ -62,15 +64,29 @@ fn print(bytes: &[u8]) -> anyhow::Result<()> {
 /// run stopped part-way still leaves the keys retired (reconcile then shows any live one as
 /// `retired_live`) and repair never uploads them again.
 ///
-/// ledger: THE call site for the ledger's retire (issue 19). This build has no ledger yet, so
-/// nothing is recorded and the operator is told so; the lead wires `ledger::retire(serials,
-/// reason, ticket, note)` here, and a failure to record must return `Err` (exit 2, nothing sent).
-fn record_retirement(o: &RevokeOptions) -> anyhow::Result<()> {
-    tracing::warn!(
-        serials = o.serials.len(),
-        reason = %o.reason,
-        "the retirement is not recorded: this build has no ledger yet (only Okta is made safe)"
-    );
+/// Records the decision before Okta is touched: the serials join the ledger's manifest when only
+/// Okta's listing knew them, are retired with the reason, and the run's start is recorded. A ledger
+/// that cannot be written stops the command here (exit 2, nothing sent).
+fn record_retirement(
+    ledger: &mut Ledger,
+    org: &str,
+    config: &RevokeConfig,
+    writes: bool,
+) -> anyhow::Result<()> {
+    let o = &config.options;
+    let now = chrono::Utc::now();
+    ledger.adopt_listed(org, &o.serials, now)?;
+    let retirement = Retirement {
+        reason: o.reason,
+        ticket: o.ticket.clone(),
+        note: o.note.clone(),
+        at: now,
+        operator: super::ledger::operator(),
+    };
+    ledger.retire(org, &o.serials, &retirement)?;
+    if writes {
+        super::recording::before_run(ledger, org, "revoke", &[], &o.journal, &[])?;
+    }
     Ok(())
 }
 
@@ -87,10 +103,13 @@ fn refuse_unknown(p: &Plan) -> anyhow::Result<()> {
 }
 
 /// Runs `ykprov revoke`.
-pub async fn run(args: &RevokeArgs) -> anyhow::Result<Outcome> {
-    let config = RevokeConfig::from_args(args)?;
+pub async fn run(args: &RevokeArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    let mut config = RevokeConfig::from_args(args)?;
+    let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
     let org = client.org().to_string();
+    ledger.catch_up(&org)?;
+    config.options.facts = ledger.facts(&org)?;
     let plan = revoke::prepare(&config.options, &client).await?;
     refuse_unknown(&plan)?;
     let plan_text = output::plan_text(&plan, &org);
@@ -111,14 +130,16 @@ pub async fn run(args: &RevokeArgs) -> anyhow::Result<Outcome> {
         eprintln!("nothing was applied");
         return Ok(Outcome::Problems);
     }
-    record_retirement(&config.options)?;
+    record_retirement(&mut ledger, &org, &config, !plan.targets.is_empty())?;
     if plan.targets.is_empty() {
         if config.format == Format::Json {
             print(&output::json(&plan, &org, None)?)?;
         }
         return Ok(Outcome::problems_if(held));
     }
-    apply(&config, &plan, &client, held).await
+    let outcome = apply(&config, &plan, &client, held).await;
+    super::recording::after_run(&mut ledger, &config.options.journal);
+    outcome
 }
 
 async fn apply(

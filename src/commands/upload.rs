@@ -4,7 +4,7 @@
 use super::output::require_seed_file;
 use super::sealed::{seal_line, unseal_options};
 use super::signal::ctrl_c;
-use super::Outcome;
+use super::{recording, Outcome};
 use crate::cli::{GlobalArgs, RateArg, UploadArgs};
 use crate::okta::pacing::RateSetting;
 use crate::okta::{self, ConnectSettings};
@@ -101,6 +101,7 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if let Some(path) = &config.report {
         crate::report::format_for(path, None)?;
     }
+    let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
     // Before anything is sent: where the seeds go (a planted okta.yaml would show here).
     if !global.quiet {
@@ -110,11 +111,21 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             client.org()
         );
     }
+    let journal = opts
+        .journal
+        .clone()
+        .unwrap_or_else(|| crate::journal::default_path(&opts.file));
+    if !opts.dry_run {
+        let (org, files) = (client.org().as_str(), [opts.file.clone()]);
+        recording::record_plain_manifest(&mut ledger, org, &opts.file, opts.format)?;
+        recording::before_run(&mut ledger, org, "upload", &files, &journal, &[])?;
+    }
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
         s = upload(opts, client, shutdown) => s?,
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
+    recording::after_run(&mut ledger, &journal);
     if let Some(seal) = &summary.validation.sealed {
         println!("{}", seal_line(&opts.file, seal));
     }

@@ -67,13 +67,20 @@ fn emulator_config(seed: u64) -> EmulatorConfig {
     }
 }
 
+/// The demo's ledger, in its folder (never the operator's own ledger).
+const LEDGER: &str = "ledger.sqlite3";
+
 fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    // A previous demo's journals would make this run a resume; start clean.
+    // A previous demo's journals would make this run a resume, and its ledger would remember
+    // its keys; start clean.
     for name in [
         "FAKE-demo-seeds.csv.ykprov-journal.jsonl",
         "FAKE-demo-seeds.csv.ykprov-repair-journal.jsonl",
         lifecycle::REVOKE_JOURNAL,
+        LEDGER,
+        "ledger.sqlite3-wal",
+        "ledger.sqlite3-shm",
     ] {
         let journal = dir.join(name);
         if journal.exists() {

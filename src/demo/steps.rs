@@ -4,6 +4,7 @@ use super::rehearse::Rehearsal;
 use super::seeds::{self, FakeKey};
 use super::{lifecycle, DemoOptions, Narrator};
 use crate::emulator::EmulatorHandle;
+use crate::ledger::Ledger;
 use crate::lifecycle::Facts;
 use crate::okta::inventory::Via;
 use crate::okta::pacing::RateSetting;
@@ -38,14 +39,20 @@ pub(super) async fn pipeline(
         OktaClient::new(cfg)?
     };
     let summary = upload(opts, &file, &client, out).await?;
-    let facts = lifecycle::uploaded_facts(&summary)?;
+    // The demo's own ledger, beside its files: what reconcile, revoke and repair decide with.
+    let mut ledger = Ledger::open(&opts.dir.join(super::LEDGER))?;
+    if let Some(journal) = &summary.journal {
+        ledger.ingest_journal(journal)?;
+    }
+    let org = client.org().as_str().to_string();
     let stolen = act(emu, &keys, out).await?;
-    reconcile(&file, &client, &facts, out).await?;
+    reconcile(&file, &client, &ledger.facts(&org)?, out).await?;
     let revoked = match &stolen {
-        Some(serial) => lifecycle::revoke_stolen(&opts.dir, &client, serial, &facts, out).await?,
+        Some(serial) => lifecycle::revoke_stolen(&opts.dir, &client, &mut ledger, serial, out).await?,
         None => true,
     };
-    let repaired = repair(opts, &file, &client, &facts, out).await?;
+    let repaired = repair(opts, &file, &client, &ledger.facts(&org)?, out).await?;
+    ledger.ingest_journal(&repaired.summary.journal)?;
     let journals: Vec<PathBuf> = summary
         .journal
         .iter()

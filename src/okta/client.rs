@@ -19,8 +19,8 @@ mod paging;
 mod raw;
 mod retry;
 mod send;
-mod users;
 mod transport;
+mod users;
 
 pub use by_id::{DeleteError, Deleted, E_TOKEN_ASSIGNED};
 pub use paging::{next_link, Download, Page, MAX_PAGES};

@@ -158,6 +158,26 @@ fn read_local(o: &ReconcileOptions) -> anyhow::Result<(Vec<LocalRow>, Vec<Invali
 pub async fn reconcile(o: &ReconcileOptions, client: &OktaClient) -> anyhow::Result<ReconcileResult> {
     let opts = o.clone();
     let (local, invalid, file_info) = tokio::task::spawn_blocking(move || read_local(&opts)).await??;
+    compare(o, local, invalid, file_info, client).await
+}
+
+/// Reconciles keys known without their seed files (the ledger's manifest: serial, file, line)
+/// against the org; `o.files` is ignored.
+pub async fn reconcile_known(
+    o: &ReconcileOptions,
+    local: Vec<LocalRow>,
+    client: &OktaClient,
+) -> anyhow::Result<ReconcileResult> {
+    compare(o, local, Vec::new(), Vec::new(), client).await
+}
+
+async fn compare(
+    o: &ReconcileOptions,
+    local: Vec<LocalRow>,
+    invalid: Vec<InvalidRow>,
+    file_info: Vec<FileInfo>,
+    client: &OktaClient,
+) -> anyhow::Result<ReconcileResult> {
     let remote = inventory::fetch(client, o.via, None, o.expand_user).await?;
     let now = Utc::now();
     let rec = diff::diff(

@@ -9,6 +9,7 @@ mod build;
 mod csv_out;
 mod html;
 mod markdown;
+pub mod period;
 pub mod repairs;
 mod run_json;
 mod svg;

@@ -16,6 +16,7 @@ fn ykprov(args: &[&str], org: &str, token: &str) -> tokio::process::Command {
         .env("OKTA_CLIENT_ORGURL", org)
         .env("OKTA_CLIENT_TOKEN", token)
         .env("HOME", "/nonexistent")
+        .env("YKPROV_LEDGER", crate::helpers::private_ledger())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
@@ -109,6 +110,7 @@ async fn a_report_that_cannot_be_written_leaves_no_half_file() {
         let out = tokio::process::Command::new("bash")
             .args(["-c", &script, env!("CARGO_BIN_EXE_ykprov")])
             .env("HOME", "/nonexistent")
+            .env("YKPROV_LEDGER", crate::helpers::private_ledger())
             .output()
             .await
             .unwrap();

@@ -29,9 +29,23 @@ impl TestDir {
     }
 }
 
-/// The real binary, for tests of exit codes and output.
+/// The real binary, for tests of exit codes and output, with a ledger of its own.
 pub fn bin() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("ykprov").expect("binary built")
+    let mut cmd = assert_cmd::Command::cargo_bin("ykprov").expect("binary built");
+    cmd.env("YKPROV_LEDGER", private_ledger());
+    cmd
+}
+
+/// A ledger path no other test (and no other run of the binary) uses, under cargo's scratch
+/// folder for integration tests: a binary started without `--ledger` must never write the
+/// user's real ledger, and two tests whose emulators reuse a port must not share one.
+pub fn private_ledger() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("ledgers")
+        .join(format!("{}-{n}", std::process::id()))
+        .join("ledger.sqlite3")
 }
 
 /// Starts an emulator on 127.0.0.1:0 with `config` (tests usually start from `Default`).
@@ -60,9 +74,17 @@ pub fn ykprov_against(emu: &ykprov::emulator::EmulatorHandle, args: &[&str]) -> 
         .env("OKTA_CLIENT_ORGURL", emu.url())
         .env("OKTA_CLIENT_TOKEN", emu.token())
         .env("HOME", "/nonexistent")
+        .env("YKPROV_LEDGER", private_ledger())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    cmd
+}
+
+/// The real binary as a tokio command, with a ledger of its own and nothing else set.
+pub fn private_binary() -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
+    cmd.env("YKPROV_LEDGER", private_ledger());
     cmd
 }
 

@@ -15,6 +15,7 @@ mod helpers;
 mod hostile;
 mod hostile_server;
 mod install;
+mod ledger;
 mod lifecycle;
 mod next_links;
 mod oauth;

@@ -141,8 +141,18 @@ fn the_service_command_line_parses_with_the_real_cli_and_writes_only_its_state_f
         panic!("the service runs reconcile")
     };
     let writable = values(&service, "Service", "ReadWritePaths");
-    let written: Vec<&Path> = args.out.iter().chain(&args.report).map(|p| p.as_path()).collect();
-    assert_eq!(written.len(), 2, "the result and the audit report");
+    let written: Vec<&Path> = args
+        .out
+        .iter()
+        .chain(&args.report)
+        .chain(&cli.global.ledger)
+        .map(|p| p.as_path())
+        .collect();
+    assert_eq!(written.len(), 3, "the result, the audit report and the ledger");
+    assert!(
+        args.files.is_empty(),
+        "no seed file on the server: the ledger's keys are reconciled"
+    );
     for path in written {
         assert!(
             path.starts_with(&state_dir) && writable.iter().any(|w| path.starts_with(w)),

@@ -8,7 +8,7 @@ async fn a_read_only_app_cannot_upload_and_the_binary_says_which_scope_is_missin
     let dir = TestDir::new();
     let file = dir.write("s.csv", seeds::csv(&seeds::rows(830_000, 3)));
     let key = key_path("test-rsa.pem");
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
+    let out = crate::helpers::private_binary()
         .args([
             "upload",
             file.to_str().unwrap(),

@@ -58,7 +58,7 @@ async fn no_secret_appears_in_output_logs_journal_exports_or_reports() {
     ];
     let mut printed = String::new();
     for args in &runs {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
+        let mut cmd = crate::helpers::private_binary();
         cmd.args(args);
         oauth_env(&mut cmd);
         let out = cmd.output().await.unwrap();
@@ -71,7 +71,7 @@ async fn no_secret_appears_in_output_logs_journal_exports_or_reports() {
         printed.push_str(&String::from_utf8_lossy(&out.stderr));
     }
     // SSWS mode, with the same checks.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
+    let out = crate::helpers::private_binary()
         .args(["upload", ssws_file.to_str().unwrap(), "-v"])
         .env("OKTA_CLIENT_ORGURL", emu.url())
         .env("OKTA_CLIENT_TOKEN", emu.token())

@@ -9,7 +9,7 @@ use ykprov::emulator::EmulatorConfig;
 /// The real binary run in `dir` with the real org's token in the environment but no org: only the
 /// planted file names one.
 fn upload_in(dir: &std::path::Path, token: &str) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
+    let mut cmd = crate::helpers::private_binary();
     cmd.args(["upload", "seeds.csv"])
         .current_dir(dir)
         .env("OKTA_CLIENT_TOKEN", token)

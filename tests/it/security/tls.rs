@@ -134,7 +134,7 @@ async fn a_private_ca_works_with_ssl_cert_file_or_ca_file_and_fails_clearly_with
         .unwrap();
     let url = tls_front(&cert, &key, backend).await;
     let export = |extra: &[&str], ca_env: Option<&Path>| {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
+        let mut cmd = crate::helpers::private_binary();
         cmd.args(["export", "--org", &url])
             .args(extra)
             .env("OKTA_CLIENT_TOKEN", emu.token())

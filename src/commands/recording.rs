@@ -1,0 +1,119 @@
+//! What upload, repair and reconcile record in the ledger, kept out of their command files so
+//! each gains a few calls: the facts before deciding, the manifest and the run's start before the
+//! first write (a ledger that cannot be written stops the command there), the run's journal at
+//! the end, and what each reconciliation saw.
+
+use crate::ledger::record::{ManifestRow, Observation, RunStart};
+use crate::ledger::Ledger;
+use crate::reconcile::diff::LocalRow;
+use crate::reconcile::{ReconcileOptions, ReconcileResult};
+use chrono::Utc;
+use std::path::{Path, PathBuf};
+
+/// Before a run that may write to Okta: ingest what earlier killed runs journaled, record the
+/// manifest (when there is one) and the run's start. Any failure is fatal: nothing has been sent.
+pub fn before_run(
+    ledger: &mut Ledger,
+    org: &str,
+    command: &'static str,
+    files: &[PathBuf],
+    journal: &Path,
+    manifest: &[ManifestRow],
+) -> anyhow::Result<()> {
+    ledger.catch_up(org)?;
+    let now = Utc::now();
+    ledger.record_manifest(org, manifest, now)?;
+    let run = RunStart {
+        command,
+        journal: journal.to_path_buf(),
+        files: files.iter().map(|f| f.display().to_string()).collect(),
+        operator: super::ledger::operator(),
+    };
+    ledger.record_run_start(org, &run, now)
+}
+
+/// Records the manifest of a plain seed file for the org, streamed (a sealed file's comes from its
+/// journal at the end, so it is not decrypted twice).
+pub fn record_plain_manifest(
+    ledger: &mut Ledger,
+    org: &str,
+    file: &Path,
+    format: crate::seed::SeedFormat,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    crate::ledger::manifest::read_plain(file, format, 2_000, |rows| {
+        ledger.record_manifest(org, rows, now).map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// After a run: its journal into the ledger. The journal is the run's crash-safe record, so a
+/// failure here loses nothing: it is reported, and the next run (or `ledger import`) catches up.
+pub fn after_run(ledger: &mut Ledger, journal: &Path) -> bool {
+    if !journal.exists() {
+        return true;
+    }
+    match ledger.ingest_journal(journal) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!(
+                "warning: the ledger {} was not updated from {}: {e:#}; the next run catches up, or run `ykprov ledger import {}`",
+                ledger.path().display(),
+                journal.display(),
+                journal.display()
+            );
+            false
+        }
+    }
+}
+
+/// The manifest a reconciliation of seed files shows: each valid row's serial, file and line,
+/// with the file's SHA-256.
+pub fn manifest_of(r: &ReconcileResult) -> Vec<ManifestRow> {
+    r.reconciliation
+        .items
+        .iter()
+        .filter_map(|i| {
+            let file = i.file.clone()?;
+            let sha = r.file_info.iter().find(|f| f.path == file)?.sha256.clone();
+            Some(ManifestRow {
+                serial: i.serial.clone(),
+                public_id: None,
+                file,
+                file_sha256: sha,
+                line: i.line?,
+            })
+        })
+        .collect()
+}
+
+/// Records what a reconciliation saw of each serial (only changes become events).
+pub fn record_seen(ledger: &mut Ledger, r: &ReconcileResult) -> anyhow::Result<u64> {
+    let seen = r.reconciliation.items.iter().map(|i| Observation {
+        serial: i.serial.clone(),
+        status: i.status.clone(),
+        token_id: i.token_id.clone(),
+        user_id: i.user_id.clone(),
+        login: i.login.clone(),
+    });
+    ledger.record_observations(&r.org, seen, Utc::now())
+}
+
+/// The ledger's manifest for the org, as the rows a reconciliation compares.
+pub fn known_rows(ledger: &Ledger, org: &str) -> anyhow::Result<Vec<LocalRow>> {
+    Ok(ledger
+        .known_keys(org)?
+        .into_iter()
+        .map(|k| LocalRow {
+            serial: k.serial,
+            file: k.file,
+            line: k.line,
+        })
+        .collect())
+}
+
+/// Fills a reconciliation's facts from the ledger.
+pub fn with_facts(mut o: ReconcileOptions, ledger: &Ledger, org: &str) -> anyhow::Result<ReconcileOptions> {
+    o.facts = ledger.facts(org)?;
+    Ok(o)
+}
