@@ -12,7 +12,7 @@
 //!                              journal, lifecycle, okta, seed
 //!   (each line    revoke    -> upload, journal, lifecycle, okta, seed
 //!   may use only  repair    -> upload, reconcile, journal, lifecycle, okta, seed
-//!   what is to    report    -> reconcile, journal, okta, seed, markup
+//!   what is to    report    -> reconcile, ledger, journal, okta, seed, markup
 //!   its right)    upload    -> journal, okta, seed
 //!                 reconcile -> lifecycle, okta, seed, markup
 //!                 emulator  -> okta (models), seed

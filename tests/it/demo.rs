@@ -38,8 +38,8 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
     let reconcile: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("reconcile.json")).unwrap()).unwrap();
     // The reconciliation after the demo's repair: the departed user's key is back (UNASSIGNED);
-    // the admin's deleted token and the revoked stolen key are held as removed (the ledger will
-    // make the stolen one `retired`), and the invalid rows wait for a person.
+    // the admin's deleted token is held as removed, the revoked stolen key is retired (the
+    // ledger's record of the decision) and no longer live, and the invalid rows wait for a person.
     let counts = &reconcile["reconciliation"]["counts"];
     assert_eq!(
         (
@@ -47,9 +47,11 @@ async fn demo_runs_the_whole_pipeline_and_leaks_no_secret() {
             counts["blocked"].as_u64(),
             counts["revoked"].as_u64(),
             counts["removed"].as_u64(),
+            counts["retired"].as_u64(),
+            counts["retired_live"].as_u64(),
             counts["invalid"].as_u64()
         ),
-        (Some(0), Some(0), Some(0), Some(2), Some(5))
+        (Some(0), Some(0), Some(0), Some(1), Some(1), Some(0), Some(5))
     );
     assert_eq!(
         (counts["active"].as_u64(), counts["unassigned"].as_u64()),

@@ -83,7 +83,7 @@ async fn reconcile_from_the_ledger_alone_equals_reconcile_from_the_files() {
         (
             count("active"),
             count("blocked"),
-            count("missing"),
+            count("removed"),
             count("unassigned")
         ),
         (1, 1, 1, 9)

@@ -19,7 +19,16 @@ async fn a_repair_records_the_state_before_its_run_and_the_state_after() {
     let token = admin.token_of(&serial).await.unwrap().unwrap();
     admin.delete_token(&token.id).await.unwrap();
 
-    let out = run(&emu, &ledger, &["repair", file.to_str().unwrap(), "--yes"]).await;
+    // The ledger knows it was uploaded, so the admin's delete is held (`removed`) until a person
+    // names the key.
+    let held = run(&emu, &ledger, &["repair", file.to_str().unwrap(), "--yes"]).await;
+    assert_exit(&held, 1);
+    let out = run(
+        &emu,
+        &ledger,
+        &["repair", file.to_str().unwrap(), "--yes", "--restore", "770002"],
+    )
+    .await;
     assert_exit(&out, 0);
     let l = Ledger::open(&ledger).unwrap();
     let h: Vec<(String, Option<String>)> = l
