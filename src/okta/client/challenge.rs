@@ -197,6 +197,16 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_insufficient_scope_challenge_names_the_missing_scope() {
+        let doc = fixture("insufficient-scope.headers.json");
+        let mut map = HeaderMap::new();
+        let value = doc["headers"]["www-authenticate"].as_str().unwrap();
+        map.insert(WWW_AUTHENTICATE, HeaderValue::from_str(value).unwrap());
+        assert_eq!(missing_scope(&map).as_deref(), Some("okta.groups.read"));
+        assert!(is_auth_problem(403, &ErrorBody::default(), &map));
+    }
+
+    #[test]
     fn oktas_documented_401_and_403_bodies_are_auth_problems_with_their_code() {
         for (name, status, code) in [
             ("error-401-E0000011.json", 401, "E0000011"),
