@@ -101,6 +101,7 @@ pub(crate) fn refusal(
                 path,
                 dpop_error: shared.quirks.dpop_error,
                 nonce: shared.oauth.nonce(),
+                scope: super::oauth::required_scope(endpoint),
             })
         })
 }

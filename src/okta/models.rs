@@ -305,16 +305,8 @@ impl ErrorBody {
 mod tests {
     use super::*;
 
-    const OKTA_EXAMPLE: &str = r#"{
-      "id": "ykkxdtCA1fKVxyu6R0g3", "created": "2020-06-09T23:42:05.000Z",
-      "activated": "2020-06-09T23:47:29.000Z", "lastVerified": "2020-06-09T23:47:29.000Z",
-      "lastUpdated": "2020-06-09T23:47:29.000Z", "status": "ACTIVE",
-      "profile": { "serial": "000009508427" },
-      "_links": {
-        "self": {"href": "https://x.okta.com/api/v1/org/factors/yubikey_token/tokens/ykkxdtCA1fKVxyu6R0g3", "hints": {"allow": ["GET"]}},
-        "user": {"href": "https://x.okta.com/api/v1/users/00uu0x8sxTr9HcHOo0g3", "hints": {"allow": ["GET"]}}
-      }
-    }"#;
+    /// Okta's GET-by-id example, verbatim (tests/fixtures/okta/README.md names its source).
+    const OKTA_EXAMPLE: &str = include_str!("../../tests/fixtures/okta/token-get.json");
 
     #[test]
     fn okta_example_token_parses_and_round_trips_in_oktas_format() {

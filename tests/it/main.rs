@@ -10,6 +10,7 @@ mod demo;
 mod docs;
 mod emulator;
 mod environment;
+mod fixtures;
 mod gnupg;
 mod helpers;
 mod hostile;

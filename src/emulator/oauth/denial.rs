@@ -42,6 +42,8 @@ pub struct Shape<'a> {
     pub dpop_error: DpopError,
     /// The server's DPoP nonce.
     pub nonce: &'a str,
+    /// The scope the endpoint requires (the DPoP challenge's `scope`).
+    pub scope: Option<&'a str>,
 }
 
 fn with_header(mut response: Response, name: HeaderName, value: &str) -> Response {
@@ -51,10 +53,19 @@ fn with_header(mut response: Response, name: HeaderName, value: &str) -> Respons
     response
 }
 
-fn dpop_challenge(error: &str, description: &str) -> String {
+/// A DPoP challenge on an API call, with the parameters Okta's carries besides `algs` and the
+/// error (`authorization_uri`, `realm`, `scope`, `resource`: okta-sdk-nodejs#453 quotes one,
+/// tests/fixtures/okta/dpop-invalid-proof.headers.json).
+fn dpop_challenge(shape: &Shape<'_>, error: &str, description: &str) -> String {
+    let base = shape.base_url;
+    let scope = shape
+        .scope
+        .map(|s| format!(" scope=\"{s}\","))
+        .unwrap_or_default();
     format!(
-        "DPoP algs=\"RS256 ES256\", error=\"{error}\", error_description=\"{}\"",
-        description.replace('"', "'")
+        "DPoP algs=\"RS256 ES256\", authorization_uri=\"{base}/oauth2/v1/authorize\", realm=\"{base}\",{scope} error=\"{error}\", error_description=\"{}\", resource=\"{}\"",
+        description.replace('"', "'"),
+        shape.path
     )
 }
 
@@ -86,7 +97,7 @@ impl Denial {
                     format!("scope=\"{scope}\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\", resource=\"{path}\""),
                 ),
             ),
-            Denial::DpopProof(why) => bad_proof(shape.dpop_error, &why),
+            Denial::DpopProof(why) => bad_proof(&shape, &why),
             Denial::UseNonce => {
                 let status = match shape.dpop_error {
                     DpopError::BadRequest => StatusCode::BAD_REQUEST,
@@ -95,7 +106,7 @@ impl Denial {
                 let r = with_header(
                     status.into_response(),
                     www,
-                    &dpop_challenge("use_dpop_nonce", "Resource server requires nonce in DPoP proof."),
+                    &dpop_challenge(&shape, "use_dpop_nonce", "Resource server requires nonce in DPoP proof."),
                 );
                 with_header(r, HeaderName::from_static("dpop-nonce"), shape.nonce)
             }
@@ -104,20 +115,20 @@ impl Denial {
 }
 
 /// A bad or stale proof, in the shape `dpop-error` asks for.
-fn bad_proof(shape: DpopError, why: &str) -> Response {
+fn bad_proof(shape: &Shape<'_>, why: &str) -> Response {
     let www = axum::http::header::WWW_AUTHENTICATE;
-    match shape {
+    match shape.dpop_error {
         DpopError::Unauthorized => with_header(
             StatusCode::UNAUTHORIZED.into_response(),
             www,
-            &dpop_challenge("invalid_dpop_proof", why),
+            &dpop_challenge(shape, "invalid_dpop_proof", why),
         ),
         DpopError::BadRequest => {
             let body = serde_json::json!({"error": "invalid_dpop_proof", "error_description": why});
             with_header(
                 (StatusCode::BAD_REQUEST, axum::Json(body)).into_response(),
                 www,
-                &dpop_challenge("invalid_dpop_proof", why),
+                &dpop_challenge(shape, "invalid_dpop_proof", why),
             )
         }
         DpopError::Forbidden => ApiError::invalid_session().into_response(),

@@ -161,4 +161,60 @@ mod tests {
             &HeaderMap::new()
         ));
     }
+
+    /// Okta's documented answers (tests/fixtures/okta/README.md names the sources).
+    fn fixture(name: &str) -> serde_json::Value {
+        let path = format!("{}/tests/fixtures/okta/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn oktas_documented_dpop_challenges_are_read_as_dpop_refusals() {
+        // The token endpoint's: 400, an OAuth body and a `dpop-nonce` header.
+        let doc = fixture("dpop-use-nonce.headers.json");
+        let mut map = HeaderMap::new();
+        for (k, v) in doc["headers"].as_object().unwrap() {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap();
+            map.insert(name, HeaderValue::from_str(v.as_str().unwrap()).unwrap());
+        }
+        let body = fixture("dpop-use-nonce.json").to_string();
+        let status = doc["status"].as_u64().unwrap() as u16;
+        assert_eq!(
+            dpop_problem(status, body.as_bytes(), &map),
+            Some("use_dpop_nonce")
+        );
+        assert_eq!(
+            dpop_nonce(&map).as_deref(),
+            Some("8NLZUUhVawx1ns8AjrC4F6j8D2phvaw7")
+        );
+        // A resource server's, from an issue thread: only the `WWW-Authenticate` challenge.
+        let doc = fixture("dpop-invalid-proof.headers.json");
+        let mut map = HeaderMap::new();
+        let value = doc["headers"]["www-authenticate"].as_str().unwrap();
+        map.insert(WWW_AUTHENTICATE, HeaderValue::from_str(value).unwrap());
+        assert_eq!(dpop_problem(400, b"", &map), Some("invalid_dpop_proof"));
+        assert_eq!(dpop_problem(401, b"", &map), Some("invalid_dpop_proof"));
+    }
+
+    #[test]
+    fn the_documented_insufficient_scope_challenge_names_the_missing_scope() {
+        let doc = fixture("insufficient-scope.headers.json");
+        let mut map = HeaderMap::new();
+        let value = doc["headers"]["www-authenticate"].as_str().unwrap();
+        map.insert(WWW_AUTHENTICATE, HeaderValue::from_str(value).unwrap());
+        assert_eq!(missing_scope(&map).as_deref(), Some("okta.groups.read"));
+        assert!(is_auth_problem(403, &ErrorBody::default(), &map));
+    }
+
+    #[test]
+    fn oktas_documented_401_and_403_bodies_are_auth_problems_with_their_code() {
+        for (name, status, code) in [
+            ("error-401-E0000011.json", 401, "E0000011"),
+            ("error-403-E0000006.json", 403, "E0000006"),
+        ] {
+            let body: ErrorBody = serde_json::from_value(fixture(name)).unwrap();
+            assert!(is_auth_problem(status, &body, &HeaderMap::new()), "{name}");
+            assert_eq!(auth_code(&body, &HeaderMap::new()), code, "{name}");
+        }
+    }
 }

@@ -205,3 +205,34 @@ fn protocol(e: anyhow::Error) -> ApiError {
         reason: format!("{e:#}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Okta's documented token answers (tests/fixtures/okta/README.md names the sources).
+    const BEARER: &str = include_str!("../../../tests/fixtures/okta/oauth-token.json");
+    const DPOP: &str = include_str!("../../../tests/fixtures/okta/oauth-token-dpop.json");
+    const USE_NONCE: &str = include_str!("../../../tests/fixtures/okta/dpop-use-nonce.json");
+
+    #[test]
+    fn oktas_documented_token_answers_parse_with_type_lifetime_token_and_scope() {
+        let a: TokenAnswer = serde_json::from_str(BEARER).unwrap();
+        assert_eq!((a.token_type.as_str(), a.expires_in), ("Bearer", 3600));
+        assert_eq!(a.access_token.unwrap().expose(), "eyJraWQiOiJ.....UfThlJ7w");
+        assert_eq!(a.scope.as_deref(), Some("okta.users.read"));
+        let d: TokenAnswer = serde_json::from_str(DPOP).unwrap();
+        assert_eq!((d.token_type.as_str(), d.expires_in), ("DPoP", 3600));
+        assert!(d.access_token.is_some());
+    }
+
+    #[test]
+    fn oktas_documented_dpop_challenge_body_parses_as_use_dpop_nonce() {
+        let body: OAuthErrorBody = serde_json::from_str(USE_NONCE).unwrap();
+        assert_eq!(body.error, "use_dpop_nonce");
+        assert_eq!(
+            body.error_description,
+            "Authorization server requires nonce in DPoP proof."
+        );
+    }
+}
