@@ -9,7 +9,7 @@ use super::worker::{repair_one, End, Finished, Task};
 use super::{Prepared, RepairOptions};
 use crate::journal::repair::Planned;
 use crate::journal::{Counts, Entry, Header, Journal, SealedInput};
-use crate::okta::{ApiError, OktaClient};
+use crate::okta::OktaClient;
 use crate::progress::Progress;
 use crate::reconcile::FileInfo;
 use crate::seed::{self, ReaderOptions, RowOutcome, SeedReader, SeedSource};
@@ -255,18 +255,6 @@ impl Run {
     }
 }
 
-/// A fatal error as the operator reads it: a refused credential during a write says which scope
-/// writes need when Okta did not name it.
-fn fatal_text(e: &anyhow::Error) -> String {
-    let text = format!("{e:#}");
-    match e.downcast_ref::<Fatal>() {
-        Some(Fatal::Unauthorized(ApiError::Unauthorized { scope: None, .. })) => format!(
-            "{text}. A repair's deletes and uploads need the okta.users.manage scope (or an admin allowed to manage users' authenticators)"
-        ),
-        _ => text,
-    }
-}
-
 /// Applies `p.plan`. `Err` only for problems before anything was sent (the journal, changed
 /// files); later problems end the run with `fatal` set, so the counts are never lost.
 pub async fn apply(
@@ -327,7 +315,9 @@ pub async fn apply(
         not_done: run.not_done,
         journal: p.journal.clone(),
         interrupted: run.interrupted,
-        fatal: result.err().map(|e| fatal_text(&e)),
+        fatal: result
+            .err()
+            .map(|e| Fatal::text(&e, "A repair's deletes and uploads")),
         elapsed: started.elapsed(),
         pace_per_minute: client.token_pacer().per_minute(),
     };

@@ -24,7 +24,7 @@ use crate::journal::revoke::{RevokeLine, RevokeOutcome};
 use crate::journal::{Counts, Entry, Header, Journal};
 use crate::lifecycle::{Facts, RetireReason};
 use crate::okta::inventory::{self, RemoteToken, Via};
-use crate::okta::{ApiError, OktaClient};
+use crate::okta::OktaClient;
 use crate::seed::Serial;
 use crate::upload::concurrency::AdaptiveLimit;
 use crate::upload::dispatch::{Dispatched, Tasks};
@@ -189,18 +189,6 @@ fn planned(t: &Target) -> Entry {
     })
 }
 
-/// A fatal error as the operator reads it: a refused credential names the scope revoke needs
-/// when Okta did not.
-fn fatal_text(e: &anyhow::Error) -> String {
-    let text = format!("{e:#}");
-    match e.downcast_ref::<Fatal>() {
-        Some(Fatal::Unauthorized(ApiError::Unauthorized { scope: None, .. })) => format!(
-            "{text}. A revoke's unenroll and delete need the okta.users.manage scope (or an admin allowed to manage users' authenticators)"
-        ),
-        _ => text,
-    }
-}
-
 /// Applies the plan. `Err` only for problems before anything was sent (the journal); later
 /// problems end the run with `fatal` set, so what was done is never lost.
 pub async fn apply(
@@ -262,7 +250,9 @@ pub async fn apply(
         s.finished.push(f);
     }
     s.not_started = (p.targets.len() - s.finished.len()) as u64;
-    s.fatal = result.err().map(|e| fatal_text(&e));
+    s.fatal = result
+        .err()
+        .map(|e| Fatal::text(&e, "A revoke's unenroll and delete"));
     close(&mut s, &journal, client, started.elapsed());
     Ok(s)
 }

@@ -76,6 +76,20 @@ pub enum Fatal {
     Journal(anyhow::Error),
 }
 
+impl Fatal {
+    /// A run's fatal error as the operator reads it: a refused credential during `writes` (e.g.
+    /// "A repair's deletes and uploads") says which scope they need when Okta did not name it.
+    pub fn text(e: &anyhow::Error, writes: &str) -> String {
+        let text = format!("{e:#}");
+        match e.downcast_ref::<Fatal>() {
+            Some(Fatal::Unauthorized(ApiError::Unauthorized { scope: None, .. })) => format!(
+                "{text}. {writes} need the okta.users.manage scope (or an admin allowed to manage users' authenticators)"
+            ),
+            _ => text,
+        }
+    }
+}
+
 enum Lookup {
     /// The serial's live record (history is not state: a REVOKED record is not the key).
     Present(YubikeyToken),
