@@ -16,6 +16,7 @@ mod hostile;
 mod hostile_server;
 mod install;
 mod lifecycle;
+mod messages;
 mod next_links;
 mod oauth;
 mod pacing;
