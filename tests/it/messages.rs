@@ -297,3 +297,59 @@ async fn whoami_with_an_oauth_app_shows_its_client_id_and_granted_scopes() {
     assert_eq!(v["scopes"], serde_json::json!(["okta.users.read"]));
     assert!(v.get("login").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_over_600_present_rows_is_quiet() {
+    let emu = spawn_emulator(EmulatorConfig {
+        api_limit: None,
+        post_limit: None,
+        get_limit: None,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let dir = TestDir::new();
+    let file = seed_file(&dir, 320_000, 600);
+    let upload = |journal: &str| {
+        let mut cmd = ykprov_in(
+            &dir,
+            &[
+                "upload",
+                &file,
+                "--rate",
+                "60000/min",
+                "--concurrency",
+                "8",
+                "--journal",
+                journal,
+            ],
+        );
+        cmd.env("OKTA_CLIENT_ORGURL", emu.url())
+            .env("OKTA_CLIENT_TOKEN", emu.token());
+        cmd
+    };
+    let first = run(&mut upload("first.jsonl")).await;
+    assert_exit(&first, 0);
+    let again = run(&mut upload("second.jsonl")).await;
+    assert_exit(&again, 0);
+    let err = stderr(&again);
+    assert!(err.lines().count() <= 5, "{err}");
+    assert!(!err.contains("skipping"), "{err}");
+    let out = stdout(&again);
+    assert!(out.contains(": 0 uploaded, 600 already present, "), "{out}");
+    assert!(!out.contains("pace "), "{out}");
+
+    let dry = run(
+        ykprov_in(&dir, &["upload", &file, "--dry-run", "--journal", "third.jsonl"])
+            .env("OKTA_CLIENT_ORGURL", emu.url())
+            .env("OKTA_CLIENT_TOKEN", emu.token()),
+    )
+    .await;
+    assert_exit(&dry, 0);
+    assert!(
+        stdout(&dry).contains(
+            "dry run (only reads were sent; nothing was written to Okta): 0 to upload, 600 already in Okta, "
+        ),
+        "{}",
+        stdout(&dry)
+    );
+}
