@@ -127,3 +127,34 @@ impl Settings {
         Ok((Credential::PrivateKey(settings), key.source))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_host_gets_did_you_mean_and_a_url_is_taken_as_is() {
+        let err = parse_org("acme.okta.com/", "OKTA_CLIENT_ORGURL").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the org URL `acme.okta.com` from OKTA_CLIENT_ORGURL has no scheme: did you mean https://acme.okta.com"
+        );
+        assert_eq!(
+            parse_org("https://acme.okta.com", "--org").unwrap().as_str(),
+            "https://acme.okta.com/"
+        );
+        let err = format!("{:#}", parse_org("not a url", "--org").unwrap_err());
+        assert!(err.starts_with("the org URL from --org is not a URL"), "{err}");
+    }
+
+    #[test]
+    fn whitespace_and_an_ssws_prefix_are_dropped_from_a_token() {
+        let clean = |t: &str| clean_token(Secret::new(t.to_string()), "x").expose().clone();
+        assert_eq!(clean("00abc\n"), "00abc");
+        assert_eq!(clean("SSWS 00abc"), "00abc");
+        assert_eq!(clean(" ssws  00abc\r\n"), "00abc");
+        assert_eq!(clean("00abc"), "00abc");
+        // A multi-byte character where the prefix would end must not panic.
+        assert_eq!(clean("SSWé00"), "SSWé00");
+    }
+}
