@@ -2,6 +2,7 @@
 //! each command's config builder, so errors can name every offending flag at once.
 
 mod emulate;
+mod identity;
 mod install;
 mod ledger;
 mod repair;
@@ -10,6 +11,7 @@ mod sealed;
 mod values;
 
 pub use emulate::EmulateArgs;
+pub use identity::{token_flag_refusal, WhoamiArgs};
 pub use install::{CompletionsArgs, ManpageArgs};
 pub use ledger::{
     HistoryArgs, LedgerAction, LedgerArgs, LedgerImportArgs, LedgerVerifyArgs, OrgOnly, RetireArgs,
@@ -102,6 +104,9 @@ pub enum Command {
     Emulate(EmulateArgs),
     /// Show the resolved connection settings (org, authorization mode, client, scopes, key).
     Config(ConfigArgs),
+    /// Show who Okta takes the credential for: the org, the credential's kind and source, and
+    /// the admin's login (SSWS) or the app's client id and granted scopes (OAuth).
+    Whoami(WhoamiArgs),
     /// Encrypt a plaintext seed file to age or OpenPGP recipients, so only the sealed copy is kept.
     Seal(SealArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.

@@ -222,6 +222,15 @@ pub struct Counts {
     pub retries: u64,
     /// Lookups to settle an upload in doubt.
     pub in_doubt_lookups: u64,
+    /// Uploads an earlier run left in doubt that this run's listing showed had arrived: uploaded,
+    /// but not sent by this run (so not in `uploaded`). Left out of the journal when zero, so
+    /// older journals and readers see the shape they know.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub settled_from_listing: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One line of the journal.

@@ -6,6 +6,11 @@ use ykprov::{cli::Cli, telemetry};
 async fn main() -> ExitCode {
     // Before any secret is read: no core dump of this process (it would hold seeds and tokens).
     let hardened = ykprov::hardening::harden_process();
+    // Before clap, whose answer to an unknown `--token` would be "use '-- --token'".
+    if let Some(refusal) = ykprov::cli::token_flag_refusal(std::env::args_os()) {
+        eprintln!("error: {refusal}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     telemetry::init(&cli.global.log_settings());
     tracing::debug!(

@@ -35,6 +35,11 @@ macro_rules! value_enum {
     };
 }
 
+value_enum!(crate::okta::identity::Format {
+    crate::okta::identity::Format::Text => "text": "Aligned lines",
+    crate::okta::identity::Format::Json => "json": "One JSON object, camelCase keys",
+});
+
 value_enum!(LogFormat {
     LogFormat::Text => "text": "Human-readable lines",
     LogFormat::Json => "json": "One JSON object per line, for scheduled runs",

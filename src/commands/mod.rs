@@ -27,6 +27,7 @@ mod sealed;
 mod signal;
 mod upload;
 mod validate;
+mod whoami;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(args) => report::run(&args, &cli.global),
         Command::Emulate(args) => emulate::run(&args).await,
         Command::Config(args) => config::run(&args),
+        Command::Whoami(args) => whoami::run(&args).await,
         Command::Seal(args) => seal::run(&args, &cli.global),
         Command::Completions(args) => completions::run(&args),
         Command::Manpage(args) => manpage::run(&args),

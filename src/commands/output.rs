@@ -23,6 +23,12 @@ pub fn is_stdout(path: &Path) -> bool {
 
 /// Refuses a seed file that is not there before anything is sent, naming it.
 pub fn require_seed_file(path: &Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "cannot read seed file {}: is a directory; name the seed file inside it",
+            path.display()
+        );
+    }
     if !path.is_file() {
         anyhow::bail!("cannot read seed file {}: no such file", path.display());
     }

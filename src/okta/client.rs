@@ -65,6 +65,9 @@ pub struct ClientConfig {
     pub max_pages: usize,
     /// Proxy and extra trusted CAs.
     pub network: super::config::network::Network,
+    /// Where the org and the credential came from, so a refusal or an unreachable org names what
+    /// to fix; `None` for clients built by hand (tests, the demo).
+    pub provenance: Option<super::config::Provenance>,
 }
 
 impl ClientConfig {
@@ -86,6 +89,7 @@ impl ClientConfig {
             max_backoff: Duration::from_secs(120),
             max_pages: MAX_PAGES,
             network: Default::default(),
+            provenance: None,
         }
     }
 }
@@ -118,6 +122,7 @@ struct Inner {
     clock: clock::ServerClock,
     max_backoff: Duration,
     max_pages: usize,
+    provenance: Option<super::config::Provenance>,
 }
 
 /// A cheap-to-clone handle to the client.
@@ -193,6 +198,7 @@ impl OktaClient {
                 clock: clock::ServerClock::default(),
                 max_backoff: config.max_backoff,
                 max_pages: config.max_pages,
+                provenance: config.provenance,
             }),
         })
     }
@@ -200,6 +206,11 @@ impl OktaClient {
     /// The org URL.
     pub fn org(&self) -> &Url {
         &self.inner.org
+    }
+
+    /// Where the org and the credential came from, when the client was built by `connect`.
+    pub fn provenance(&self) -> Option<&super::config::Provenance> {
+        self.inner.provenance.as_ref()
     }
 
     /// The pacer of a bucket.
@@ -218,8 +229,9 @@ impl OktaClient {
         self.inner.clock.offset()
     }
 
-    fn clock_offset_secs(&self) -> Option<i64> {
-        self.server_clock_offset().map(|d| d.num_seconds())
+    fn clock_offset_secs(&self) -> Option<i32> {
+        self.server_clock_offset()
+            .and_then(|d| i32::try_from(d.num_seconds()).ok())
     }
 
     /// What the client has seen so far.

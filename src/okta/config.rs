@@ -178,6 +178,46 @@ pub struct Connection {
     pub network: network::Network,
 }
 
+/// Where a client's org and credential came from, for messages that say what to fix.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// Where the org URL came from (`--org`, `OKTA_CLIENT_ORGURL`, an okta.yaml path).
+    pub org_source: String,
+    /// The credential's kind: `SSWS` or `OAuth`.
+    pub kind: &'static str,
+    /// Where the credential came from (the token's source, or the private key's).
+    pub credential_source: String,
+    /// The OAuth app's client id; `None` for an SSWS token.
+    pub client_id: Option<String>,
+}
+
+impl Provenance {
+    /// The credential in words: `the SSWS API token from ./okta.yaml`, or `the OAuth app 0oa1
+    /// (private key from OKTA_CLIENT_PRIVATEKEY)`.
+    pub fn credential(&self) -> String {
+        match &self.client_id {
+            Some(id) => format!("the OAuth app {id} (private key from {})", self.credential_source),
+            None => format!("the SSWS API token from {}", self.credential_source),
+        }
+    }
+}
+
+impl Connection {
+    /// Where this connection's org and credential came from.
+    pub fn provenance(&self) -> Provenance {
+        let (kind, client_id) = match &self.credential {
+            Credential::Ssws(_) => ("SSWS", None),
+            Credential::PrivateKey(o) => ("OAuth", Some(o.client_id.clone())),
+        };
+        Provenance {
+            org_source: self.org_source.clone(),
+            kind,
+            credential_source: self.credential_source.clone(),
+            client_id,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,7 +41,9 @@ pub fn connect(settings: &ConnectSettings) -> anyhow::Result<OktaClient> {
     for warning in connection_warnings(&conn.org, &conn.org_source, &conn.credential_source) {
         tracing::warn!("{warning}");
     }
+    let provenance = conn.provenance();
     let mut cfg = ClientConfig::with_credential(conn.org, conn.credential, settings.scopes);
+    cfg.provenance = Some(provenance);
     cfg.connect_timeout = settings.connect_timeout.max(Duration::from_secs(1));
     cfg.timeout = settings.timeout.max(Duration::from_secs(1));
     cfg.rate = settings.rate;

@@ -53,7 +53,11 @@ pub enum ApiError {
         detail: Option<String>,
         /// Okta's clock minus ours in seconds, from the answers' `Date` (a refused DPoP proof is
         /// most often a skewed clock).
-        clock_offset: Option<i64>,
+        // i32: 68 years either way, and it keeps the error small enough to return by value.
+        clock_offset: Option<i32>,
+        /// Which credential was refused and where it came from (`the SSWS token from
+        /// OKTA_CLIENT_TOKEN`), filled in by the client that knows; `None` from code that does not.
+        credential: Option<Box<String>>,
     },
     /// A definite refusal of this request (400, 403 E0000102, 404 …): do not retry it.
     #[error("Okta rejected the request: HTTP {status} {} {}", body.error_code, body.error_summary)]
@@ -80,7 +84,7 @@ fn is_proof_problem(code: &str) -> bool {
 }
 
 /// What a refused DPoP proof asks the operator to check, starting with the clock.
-fn proof_text(status: u16, code: &str, request: &str, clock_offset: Option<i64>) -> String {
+fn proof_text(status: u16, code: &str, request: &str, clock_offset: Option<i32>) -> String {
     let clock = match clock_offset {
         Some(s) if s.abs() >= 2 => format!(
             "this machine's clock is {} s {} Okta's (from its Date header): fix the time (NTP)",
@@ -103,6 +107,7 @@ fn unauthorized_text(e: &ApiError) -> String {
         scope,
         detail,
         clock_offset,
+        credential,
     } = e
     else {
         return String::new();
@@ -125,9 +130,14 @@ fn unauthorized_text(e: &ApiError) -> String {
     if is_proof_problem(code) {
         return proof_text(status, code, &request, *clock_offset);
     }
-    format!(
-        "Okta refused the credentials ({status} {code}{request}): check OKTA_CLIENT_TOKEN (or the OAuth app settings) and the admin's permissions"
-    )
+    match credential {
+        Some(which) => format!(
+            "Okta refused the credentials: {which} (HTTP {status} {code}{request}): check that it is current and that its admin may manage factors"
+        ),
+        None => format!(
+            "Okta refused the credentials (HTTP {status} {code}{request}): check the API token (OKTA_CLIENT_TOKEN or okta.yaml) or the OAuth app settings, and the admin's permissions"
+        ),
+    }
 }
 
 impl ApiError {
@@ -163,6 +173,7 @@ impl ApiError {
                 scope,
                 detail,
                 clock_offset,
+                credential,
             } => ApiError::Unauthorized {
                 status,
                 code: s(code),
@@ -170,6 +181,7 @@ impl ApiError {
                 scope: scope.map(s),
                 detail: detail.map(s),
                 clock_offset,
+                credential,
             },
             ApiError::Rejected {
                 status,
@@ -216,11 +228,12 @@ mod tests {
             scope: scope.map(str::to_string),
             detail: detail.map(str::to_string),
             clock_offset: None,
+            credential: None,
         }
         .to_string()
     }
 
-    fn refused_proof(code: &str, clock_offset: Option<i64>) -> String {
+    fn refused_proof(code: &str, clock_offset: Option<i32>) -> String {
         ApiError::Unauthorized {
             status: 400,
             code: code.into(),
@@ -228,6 +241,7 @@ mod tests {
             scope: None,
             detail: None,
             clock_offset,
+            credential: None,
         }
         .to_string()
     }

@@ -93,6 +93,12 @@ pub async fn fetch(
     if via == Via::Download {
         match export::fetch_download(client, filter, expand_user).await {
             Ok(tokens) => return Ok(tokens),
+            // An unreachable org is not the export's fault: its error already says what to check.
+            Err(ExportFailure::Fatal(e))
+                if matches!(e.downcast_ref(), Some(super::ApiError::Unreachable { .. })) =>
+            {
+                return Err(e)
+            }
             Err(ExportFailure::Fatal(e)) => return Err(e.context("cannot download the token export")),
             Err(ExportFailure::Unusable(why)) => {
                 tracing::warn!("the CSV export cannot be used ({why}); falling back to the JSON token list (--via pages)");

@@ -6,6 +6,7 @@ pub mod client;
 pub mod config;
 pub mod connect;
 pub mod error;
+pub mod identity;
 pub mod inventory;
 pub mod models;
 pub mod oauth;

@@ -93,7 +93,7 @@ pub enum FieldProblem {
     #[error("is larger than 4294967295, the largest YubiKey serial")]
     TooLarge,
     /// Scientific notation, a decimal point or lost digits: typical of a re-saved spreadsheet.
-    #[error("looks like a spreadsheet reformatted it ({hint}); export the seed file again from the programming tool")]
+    #[error("looks like a spreadsheet reformatted it ({hint}); open the original file from the programming tool, not the copy Excel saved")]
     SpreadsheetDamage {
         /// What gave it away, without the value.
         hint: &'static str,

@@ -139,7 +139,7 @@ pub async fn upload(
     let existing = preflight::existing_serials(&client)
         .await
         .context("cannot list the tokens already in Okta")?;
-    tracing::info!(tokens = existing.len(), "preflight: tokens already in Okta");
+    tracing::info!("Okta already holds {} YubiKey token(s)", existing.len());
     let journal = run_journal::open(o, client.org().as_str(), &summary.validation)?;
     if journal.writer.is_some() {
         summary.journal = Some(journal.path.clone());

@@ -292,6 +292,7 @@ mod tests {
             scope: None,
             detail: None,
             clock_offset: None,
+            credential: None,
         };
         assert_eq!(step(&err, &mut tries), Step::Stop);
     }

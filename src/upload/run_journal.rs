@@ -90,7 +90,12 @@ fn open_journal(o: &UploadOptions, path: &Path, header: Header) -> anyhow::Resul
             );
         }
     }
-    tracing::info!(journal = %path.display(), done = replay.outcomes.len(), in_doubt = replay.in_doubt.len(), "resuming from journal");
+    tracing::info!(
+        "continuing the run journaled in {}: {} row(s) done, {} in doubt",
+        path.display(),
+        replay.outcomes.len(),
+        replay.in_doubt.len()
+    );
     let header = Header {
         resumed: true,
         ..header

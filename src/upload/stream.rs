@@ -228,11 +228,17 @@ impl Live {
                 was_in_doubt,
                 prior,
             } => {
-                tracing::info!(serial = %row.seed.serial, status = %present.status, "already present in Okta; skipping");
+                // One line per row would be 10,000 lines for 10,000 keys: the summary counts them.
+                tracing::debug!(serial = %row.seed.serial, status = %present.status, "already in Okta; skipping");
                 let offset = self.dispatcher.client().server_clock_offset();
                 let answered = was_in_doubt && is_answer_to(present.created, prior.intent_at, offset);
                 let result = present_result(present, answered);
-                self.record(Some(serial), row.line, result, &mut pass.tally)?;
+                if answered {
+                    self.journal_outcome(Some(serial), row.line, &result)?;
+                    pass.tally.settled_from_listing();
+                } else {
+                    self.record(Some(serial), row.line, result, &mut pass.tally)?;
+                }
                 pass.advance();
             }
             Decision::Upload {
@@ -264,14 +270,18 @@ impl Live {
         result: RowResult,
         tally: &mut Tally,
     ) -> anyhow::Result<()> {
+        self.journal_outcome(serial, line, &result)?;
+        tally.settled(&result);
+        Ok(())
+    }
+
+    fn journal_outcome(&self, serial: Option<Serial>, line: u64, result: &RowResult) -> anyhow::Result<()> {
         self.journal.append(&Entry::Outcome {
             serial,
             line,
             result: result.clone(),
             at: Utc::now(),
-        })?;
-        tally.settled(&result);
-        Ok(())
+        })
     }
 }
 

@@ -35,19 +35,7 @@ pub fn summary_text(s: &UploadSummary) -> String {
     }
     let p = &s.plan;
     if s.dry_run {
-        let eta = if s.pace_per_minute > 0.0 && p.to_upload > 0 {
-            format!(
-                "about {:.0} min at {}",
-                (p.to_upload as f64 / s.pace_per_minute).ceil(),
-                per_minute(s.pace_per_minute)
-            )
-        } else {
-            "learned from Okta's headers on the first upload".to_string()
-        };
-        out.push_str(&format!(
-            "dry run (nothing sent): {} to upload, {} already in Okta, {} done by an earlier run, {} invalid, {} repeated rows skipped\nETA: {eta}\n",
-            p.to_upload, p.already_present, p.done_before, p.invalid, p.excluded
-        ));
+        out.push_str(&dry_run_text(s));
         return out;
     }
     let c = &s.counts;
@@ -75,15 +63,24 @@ pub fn summary_text(s: &UploadSummary) -> String {
         c.invalid,
         c.done_before
     ));
-    out.push_str(&format!(
-        "pace {}, achieved {}; {} rate-limit 429s, {} concurrency 429s, {} retries, {} in-doubt lookups\n",
-        per_minute(s.pace_per_minute),
-        per_minute(achieved),
-        c.rate_limited,
-        c.concurrency_limited,
-        c.retries,
-        c.in_doubt_lookups
-    ));
+    if c.settled_from_listing > 0 {
+        out.push_str(&format!(
+            "{} upload(s) an earlier run left in doubt were found in Okta's listing (sent by that run, not this one)\n",
+            c.settled_from_listing
+        ));
+    }
+    // A pace says nothing about a run that sent nothing.
+    if sent_anything(c) {
+        out.push_str(&format!(
+            "pace {}, achieved {}; {} rate-limit 429s, {} concurrency 429s, {} retries, {} in-doubt lookups\n",
+            per_minute(s.pace_per_minute),
+            per_minute(achieved),
+            c.rate_limited,
+            c.concurrency_limited,
+            c.retries,
+            c.in_doubt_lookups
+        ));
+    }
     if p.retried_rejected > 0 {
         out.push_str(&format!(
             "{} row(s) journaled as rejected by an earlier run were tried again (--retry-rejected)\n",
@@ -97,6 +94,36 @@ pub fn summary_text(s: &UploadSummary) -> String {
         out.push_str("re-run the same command to retry the rest; rows already done are skipped\n");
     }
     out
+}
+
+/// What a dry run would do, and how long the uploads would take.
+fn dry_run_text(s: &UploadSummary) -> String {
+    let p = &s.plan;
+    let eta = if s.pace_per_minute > 0.0 && p.to_upload > 0 {
+        format!(
+            "about {:.0} min at {}",
+            (p.to_upload as f64 / s.pace_per_minute).ceil(),
+            per_minute(s.pace_per_minute)
+        )
+    } else {
+        "learned from Okta's headers on the first upload".to_string()
+    };
+    format!(
+        "dry run (only reads were sent; nothing was written to Okta): {} to upload, {} already in Okta, {} done by an earlier run, {} invalid, {} repeated rows skipped\nETA: {eta}\n",
+        p.to_upload, p.already_present, p.done_before, p.invalid, p.excluded
+    )
+}
+
+/// Whether this run sent any write (or was answered with a 429 or needed a lookup).
+fn sent_anything(c: &crate::journal::Counts) -> bool {
+    c.uploaded
+        + c.rejected
+        + c.failed
+        + c.retries
+        + c.rate_limited
+        + c.concurrency_limited
+        + c.in_doubt_lookups
+        > 0
 }
 
 #[cfg(test)]
@@ -125,6 +152,22 @@ mod tests {
         s.pace_per_minute = 299.6;
         let text = summary_text(&s);
         assert!(text.contains("\npace 300/min, achieved 742/min; "), "{text}");
+    }
+
+    #[test]
+    fn a_run_that_sent_nothing_has_no_pace_line_and_settled_rows_are_not_uploads() {
+        let mut s = summary_of_one_row();
+        s.counts.already_present = 600;
+        s.counts.settled_from_listing = 3;
+        s.elapsed = Duration::from_secs(2);
+        s.pace_per_minute = 1286.0;
+        let text = summary_text(&s);
+        assert!(!text.contains("pace"), "{text}");
+        assert!(text.contains(": 0 uploaded, 600 already present, "), "{text}");
+        assert!(
+            text.contains("\n3 upload(s) an earlier run left in doubt were found in Okta's listing (sent by that run, not this one)\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -78,6 +78,12 @@ impl Tally {
         }
     }
 
+    /// Counts an earlier run's upload in doubt that the listing showed had arrived (journaled as
+    /// uploaded, but not sent by this run).
+    pub fn settled_from_listing(&mut self) {
+        self.counts.settled_from_listing += 1;
+    }
+
     /// Counts a worker's outcome with the retries and lookups it took.
     pub fn finished(&mut self, done: &Done) {
         self.counts.retries += u64::from(done.retries);

@@ -18,6 +18,7 @@ mod hostile_server;
 mod install;
 mod ledger;
 mod lifecycle;
+mod messages;
 mod next_links;
 mod oauth;
 mod pacing;

@@ -23,6 +23,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             &format!("{TOKENS_PATH}/{{id}}"),
             get(tokens::get_one).delete(tokens::delete_one),
         )
+        .route("/api/v1/users/me", get(users::me))
         .route("/api/v1/users/{id}", get(users::get_user))
         .route(
             "/api/v1/users/{id}/factors",

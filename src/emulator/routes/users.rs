@@ -25,6 +25,21 @@ fn store_error(e: StoreError) -> ApiError {
     }
 }
 
+/// The login of the admin the emulator's one API token belongs to.
+const ADMIN_LOGIN: &str = "admin@emulator.example";
+
+/// `GET /api/v1/users/me`: the admin behind the API token. The emulator has one token, so one
+/// fixed admin, kept apart from the users keys are enrolled to.
+pub async fn me(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let id = "00uemulatoradmin0001";
+    Json(json!({
+        "id": id,
+        "status": "ACTIVE",
+        "profile": { "login": ADMIN_LOGIN, "email": ADMIN_LOGIN },
+        "_links": { "self": { "href": format!("{}/api/v1/users/{id}", shared.base_url) } },
+    }))
+}
+
 /// `GET /api/v1/users/{id}`.
 pub async fn get_user(
     State(shared): State<Arc<Shared>>,

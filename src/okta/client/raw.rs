@@ -58,7 +58,8 @@ impl RawAnswer {
     pub fn auth_refusal(&self) -> Option<ApiError> {
         let body = self.error_body();
         // The answer was just received, so its `Date` against now is the clock's offset.
-        let clock_offset = sample(&self.headers, SystemTime::now()).map(|ms| ms / 1000);
+        let clock_offset =
+            sample(&self.headers, SystemTime::now()).and_then(|ms| i32::try_from(ms / 1000).ok());
         if let Some(problem) = dpop_problem(self.status, &self.body, &self.headers) {
             return Some(ApiError::Unauthorized {
                 status: self.status,
@@ -67,6 +68,7 @@ impl RawAnswer {
                 scope: None,
                 detail: None,
                 clock_offset,
+                credential: None,
             });
         }
         (matches!(self.status, 401 | 403) && is_auth_problem(self.status, &body, &self.headers)).then(|| {
@@ -77,6 +79,7 @@ impl RawAnswer {
                 scope: missing_scope(&self.headers),
                 detail: None,
                 clock_offset,
+                credential: None,
             }
         })
     }

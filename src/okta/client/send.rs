@@ -113,10 +113,37 @@ impl OktaClient {
             if retry {
                 tracing::debug!(%method, path = url.path(), error = %failed.error, "refused; retrying once");
             } else {
-                log_failure(&method, &url, &failed.error);
-                return Err(failed.error);
+                let error = self.explain(failed.error);
+                log_failure(&method, &url, &error);
+                return Err(error);
             }
         }
+    }
+
+    /// The error with what the operator needs to fix it, when the client knows where its settings
+    /// came from: the refused credential's kind and source, or the unreachable org URL's source.
+    fn explain(&self, mut error: ApiError) -> ApiError {
+        let Some(p) = &self.inner.provenance else {
+            return error;
+        };
+        match &mut error {
+            ApiError::Unauthorized { credential, .. } if credential.is_none() => {
+                *credential = Some(Box::new(p.credential()));
+            }
+            ApiError::Unreachable { reason } => {
+                // reqwest names the whole request URL; the org URL below says it shorter.
+                let transport = reason
+                    .strip_prefix("error sending request for url (")
+                    .and_then(|r| r.split_once("): "))
+                    .map_or(reason.as_str(), |(_, rest)| rest);
+                *reason = format!(
+                    "{} (the org URL from {}): {reason}; check the URL, and this machine's DNS, network and proxy",
+                    self.inner.org, p.org_source, reason = transport
+                );
+            }
+            _ => {}
+        }
+        error
     }
 
     /// Whether a refused OAuth request is worth one more send, and prepares it: the server's
@@ -317,6 +344,7 @@ impl OktaClient {
                 scope: None,
                 detail: None,
                 clock_offset: self.clock_offset_secs(),
+                credential: None,
             }),
             401 | 403 if is_auth_problem(code, &body, &map) => Err(ApiError::Unauthorized {
                 status: code,
@@ -325,6 +353,7 @@ impl OktaClient {
                 scope: missing_scope(&map),
                 detail: None,
                 clock_offset: self.clock_offset_secs(),
+                credential: None,
             }),
             500..=599 => Err(ApiError::InDoubt {
                 reason: format!("HTTP {code} {}", body.error_code).trim_end().to_string(),
@@ -346,7 +375,11 @@ fn log_failure(method: &Method, url: &Url, e: &ApiError) {
     let request_id = e.request_id().unwrap_or("-");
     let path = url.path();
     match e {
-        ApiError::RateLimited { .. } | ApiError::InDoubt { .. } | ApiError::Unreachable { .. } => {
+        // A refused credential stops the run and is printed once, by the command that stops.
+        ApiError::RateLimited { .. }
+        | ApiError::InDoubt { .. }
+        | ApiError::Unreachable { .. }
+        | ApiError::Unauthorized { .. } => {
             tracing::debug!(%method, path, request_id, error = %e, "call failed")
         }
         _ => tracing::warn!(%method, path, request_id, error = %e, "call failed"),

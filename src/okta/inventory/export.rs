@@ -190,7 +190,9 @@ fn check_page(d: &Download) -> Result<Vec<RemoteToken>, String> {
 /// Whether an error of the export ends the fetch (a refused credential) or only the export.
 fn classify(e: anyhow::Error) -> ExportFailure {
     match e.downcast_ref::<ApiError>() {
+        // An org that cannot be reached fails the same way through the JSON pages: say so once.
         Some(ApiError::Unauthorized { .. })
+        | Some(ApiError::Unreachable { .. })
         | Some(ApiError::Rejected {
             status: 401 | 403, ..
         }) => ExportFailure::Fatal(e),
@@ -364,6 +366,7 @@ mod tests {
             scope: None,
             detail: None,
             clock_offset: None,
+            credential: None,
         });
         assert!(matches!(classify(unauthorized), ExportFailure::Fatal(_)));
         for e in [

@@ -129,6 +129,7 @@ impl OAuthSession {
             scope,
             detail: Some(body.error_description).filter(|d| !d.is_empty()),
             clock_offset: None,
+            credential: None,
         }
     }
 
