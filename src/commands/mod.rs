@@ -10,6 +10,7 @@ mod consent;
 mod demo;
 mod emulate;
 mod export;
+mod locks;
 mod manpage;
 mod output;
 mod probe;

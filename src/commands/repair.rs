@@ -99,6 +99,12 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             client.org()
         );
     }
+    let _locks = super::locks::take(
+        config.dry_run,
+        "repair",
+        &config.options.journal_path(),
+        client.org(),
+    )?;
     let prepared = repair::prepare(&config.options, &client).await?;
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {

@@ -91,6 +91,7 @@ pub async fn run(args: &RevokeArgs) -> anyhow::Result<Outcome> {
     let config = RevokeConfig::from_args(args)?;
     let client = okta::connect(&config.connection)?;
     let org = client.org().to_string();
+    let _locks = super::locks::take(config.dry_run, "revoke", &config.options.journal, client.org())?;
     let plan = revoke::prepare(&config.options, &client).await?;
     refuse_unknown(&plan)?;
     let plan_text = output::plan_text(&plan, &org);

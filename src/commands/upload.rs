@@ -102,6 +102,11 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         crate::report::format_for(path, None)?;
     }
     let client = okta::connect(&config.connection)?;
+    let journal = opts
+        .journal
+        .clone()
+        .unwrap_or_else(|| crate::journal::default_path(&opts.file));
+    let _locks = super::locks::take(opts.dry_run, "upload", &journal, client.org())?;
     // Before anything is sent: where the seeds go (a planted okta.yaml would show here).
     if !global.quiet {
         eprintln!(

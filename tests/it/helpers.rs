@@ -29,9 +29,18 @@ impl TestDir {
     }
 }
 
-/// The real binary, for tests of exit codes and output.
+/// The real binary, for tests of exit codes and output, with a state folder of its own.
 pub fn bin() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("ykprov").expect("binary built")
+    let mut cmd = assert_cmd::Command::cargo_bin("ykprov").expect("binary built");
+    cmd.env("YKPROV_STATE_DIR", private_state());
+    cmd
+}
+
+/// A state folder (the org locks) for the binaries this test process starts, under cargo's
+/// scratch folder for integration tests: a test must never take or leave a lock in the user's
+/// real state folder. Emulators bind port 0, so two tests' orgs never share a lock file at once.
+pub fn private_state() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("state-{}", std::process::id()))
 }
 
 /// Starts an emulator on 127.0.0.1:0 with `config` (tests usually start from `Default`).
@@ -60,6 +69,7 @@ pub fn ykprov_against(emu: &ykprov::emulator::EmulatorHandle, args: &[&str]) -> 
         .env("OKTA_CLIENT_ORGURL", emu.url())
         .env("OKTA_CLIENT_TOKEN", emu.token())
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);

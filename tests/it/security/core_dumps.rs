@@ -25,6 +25,7 @@ async fn a_run_in_flight_has_a_core_size_limit_of_zero() {
         .env("OKTA_CLIENT_ORGURL", emu.url())
         .env("OKTA_CLIENT_TOKEN", emu.token())
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
