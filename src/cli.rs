@@ -2,6 +2,7 @@
 //! each command's config builder, so errors can name every offending flag at once.
 
 mod emulate;
+mod expect;
 mod install;
 mod repair;
 mod revoke;
@@ -9,6 +10,7 @@ mod sealed;
 mod values;
 
 pub use emulate::EmulateArgs;
+pub use expect::ExpectArgs;
 pub use install::{CompletionsArgs, ManpageArgs};
 pub use repair::RepairArgs;
 pub use revoke::RevokeArgs;
@@ -260,6 +262,9 @@ pub struct UploadArgs {
     /// holds): earlier versions journaled refused credentials and DPoP proofs that way.
     #[arg(long)]
     pub retry_rejected: bool,
+    /// What the seed file must hold.
+    #[command(flatten)]
+    pub expect: ExpectArgs,
 }
 
 /// `ykprov validate`.
@@ -326,6 +331,9 @@ pub struct ReconcileArgs {
     /// Sealed seed files.
     #[command(flatten)]
     pub sealed: SealedArgs,
+    /// What the seed files must hold.
+    #[command(flatten)]
+    pub expect: ExpectArgs,
 }
 
 /// `ykprov export`.

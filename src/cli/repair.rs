@@ -59,4 +59,7 @@ pub struct RepairArgs {
     /// Seed file layout.
     #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
     pub format: SeedFormat,
+    /// What the seed files must hold.
+    #[command(flatten)]
+    pub expect: super::ExpectArgs,
 }

@@ -54,6 +54,7 @@ impl RepairConfig {
             rate,
             quiet: global.quiet,
             unseal,
+            expect: args.expect.expect(),
             ..RepairOptions::new(args.files.clone())
         };
         let connection = ConnectSettings {
@@ -91,6 +92,11 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         require_seed_file(f)?;
         crate::okta::config::warn_if_shared(f);
     }
+    let (journal, written) = (config.options.journal_path(), !config.dry_run);
+    super::output::check_outputs(&[
+        ("--report", config.report.as_deref()),
+        ("--journal", written.then_some(journal.as_path())),
+    ])?;
     let client = okta::connect(&config.connection)?;
     if !global.quiet {
         eprintln!(
@@ -99,12 +105,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             client.org()
         );
     }
-    let _locks = super::locks::take(
-        config.dry_run,
-        "repair",
-        &config.options.journal_path(),
-        client.org(),
-    )?;
+    let _locks = super::locks::take(config.dry_run, "repair", &journal, client.org())?;
     let prepared = repair::prepare(&config.options, &client).await?;
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {

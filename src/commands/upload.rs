@@ -53,6 +53,7 @@ impl UploadConfig {
             quiet: global.quiet,
             unseal,
             retry_rejected: args.retry_rejected,
+            expect: args.expect.expect(),
             ..UploadOptions::new(&args.file)
         };
         let connection = ConnectSettings {
@@ -101,11 +102,13 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if let Some(path) = &config.report {
         crate::report::format_for(path, None)?;
     }
-    let client = okta::connect(&config.connection)?;
     let journal = opts
         .journal
         .clone()
         .unwrap_or_else(|| crate::journal::default_path(&opts.file));
+    let written = (!opts.dry_run).then_some(journal.as_path());
+    super::output::check_outputs(&[("--report", config.report.as_deref()), ("--journal", written)])?;
+    let client = okta::connect(&config.connection)?;
     let _locks = super::locks::take(opts.dry_run, "upload", &journal, client.org())?;
     // Before anything is sent: where the seeds go (a planted okta.yaml would show here).
     if !global.quiet {

@@ -75,6 +75,8 @@ pub struct RepairOptions {
     pub unseal: UnsealOptions,
     /// What people decided about keys and what ykprov uploaded (from the ledger).
     pub facts: Facts,
+    /// What the files must hold (`--expect-rows`, `--expect-sha256`); an empty file is refused.
+    pub expect: crate::seed::Expect,
 }
 
 impl RepairOptions {
@@ -94,6 +96,7 @@ impl RepairOptions {
             quiet: false,
             unseal: UnsealOptions::default(),
             facts: Facts::default(),
+            expect: crate::seed::Expect::default(),
         }
     }
 
@@ -162,8 +165,8 @@ pub struct Prepared {
 
 /// Reads the files, lists Okta's tokens and plans. Sends no write, writes no file.
 pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<Prepared> {
-    let (files, format, unseal) = (o.files.clone(), o.format, o.unseal.clone());
-    let local = tokio::task::spawn_blocking(move || seeds::read(&files, format, &unseal)).await??;
+    let (files, format, unseal, expect) = (o.files.clone(), o.format, o.unseal.clone(), o.expect.clone());
+    let local = tokio::task::spawn_blocking(move || seeds::read(&files, format, &unseal, &expect)).await??;
     let remote = inventory::fetch(client, Via::Pages, None, false)
         .await
         .context("cannot list the tokens in Okta")?;

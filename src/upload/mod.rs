@@ -132,6 +132,7 @@ pub async fn upload(
     // cannot change between them.
     let source = open(o).await?;
     let mut summary = UploadSummary::validated(validate(o, &source).await?, o.dry_run);
+    o.expect.check(&[&summary.validation])?;
     if summary.validation.error_count > 0 && !o.skip_invalid && !o.dry_run {
         summary.stopped_for_invalid = true;
         return Ok(summary);
