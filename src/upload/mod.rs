@@ -8,6 +8,7 @@
 //! journaled-write loop, by the rules of [`policy`], which [`worker`] and repair's and revoke's
 //! writes share), durability in `journal` (opened by [`run_journal`]).
 
+pub mod budget;
 pub mod concurrency;
 pub mod decide;
 pub mod delete;

@@ -2,5 +2,6 @@
 //! from an empty or unexpected seed file, and outputs checked before the first request. The
 //! emulator's request log is the witness: every assertion is a count.
 
+mod budget;
 mod green;
 mod locks;
