@@ -2,6 +2,7 @@
 //! each command's config builder, so errors can name every offending flag at once.
 
 mod emulate;
+mod exit_codes;
 mod expect;
 mod install;
 mod repair;
@@ -74,14 +75,17 @@ pub enum Command {
     /// Check seed files row by row without contacting Okta.
     Validate(ValidateArgs),
     /// Upload seeds to Okta: paced, bounded, journaled and resumable.
+    #[command(after_help = exit_codes::UPLOAD)]
     Upload(UploadArgs),
     /// Compare seed files with what Okta holds: missing, in use, blocked, revoked, stale.
     Reconcile(ReconcileArgs),
     /// Plan and apply the fixes a reconciliation calls for: upload what is missing or revoked,
     /// and (with --reissue-blocked) delete blocked tokens and upload their seeds again.
+    #[command(after_help = exit_codes::REPAIR)]
     Repair(RepairArgs),
     /// Take keys out of service now (lost, stolen, destroyed, returned): unenroll each from its
     /// user and delete its token, so nobody can enroll it again.
+    #[command(after_help = exit_codes::REVOKE)]
     Revoke(RevokeArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),

@@ -49,6 +49,7 @@ impl RepairConfig {
             reissue_blocked: args.reissue_blocked,
             restore: args.restore.iter().cloned().collect(),
             serials: args.serial.iter().cloned().collect(),
+            exclude: args.exclude_serial.iter().cloned().collect(),
             journal: args.journal.clone(),
             concurrency: args.concurrency,
             rate,
