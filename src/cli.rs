@@ -2,6 +2,8 @@
 //! each command's config builder, so errors can name every offending flag at once.
 
 mod emulate;
+mod exit_codes;
+mod expect;
 mod identity;
 mod install;
 mod ledger;
@@ -11,6 +13,7 @@ mod sealed;
 mod values;
 
 pub use emulate::EmulateArgs;
+pub use expect::ExpectArgs;
 pub use identity::{token_flag_refusal, WhoamiArgs};
 pub use install::{CompletionsArgs, ManpageArgs};
 pub use ledger::{
@@ -83,14 +86,17 @@ pub enum Command {
     /// Check seed files row by row without contacting Okta.
     Validate(ValidateArgs),
     /// Upload seeds to Okta: paced, bounded, journaled and resumable.
+    #[command(after_help = exit_codes::UPLOAD)]
     Upload(UploadArgs),
     /// Compare seed files with what Okta holds: missing, in use, blocked, revoked, stale.
     Reconcile(ReconcileArgs),
     /// Plan and apply the fixes a reconciliation calls for: upload what is missing or revoked,
     /// and (with --reissue-blocked) delete blocked tokens and upload their seeds again.
+    #[command(after_help = exit_codes::REPAIR)]
     Repair(RepairArgs),
     /// Take keys out of service now (lost, stolen, destroyed, returned): unenroll each from its
     /// user and delete its token, so nobody can enroll it again.
+    #[command(after_help = exit_codes::REVOKE)]
     Revoke(RevokeArgs),
     /// Download Okta's YubiKey token inventory as CSV.
     Export(ExportArgs),
@@ -283,6 +289,9 @@ pub struct UploadArgs {
     /// holds): earlier versions journaled refused credentials and DPoP proofs that way.
     #[arg(long)]
     pub retry_rejected: bool,
+    /// What the seed file must hold.
+    #[command(flatten)]
+    pub expect: ExpectArgs,
 }
 
 /// `ykprov validate`.
@@ -349,6 +358,9 @@ pub struct ReconcileArgs {
     /// Sealed seed files.
     #[command(flatten)]
     pub sealed: SealedArgs,
+    /// What the seed files must hold.
+    #[command(flatten)]
+    pub expect: ExpectArgs,
 }
 
 /// `ykprov export`.

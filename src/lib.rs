@@ -21,8 +21,8 @@
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)
 //!                 seed
-//! shared leaves   secret, atomic, progress, telemetry, markup, hardening: used by any layer, use nothing
-//!                 above
+//! shared leaves   secret, atomic, progress, telemetry, markup, hardening, lock: used by any layer,
+//!                 use nothing above
 //! ```
 //!
 //! - [`cli`] and [`commands`]: the command line and each subcommand; the only code that knows clap,
@@ -48,6 +48,7 @@
 //! - [`secret`], [`atomic`], [`progress`], [`telemetry`]: the redacting wrapper every secret lives
 //!   in, atomic 0600 output files, the progress bar, logging to stderr.
 //! - [`hardening`]: no core dumps, plaintext kept out of swap and dumps, the effective uid.
+//! - [`lock`]: the journal's and the org's exclusive locks, one writer at a time.
 
 pub mod atomic;
 pub mod cli;
@@ -58,6 +59,7 @@ pub mod hardening;
 pub mod journal;
 pub mod ledger;
 pub mod lifecycle;
+pub mod lock;
 pub mod markup;
 pub mod okta;
 pub mod progress;

@@ -38,6 +38,9 @@ pub struct RepairArgs {
     /// even when its user is still active. Repeatable.
     #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
     pub serial: Vec<Serial>,
+    /// Never act on this serial, whatever the plan would do with it. Repeatable.
+    #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
+    pub exclude_serial: Vec<Serial>,
     /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
@@ -59,4 +62,7 @@ pub struct RepairArgs {
     /// Seed file layout.
     #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
     pub format: SeedFormat,
+    /// What the seed files must hold.
+    #[command(flatten)]
+    pub expect: super::ExpectArgs,
 }

@@ -12,6 +12,7 @@ mod emulate;
 mod export;
 mod history;
 mod ledger;
+mod locks;
 mod manpage;
 mod output;
 mod period;

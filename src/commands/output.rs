@@ -21,6 +21,17 @@ pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// Checks every output a command will write (flag, path; `None` when not written) before its
+/// first request, so a run never does its work and then fails to write the result. `-` is stdout.
+pub fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> anyhow::Result<()> {
+    for (flag, path) in outputs {
+        if let Some(p) = path.filter(|p| !is_stdout(p)) {
+            crate::atomic::check_writable(p).with_context(|| format!("{flag} {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a seed file that is not there before anything is sent, naming it.
 pub fn require_seed_file(path: &Path) -> anyhow::Result<()> {
     if path.is_dir() {

@@ -28,6 +28,7 @@ fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
         expand_user: args.expand_user,
         fail_on: args.fail_on.clone(),
         unseal,
+        expect: args.expect.expect(),
         ..ReconcileOptions::new(args.files.clone())
     })
 }
@@ -39,6 +40,10 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs) -> anyhow::Result<Ou
         crate::okta::config::warn_if_shared(f);
     }
     let o = options(args)?;
+    super::output::check_outputs(&[
+        ("--out", args.out.as_deref()),
+        ("--report", args.report.as_deref()),
+    ])?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&read_only_connection(&args.org))?;
     if let Some(path) = &args.report {

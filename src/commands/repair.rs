@@ -49,11 +49,13 @@ impl RepairConfig {
             reissue_blocked: args.reissue_blocked,
             restore: args.restore.iter().cloned().collect(),
             serials: args.serial.iter().cloned().collect(),
+            exclude: args.exclude_serial.iter().cloned().collect(),
             journal: args.journal.clone(),
             concurrency: args.concurrency,
             rate,
             quiet: global.quiet,
             unseal,
+            expect: args.expect.expect(),
             ..RepairOptions::new(args.files.clone())
         };
         let connection = ConnectSettings {
@@ -91,6 +93,11 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         require_seed_file(f)?;
         crate::okta::config::warn_if_shared(f);
     }
+    let (journal, written) = (config.options.journal_path(), !config.dry_run);
+    super::output::check_outputs(&[
+        ("--report", config.report.as_deref()),
+        ("--journal", written.then_some(journal.as_path())),
+    ])?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
     if !global.quiet {
@@ -100,6 +107,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             client.org()
         );
     }
+    let _locks = super::locks::take(config.dry_run, "repair", &journal, client.org())?;
     let mut config = config;
     ledger.catch_up(client.org().as_str())?;
     config.options.facts = ledger.facts(client.org().as_str())?;

@@ -108,6 +108,7 @@ pub async fn run(args: &RevokeArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
     let org = client.org().to_string();
+    let _locks = super::locks::take(config.dry_run, "revoke", &config.options.journal, client.org())?;
     ledger.catch_up(&org)?;
     config.options.facts = ledger.facts(&org)?;
     let plan = revoke::prepare(&config.options, &client).await?;

@@ -53,6 +53,7 @@ impl UploadConfig {
             quiet: global.quiet,
             unseal,
             retry_rejected: args.retry_rejected,
+            expect: args.expect.expect(),
             ..UploadOptions::new(&args.file)
         };
         let connection = ConnectSettings {
@@ -101,8 +102,15 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if let Some(path) = &config.report {
         crate::report::format_for(path, None)?;
     }
+    let journal = opts
+        .journal
+        .clone()
+        .unwrap_or_else(|| crate::journal::default_path(&opts.file));
+    let written = (!opts.dry_run).then_some(journal.as_path());
+    super::output::check_outputs(&[("--report", config.report.as_deref()), ("--journal", written)])?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
+    let _locks = super::locks::take(opts.dry_run, "upload", &journal, client.org())?;
     // Before anything is sent: where the seeds go (a planted okta.yaml would show here).
     if !global.quiet {
         eprintln!(
@@ -111,10 +119,6 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
             client.org()
         );
     }
-    let journal = opts
-        .journal
-        .clone()
-        .unwrap_or_else(|| crate::journal::default_path(&opts.file));
     if !opts.dry_run {
         let (org, files) = (client.org().as_str(), [opts.file.clone()]);
         recording::record_plain_manifest(&mut ledger, org, &opts.file, opts.format)?;

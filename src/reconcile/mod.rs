@@ -86,6 +86,8 @@ pub struct ReconcileOptions {
     /// What people decided about keys and what ykprov uploaded (from the ledger); empty when
     /// nothing is known.
     pub facts: Facts,
+    /// What the files must hold (`--expect-rows`, `--expect-sha256`); an empty file is refused.
+    pub expect: crate::seed::Expect,
 }
 
 impl ReconcileOptions {
@@ -108,6 +110,7 @@ impl ReconcileOptions {
             ],
             unseal: UnsealOptions::default(),
             facts: Facts::default(),
+            expect: crate::seed::Expect::default(),
         }
     }
 }
@@ -117,6 +120,7 @@ fn read_local(o: &ReconcileOptions) -> anyhow::Result<(Vec<LocalRow>, Vec<Invali
     let mut rows = Vec::new();
     let mut invalid = Vec::new();
     let mut infos = Vec::new();
+    let mut reports = Vec::new();
     for path in &o.files {
         // Decrypted once for both passes below.
         let source = seed::open(path, &o.unseal)?;
@@ -150,7 +154,9 @@ fn read_local(o: &ReconcileOptions) -> anyhow::Result<(Vec<LocalRow>, Vec<Invali
             valid: report.valid,
             invalid: report.error_count,
         });
+        reports.push(report);
     }
+    o.expect.check(&reports.iter().collect::<Vec<_>>())?;
     Ok((rows, invalid, infos))
 }
 

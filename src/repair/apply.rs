@@ -278,6 +278,7 @@ pub async fn apply(
         limit: AdaptiveLimit::new(o.concurrency),
         max_attempts: o.max_attempts,
         stopped: AtomicBool::new(false),
+        budget: Default::default(),
     };
     let planned = p.plan.actions.len() as u64;
     let mut run = Run {

@@ -61,6 +61,8 @@ pub struct RepairOptions {
     pub restore: BTreeSet<Serial>,
     /// `--serial`: only these serials; a BLOCKED one is reissued whatever its user's status.
     pub serials: BTreeSet<Serial>,
+    /// `--exclude-serial`: never these serials.
+    pub exclude: BTreeSet<Serial>,
     /// The journal; default beside the first seed file.
     pub journal: Option<PathBuf>,
     /// Requests in flight at most.
@@ -75,6 +77,8 @@ pub struct RepairOptions {
     pub unseal: UnsealOptions,
     /// What people decided about keys and what ykprov uploaded (from the ledger).
     pub facts: Facts,
+    /// What the files must hold (`--expect-rows`, `--expect-sha256`); an empty file is refused.
+    pub expect: crate::seed::Expect,
 }
 
 impl RepairOptions {
@@ -87,6 +91,7 @@ impl RepairOptions {
             reissue_blocked: false,
             restore: BTreeSet::new(),
             serials: BTreeSet::new(),
+            exclude: BTreeSet::new(),
             journal: None,
             concurrency: 4,
             max_attempts: 6,
@@ -94,6 +99,7 @@ impl RepairOptions {
             quiet: false,
             unseal: UnsealOptions::default(),
             facts: Facts::default(),
+            expect: crate::seed::Expect::default(),
         }
     }
 
@@ -116,11 +122,16 @@ impl RepairOptions {
             RateSetting::Auto { share } => serde_json::json!({"mode": "auto", "share": share}),
             RateSetting::PerMinute(n) => serde_json::json!({"mode": "fixed", "per_minute": n}),
         };
-        serde_json::json!({
+        let mut options = serde_json::json!({
             "command": "repair", "reissue_blocked": self.reissue_blocked, "rate": rate,
             "concurrency": self.concurrency, "max_attempts": self.max_attempts, "format": self.format,
             "restore": self.restore, "serials": self.serials,
-        })
+        });
+        // Only when used, so the headers of ordinary runs stay as they were.
+        if !self.exclude.is_empty() {
+            options["exclude"] = serde_json::json!(self.exclude);
+        }
+        options
     }
 
     /// How the reconciliation before and after is made: the JSON list (the confirmed contract,
@@ -162,8 +173,8 @@ pub struct Prepared {
 
 /// Reads the files, lists Okta's tokens and plans. Sends no write, writes no file.
 pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<Prepared> {
-    let (files, format, unseal) = (o.files.clone(), o.format, o.unseal.clone());
-    let local = tokio::task::spawn_blocking(move || seeds::read(&files, format, &unseal)).await??;
+    let (files, format, unseal, expect) = (o.files.clone(), o.format, o.unseal.clone(), o.expect.clone());
+    let local = tokio::task::spawn_blocking(move || seeds::read(&files, format, &unseal, &expect)).await??;
     let remote = inventory::fetch(client, Via::Pages, None, false)
         .await
         .context("cannot list the tokens in Okta")?;
@@ -201,6 +212,7 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
             .cloned()
             .collect(),
         serials: o.serials.clone(),
+        exclude: o.exclude.clone(),
         users: if o.reissue_blocked {
             users_of_blocked(client, &rec).await?
         } else {

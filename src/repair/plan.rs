@@ -27,6 +27,8 @@ pub struct PlanOptions {
     /// `--serial`: only these serials are planned, and a BLOCKED one among them is reissued
     /// (with `reissue_blocked`) whatever its user's status: the admin knows better.
     pub serials: BTreeSet<Serial>,
+    /// `--exclude-serial`: never planned, whatever else names them.
+    pub exclude: BTreeSet<Serial>,
     /// The status of each BLOCKED key's user, read from Okta (`GET /api/v1/users/{id}`).
     pub users: HashMap<String, UserStatus>,
 }
@@ -212,7 +214,10 @@ enum Decision {
 pub fn plan(rec: &Reconciliation, seeds: &SeedIndex, opts: &PlanOptions) -> Plan {
     let named = named_by_invalid(&rec.invalid);
     let mut plan = Plan::default();
-    let wanted = |s: Option<&Serial>| opts.serials.is_empty() || s.is_some_and(|s| opts.serials.contains(s));
+    let wanted = |s: Option<&Serial>| {
+        (opts.serials.is_empty() || s.is_some_and(|s| opts.serials.contains(s)))
+            && !s.is_some_and(|s| opts.exclude.contains(s))
+    };
     for item in rec.items.iter().filter(|i| wanted(Some(&i.serial))) {
         match decide(item, seeds, &named, opts) {
             Decision::Act(a) => plan.actions.push(a),

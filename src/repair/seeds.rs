@@ -27,8 +27,15 @@ pub struct Local {
 }
 
 /// Reads and validates every file (blocking: call it on a blocking thread).
-pub fn read(files: &[PathBuf], format: SeedFormat, unseal: &UnsealOptions) -> anyhow::Result<Local> {
+/// `expect` is checked once every file is validated, before anything is asked of Okta.
+pub fn read(
+    files: &[PathBuf],
+    format: SeedFormat,
+    unseal: &UnsealOptions,
+    expect: &seed::Expect,
+) -> anyhow::Result<Local> {
     let mut local = Local::default();
+    let mut reports = Vec::new();
     for path in files {
         let source = seed::open(path, unseal)?;
         let report = seed::validate_file(
@@ -67,6 +74,8 @@ pub fn read(files: &[PathBuf], format: SeedFormat, unseal: &UnsealOptions) -> an
             invalid: report.error_count,
         });
         local.sources.push(source);
+        reports.push(report);
     }
+    expect.check(&reports.iter().collect::<Vec<_>>())?;
     Ok(local)
 }

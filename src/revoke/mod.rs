@@ -208,6 +208,7 @@ pub async fn apply(
         limit: AdaptiveLimit::new(o.concurrency),
         max_attempts: o.max_attempts,
         stopped: AtomicBool::new(false),
+        budget: Default::default(),
     };
     let mut tasks: Tasks<Finished> = Tasks::new(Arc::new(ctx));
     let mut s = RevokeSummary {

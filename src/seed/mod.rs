@@ -11,6 +11,7 @@
 pub mod crosscheck;
 pub mod detect;
 pub mod error;
+pub mod expect;
 pub mod format;
 pub mod input;
 pub mod reader;
@@ -26,6 +27,7 @@ mod tests;
 
 pub use detect::DetectedFormat;
 pub use error::{RowError, RowProblem, RowWarning, SkippedRow, WarningKind};
+pub use expect::Expect;
 pub use format::SeedFormat;
 pub use input::SeedSource;
 pub use reader::{ReaderOptions, RowOutcome, SeedReader, ValidRow};

@@ -8,6 +8,7 @@
 //! journaled-write loop, by the rules of [`policy`], which [`worker`] and repair's and revoke's
 //! writes share), durability in `journal` (opened by [`run_journal`]).
 
+pub mod budget;
 pub mod concurrency;
 pub mod decide;
 pub mod delete;
@@ -132,6 +133,7 @@ pub async fn upload(
     // cannot change between them.
     let source = open(o).await?;
     let mut summary = UploadSummary::validated(validate(o, &source).await?, o.dry_run);
+    o.expect.check(&[&summary.validation])?;
     if summary.validation.error_count > 0 && !o.skip_invalid && !o.dry_run {
         summary.stopped_for_invalid = true;
         return Ok(summary);

@@ -37,6 +37,8 @@ pub struct UploadOptions {
     /// Send again the rows an earlier run journaled `rejected` (after the preflight lookup):
     /// earlier versions journaled refused credentials and DPoP proofs that way.
     pub retry_rejected: bool,
+    /// What the file must hold (`--expect-rows`, `--expect-sha256`); an empty file is refused.
+    pub expect: crate::seed::Expect,
 }
 
 impl UploadOptions {
@@ -57,6 +59,7 @@ impl UploadOptions {
             quiet: false,
             unseal: UnsealOptions::default(),
             retry_rejected: false,
+            expect: crate::seed::Expect::default(),
         }
     }
 

@@ -201,6 +201,7 @@ impl Live {
             limit: AdaptiveLimit::new(o.concurrency),
             max_attempts: o.max_attempts,
             stopped: Default::default(),
+            budget: Default::default(),
         };
         Live {
             journal,

@@ -31,6 +31,8 @@ pub struct Ctx {
     pub max_attempts: u32,
     /// Set by the first worker that stops the run: no worker sends anything after it.
     pub stopped: AtomicBool,
+    /// The run-wide retry budget: a failing org stops the run instead of every row retrying.
+    pub budget: super::budget::RetryBudget,
 }
 
 impl Ctx {
@@ -74,6 +76,9 @@ pub enum Fatal {
     /// The journal cannot be written: continuing would lose track of rows.
     #[error("{0:#}")]
     Journal(anyhow::Error),
+    /// The retry budget is spent: Okta fails too many requests for the run to go on.
+    #[error(transparent)]
+    Failing(super::budget::Exhausted),
 }
 
 impl Fatal {

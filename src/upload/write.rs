@@ -90,6 +90,21 @@ pub fn journal(ctx: &Ctx, entry: &Entry) -> Result<(), Fatal> {
     ctx.journal.append(entry).map_err(Fatal::Journal)
 }
 
+/// Settles the send with the run's retry budget: a failure about to be resent or looked up costs
+/// tokens (a 429 is pacing and costs nothing), a definite refusal was an answer. An empty budget
+/// stops the run; the write stays pending (or in doubt) for the next run.
+fn charge(ctx: &Ctx, step: &Step, err: &ApiError) -> Result<(), Fatal> {
+    match step {
+        Step::Resend(_) if matches!(err, ApiError::RateLimited { .. }) => Ok(()),
+        Step::Resend(_) | Step::LookUp(_) => ctx.budget.failed().map_err(Fatal::Failing),
+        Step::Refused { .. } => {
+            ctx.budget.succeeded();
+            Ok(())
+        }
+        Step::Stop => Ok(()),
+    }
+}
+
 /// Carries one write to its outcome and journals it. `in_doubt`: an earlier run sent it and never
 /// saw the answer, so it is looked up before anything is sent. `None`: another task stopped the
 /// run first; nothing more was sent or journaled (a write already sent stays in doubt for the next
@@ -125,11 +140,15 @@ pub async fn write<W: Write>(
         }
         journal(ctx, &w.intent(tries.sent() + 1))?;
         let err = match w.send(ctx).await {
-            Ok(o) => break o,
+            Ok(o) => {
+                ctx.budget.succeeded();
+                break o;
+            }
             Err(e) => e,
         };
         let step = policy::on_error(&err, &mut tries, crate::okta::client::backoff);
         w.note(&err);
+        charge(ctx, &step, &err)?;
         match step {
             Step::Resend(after) => {
                 if let ApiError::RateLimited {

@@ -17,6 +17,7 @@ fn ykprov(args: &[&str], org: &str, token: &str) -> tokio::process::Command {
         .env("OKTA_CLIENT_TOKEN", token)
         .env("HOME", "/nonexistent")
         .env("YKPROV_LEDGER", crate::helpers::private_ledger())
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
@@ -111,6 +112,7 @@ async fn a_report_that_cannot_be_written_leaves_no_half_file() {
             .args(["-c", &script, env!("CARGO_BIN_EXE_ykprov")])
             .env("HOME", "/nonexistent")
             .env("YKPROV_LEDGER", crate::helpers::private_ledger())
+            .env("YKPROV_STATE_DIR", crate::helpers::private_state())
             .output()
             .await
             .unwrap();
@@ -225,7 +227,8 @@ async fn unreachable_unresolvable_and_non_tls_orgs_are_one_error_each() {
         .unwrap();
         let msg = assert_one_fatal(&out, want, "00env-test-token");
         assert!(msg.len() < 400, "short: {msg}");
-        assert_only(dir.path(), &["s.csv"]);
+        // The journal's lock file is never deleted: it holds nothing once its process has ended.
+        assert_only(dir.path(), &["s.csv", "s.csv.ykprov-journal.jsonl.lock"]);
         // reconcile and export say the same.
         for args in [vec!["reconcile", file.to_str().unwrap()], vec!["export"]] {
             let mut a = args.clone();

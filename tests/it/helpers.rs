@@ -29,10 +29,19 @@ impl TestDir {
     }
 }
 
-/// The real binary, for tests of exit codes and output, with a ledger of its own.
+/// A state folder (the org locks) for the binaries this test process starts, under cargo's
+/// scratch folder for integration tests: a test must never take or leave a lock in the user's
+/// real state folder. Emulators bind port 0, so two tests' orgs never share a lock file at once.
+pub fn private_state() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("state-{}", std::process::id()))
+}
+
+/// The real binary, for tests of exit codes and output, with a ledger and a state folder of
+/// its own.
 pub fn bin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("ykprov").expect("binary built");
     cmd.env("YKPROV_LEDGER", private_ledger());
+    cmd.env("YKPROV_STATE_DIR", private_state());
     cmd
 }
 
@@ -75,16 +84,19 @@ pub fn ykprov_against(emu: &ykprov::emulator::EmulatorHandle, args: &[&str]) -> 
         .env("OKTA_CLIENT_TOKEN", emu.token())
         .env("HOME", "/nonexistent")
         .env("YKPROV_LEDGER", private_ledger())
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     cmd
 }
 
-/// The real binary as a tokio command, with a ledger of its own and nothing else set.
+/// The real binary as a tokio command, with a ledger and a state folder of its own and nothing
+/// else set.
 pub fn private_binary() -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
     cmd.env("YKPROV_LEDGER", private_ledger());
+    cmd.env("YKPROV_STATE_DIR", private_state());
     cmd
 }
 

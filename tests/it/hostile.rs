@@ -112,6 +112,7 @@ fn validate(path: &Path) -> (i32, String, String) {
         .arg("validate")
         .arg(path)
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("runs");
@@ -382,6 +383,7 @@ async fn reconcile_export_and_report_csv_cells_cannot_start_a_formula() {
                 .env("OKTA_CLIENT_ORGURL", &url)
                 .env("OKTA_CLIENT_TOKEN", "00t")
                 .env("HOME", "/nonexistent")
+                .env("YKPROV_STATE_DIR", crate::helpers::private_state())
                 .output()
                 .unwrap();
             let stderr = String::from_utf8_lossy(&o.stderr);

@@ -288,6 +288,7 @@ fn reconcile_opts(dir: &TestDir, via: Via) -> ReconcileOptions {
         fail_on: vec![Category::Missing],
         unseal: Default::default(),
         facts: Default::default(),
+        expect: Default::default(),
     }
 }
 

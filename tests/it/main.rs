@@ -29,6 +29,7 @@ mod reconcile;
 mod repair;
 mod report;
 mod retries;
+mod schedule;
 mod sealed_age;
 mod sealed_gpg;
 mod security;

@@ -9,7 +9,7 @@ use ykprov::emulator::EmulatorConfig;
 
 /// The binary in `dir` (so `./okta.yaml` is the test's own), with no `OKTA_CLIENT_*` inherited.
 fn ykprov_in(dir: &TestDir, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
+    let mut cmd = crate::helpers::private_binary();
     cmd.args(args)
         .current_dir(dir.path())
         .env("HOME", "/nonexistent")

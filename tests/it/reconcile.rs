@@ -36,6 +36,7 @@ fn opts(files: Vec<PathBuf>, via: Via, scope: Scope) -> ReconcileOptions {
         fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
         unseal: Default::default(),
         facts: Default::default(),
+        expect: Default::default(),
     }
 }
 

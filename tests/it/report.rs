@@ -57,6 +57,7 @@ async fn reports_of_a_real_faulty_upload_name_serials_and_no_secret() {
             fail_on: vec![Category::Missing],
             unseal: Default::default(),
             facts: Default::default(),
+            expect: Default::default(),
         },
         &client,
     )

@@ -231,6 +231,8 @@ async fn an_upload_of_a_sealed_file_leaves_no_plaintext_in_tmpdir_the_folder_or_
     let mut expected = vec![
         "seeds.csv.gpg".to_string(),
         "seeds.csv.gpg.ykprov-journal.jsonl".to_string(),
+        // The journal's lock file stays (it holds nothing once the run ended).
+        "seeds.csv.gpg.ykprov-journal.jsonl.lock".to_string(),
     ];
     expected.sort();
     let mut left_sorted = left.clone();
@@ -372,5 +374,12 @@ async fn an_upload_refused_for_its_signature_sends_nothing_to_okta_and_writes_no
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["signed.gpg", "unsigned.gpg"], "no journal, no plaintext");
+    // Only the journals' lock files, taken before the file is opened; they hold no secret.
+    let want = [
+        "signed.gpg",
+        "signed.gpg.ykprov-journal.jsonl.lock",
+        "unsigned.gpg",
+        "unsigned.gpg.ykprov-journal.jsonl.lock",
+    ];
+    assert_eq!(left, want, "no journal, no plaintext");
 }

@@ -386,6 +386,16 @@ fn a_blocked_key_of_a_deactivated_user_is_reissued_and_says_why() {
 }
 
 #[test]
+fn an_excluded_serial_is_never_planned_even_when_named() {
+    let mut case = Case::new(&[1, 2, 3], vec![]);
+    case.opts.serials.extend([1u32.into(), 2u32.into()]);
+    case.opts.exclude.insert(2u32.into());
+    let p = case.plan(false);
+    let planned: Vec<&str> = p.actions.iter().map(|a| a.serial.as_str()).collect();
+    assert_eq!(planned, ["000000000001"], "{p:#?}");
+}
+
+#[test]
 fn serial_narrows_the_plan_to_the_named_serials() {
     let mut case = Case::new(&[1, 2, 3], vec![token(3, "BLOCKED")]);
     case.invalid = vec![invalid(40, Some("9")), invalid(41, Some("2"))];

@@ -82,6 +82,7 @@ fn reconcile_opts(file: &Path) -> ReconcileOptions {
         fail_on: vec![Category::Missing, Category::Blocked, Category::Invalid],
         unseal: Default::default(),
         facts: Default::default(),
+        expect: Default::default(),
     }
 }
 

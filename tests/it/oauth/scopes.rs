@@ -18,6 +18,7 @@ async fn a_read_only_app_cannot_upload_and_the_binary_says_which_scope_is_missin
         .args(["--client-id", "0oa-ro", "--private-key", &key])
         .env("OKTA_CLIENT_ORGURL", emu.url())
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .env_remove("OKTA_CLIENT_TOKEN")
         .output()
         .await

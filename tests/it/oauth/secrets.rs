@@ -28,6 +28,7 @@ async fn no_secret_appears_in_output_logs_journal_exports_or_reports() {
             // The SSWS token is set too: config show must redact it, OAuth must not send it.
             .env("OKTA_CLIENT_TOKEN", emu.token())
             .env("HOME", "/nonexistent")
+            .env("YKPROV_STATE_DIR", crate::helpers::private_state())
             .env("RUST_LOG", "trace")
             .current_dir(dir.path());
     };
@@ -76,6 +77,7 @@ async fn no_secret_appears_in_output_logs_journal_exports_or_reports() {
         .env("OKTA_CLIENT_ORGURL", emu.url())
         .env("OKTA_CLIENT_TOKEN", emu.token())
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .env("RUST_LOG", "trace")
         .output()
         .await
@@ -127,6 +129,7 @@ fn config_show_prints_each_setting_with_its_source_and_redacts_secrets() {
         .args(["config", "show", "--client-id", "flag-client"])
         .current_dir(dir.path())
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .env("OKTA_CLIENT_PRIVATEKEY", EC)
         .env("OKTA_CLIENT_KID", "env-kid")
         .env_remove("OKTA_CLIENT_ORGURL")

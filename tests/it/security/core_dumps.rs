@@ -26,6 +26,7 @@ async fn a_run_in_flight_has_a_core_size_limit_of_zero() {
         .env("OKTA_CLIENT_TOKEN", emu.token())
         .env("HOME", "/nonexistent")
         .env("YKPROV_LEDGER", crate::helpers::private_ledger())
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)

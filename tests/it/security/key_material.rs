@@ -15,6 +15,7 @@ fn ykprov(args: &[&str], key: &str, org: &str) -> std::process::Output {
     crate::helpers::bin()
         .args(args)
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .env("OKTA_CLIENT_ORGURL", org)
         .env("OKTA_CLIENT_AUTHORIZATIONMODE", "PrivateKey")
         .env("OKTA_CLIENT_CLIENTID", "0oa-jwk")

@@ -55,6 +55,7 @@ fn config_show_names_the_proxy_without_its_password() {
     let out = crate::helpers::bin()
         .args(["config", "show", "--org", "https://acme.okta.com"])
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .env("OKTA_CLIENT_TOKEN", "00token")
         .env("OKTA_CLIENT_PROXY_HOST", "proxy.corp.example")
         .env("OKTA_CLIENT_PROXY_PORT", "3128")

@@ -15,6 +15,7 @@ fn upload_in(dir: &std::path::Path, token: &str) -> tokio::process::Command {
         .env("OKTA_CLIENT_TOKEN", token)
         .env_remove("OKTA_CLIENT_ORGURL")
         .env("HOME", "/nonexistent")
+        .env("YKPROV_STATE_DIR", crate::helpers::private_state())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);

@@ -14,7 +14,9 @@ fn an_empty_signer_flag_or_variable_is_refused_with_exit_2() {
         (vec!["validate", file], Some(" , ")),
     ] {
         let mut cmd = bin();
-        cmd.args(&args).env("HOME", "/nonexistent");
+        cmd.args(&args)
+            .env("HOME", "/nonexistent")
+            .env("YKPROV_STATE_DIR", crate::helpers::private_state());
         match env {
             Some(v) => cmd.env("YKPROV_SIGNER", v),
             None => cmd.env_remove("YKPROV_SIGNER"),

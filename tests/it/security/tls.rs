@@ -139,6 +139,7 @@ async fn a_private_ca_works_with_ssl_cert_file_or_ca_file_and_fails_clearly_with
             .args(extra)
             .env("OKTA_CLIENT_TOKEN", emu.token())
             .env("HOME", "/nonexistent")
+            .env("YKPROV_STATE_DIR", crate::helpers::private_state())
             .env_remove("OKTA_CLIENT_ORGURL")
             .env_remove("SSL_CERT_FILE")
             .kill_on_drop(true);
