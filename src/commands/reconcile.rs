@@ -51,7 +51,7 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs) -> anyhow::Result<Ou
     }
     let org = client.org().to_string();
     let o = recording::with_facts(o, &ledger, &org)?;
-    let result = if args.files.is_empty() {
+    let (result, known) = if args.files.is_empty() {
         let known = recording::known_rows(&ledger, &org)?;
         if known.is_empty() {
             anyhow::bail!(
@@ -59,14 +59,46 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs) -> anyhow::Result<Ou
                 ledger.path().display()
             );
         }
-        reconcile::reconcile_known(&o, known, &client).await?
+        let n = known.len();
+        (reconcile::reconcile_known(&o, known, &client).await?, n)
     } else {
-        reconcile::reconcile(&o, &client).await?
+        (reconcile::reconcile(&o, &client).await?, 0)
     };
-    recording::record_seen(&mut ledger, &result)?;
+    let suspect = empty_listing(known, result.okta_tokens, &org);
+    match &suspect {
+        // A listing that lost every key is more likely the wrong org or a narrowed credential than
+        // a wiped org: the ledger keeps its last statuses rather than marking every key gone.
+        Some(why) => eprintln!("warning: {why}"),
+        None => {
+            recording::record_seen(&mut ledger, &result)?;
+        }
+    }
     emit(args.out.as_ref(), &reconcile::render(&result, args.output)?)?;
     if let Some(path) = &args.report {
         crate::report::write_reconcile_report(path, &result)?;
     }
-    Ok(Outcome::problems_if(result.needs_action()))
+    Ok(Outcome::problems_if(result.needs_action() || suspect.is_some()))
+}
+
+/// A reconciliation from the ledger against a listing with no token at all, while the ledger
+/// knows keys of the org: never a quiet green (issue 21). `None` when the listing is plausible.
+fn empty_listing(known: usize, okta_tokens: u64, org: &str) -> Option<String> {
+    (known > 0 && okta_tokens == 0).then(|| {
+        format!(
+            "Okta lists no YubiKey token in {org}, but the ledger knows {known} key(s) of it: check the org URL and that the credential may read factors; the ledger was not updated from this listing"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_listing_is_suspect_only_when_the_ledger_knows_keys() {
+        let why = empty_listing(3, 0, "https://acme.okta.com").unwrap();
+        assert!(why.contains("knows 3 key(s)"), "{why}");
+        assert_eq!(empty_listing(3, 1, "https://acme.okta.com"), None);
+        assert_eq!(empty_listing(0, 0, "https://acme.okta.com"), None);
+    }
 }

@@ -4,6 +4,7 @@
 //! its own ledger in the test's folder.
 
 mod chain;
+mod empty;
 mod lifecycle;
 mod repair;
 mod report;
