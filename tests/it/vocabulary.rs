@@ -182,3 +182,27 @@ fn seed_format_and_json_are_old_names_that_still_work() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["clean"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_format_json_prints_its_summary_as_camel_case_json() {
+    use ykprov::emulator::{self, EmulatorConfig};
+    let emu = emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let dir = TestDir::new();
+    let file = dir.write("s.csv", seeds::csv(&seeds::rows(71_000, 3)));
+    let out = crate::helpers::ykprov_against(&emu, &["upload", "--format", "json"])
+        .arg(&file)
+        .output()
+        .await
+        .unwrap();
+    crate::helpers::assert_exit(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(v["clean"], true);
+    assert_eq!(v["counts"]["uploaded"], 3);
+    assert_eq!(v["plan"]["toUpload"], 3);
+    assert!(v["counts"].get("alreadyPresent").is_some(), "{v}");
+    for obj in [&v, &v["plan"], &v["counts"]] {
+        let keys = obj.as_object().unwrap().keys();
+        assert!(keys.clone().all(|k| !k.contains('_')), "a snake_case key: {obj}");
+    }
+}
