@@ -101,7 +101,7 @@ pub enum Command {
     /// user and delete its token, so nobody can enroll it again.
     #[command(after_help = exit_codes::REVOKE)]
     Revoke(RevokeArgs),
-    /// Download Okta's YubiKey token inventory as CSV.
+    /// Download Okta's YubiKey token inventory as CSV or JSON.
     Export(ExportArgs),
     /// Check the org's contract read-only (at most 25 GETs) before a rollout.
     Probe(ProbeArgs),
@@ -298,7 +298,7 @@ pub struct ExportArgs {
     /// Connection.
     #[command(flatten)]
     pub org: OrgArgs,
-    /// Where to write the CSV (atomically, mode 0600); `-` for stdout.
+    /// Where to write the inventory (atomically, mode 0600); `-` for stdout.
     #[arg(long, value_name = "PATH", default_value = "-")]
     pub out: Option<PathBuf>,
     /// An Okta filter expression, e.g. 'status eq "BLOCKED"'.
@@ -310,6 +310,18 @@ pub struct ExportArgs {
     /// How to fetch Okta's inventory.
     #[arg(long, value_enum, default_value_t = Via::Download)]
     pub via: Via,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+}
+
+/// `--format` of `ykprov export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One row per token, formula-safe.
+    Csv,
+    /// One JSON array of objects with the CSV's column names as keys.
+    Json,
 }
 
 /// `ykprov probe`: rate limits, page sizes, the CSV export, the serial filter, `expand=user`,

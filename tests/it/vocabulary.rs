@@ -206,3 +206,32 @@ async fn upload_format_json_prints_its_summary_as_camel_case_json() {
         assert!(keys.clone().all(|k| !k.contains('_')), "a snake_case key: {obj}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_format_json_lists_the_tokens_under_the_csv_column_names() {
+    use ykprov::emulator::{self, EmulatorConfig};
+    let emu = emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let dir = TestDir::new();
+    let file = dir.write("s.csv", seeds::csv(&seeds::rows(72_000, 2)));
+    let up = crate::helpers::ykprov_against(&emu, &["upload", "-q"])
+        .arg(&file)
+        .output()
+        .await
+        .unwrap();
+    crate::helpers::assert_exit(&up, 0);
+    let out = crate::helpers::ykprov_against(&emu, &["export", "--format", "json"])
+        .output()
+        .await
+        .unwrap();
+    crate::helpers::assert_exit(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    for column in ykprov::okta::inventory::EXPORT_COLUMNS {
+        assert!(keys.iter().any(|k| *k == column), "no {column} in {keys:?}");
+    }
+    assert_eq!(rows[0]["serial"], "000000072000");
+    assert_eq!(rows[0]["status"], "UNASSIGNED");
+}
