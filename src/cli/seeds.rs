@@ -79,8 +79,9 @@ pub struct ValidateArgs {
     /// When a serial appears twice with different seeds, keep the later row instead of failing.
     #[arg(long)]
     pub last_wins: bool,
-    /// The old spelling of `--format json`.
-    #[arg(long, hide = true, conflicts_with = "format")]
+    /// The old spelling of `--format json` (kept combinable with a layout in `--format`, as
+    /// `--format yubico --json` was valid before).
+    #[arg(long, hide = true)]
     pub json: bool,
     /// Sealed seed files.
     #[command(flatten)]
