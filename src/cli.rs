@@ -5,16 +5,19 @@ mod emulate;
 mod exit_codes;
 mod expect;
 mod identity;
+mod input;
 mod install;
 mod ledger;
 mod repair;
 mod revoke;
 mod sealed;
+mod seeds;
 mod values;
 
 pub use emulate::EmulateArgs;
 pub use expect::ExpectArgs;
 pub use identity::{token_flag_refusal, WhoamiArgs};
+pub use input::{resolve, FormatArg, FormatArgParser, InputFormatArgs, Resolved};
 pub use install::{CompletionsArgs, ManpageArgs};
 pub use ledger::{
     HistoryArgs, LedgerAction, LedgerArgs, LedgerImportArgs, LedgerVerifyArgs, OrgOnly, RetireArgs,
@@ -23,13 +26,13 @@ pub use ledger::{
 pub use repair::RepairArgs;
 pub use revoke::RevokeArgs;
 pub use sealed::{SealArgs, SealedArgs};
+pub use seeds::{UploadArgs, ValidateArgs};
 
 use crate::okta::inventory::Via;
 use crate::okta::probe::Format as ProbeFormat;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
 use crate::report::ReportFormat;
-use crate::seed::SeedFormat;
 use crate::telemetry::{LogFormat, LogSettings};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -98,7 +101,7 @@ pub enum Command {
     /// user and delete its token, so nobody can enroll it again.
     #[command(after_help = exit_codes::REVOKE)]
     Revoke(RevokeArgs),
-    /// Download Okta's YubiKey token inventory as CSV.
+    /// Download Okta's YubiKey token inventory as CSV or JSON.
     Export(ExportArgs),
     /// Check the org's contract read-only (at most 25 GETs) before a rollout.
     Probe(ProbeArgs),
@@ -240,80 +243,6 @@ pub struct ConfigShowArgs {
     pub org: OrgArgs,
 }
 
-/// `ykprov upload`.
-#[derive(Debug, Args, Clone)]
-pub struct UploadArgs {
-    /// The seed file.
-    #[arg(value_name = "SEEDS.csv")]
-    pub file: PathBuf,
-    /// Connection.
-    #[command(flatten)]
-    pub org: OrgArgs,
-    /// Pace: `auto` learns Okta's limit from its headers; `N/min` fixes it.
-    #[arg(long, default_value = "auto", value_name = "auto|N/min")]
-    pub rate: RateArg,
-    /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
-    #[arg(long, default_value_t = 0.5)]
-    pub share: f64,
-    /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
-    /// The journal (default: beside the seed file, SEEDS.csv.ykprov-journal.jsonl).
-    #[arg(long, value_name = "PATH")]
-    pub journal: Option<PathBuf>,
-    /// Continue the run recorded in the journal (a journal for the same file is continued anyway).
-    #[arg(long)]
-    pub resume: bool,
-    /// Validate, check Okta (reads only) and print the plan; upload nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Upload the valid rows even when some rows are invalid.
-    #[arg(long)]
-    pub skip_invalid: bool,
-    /// Attempts per row before it is marked failed (429s do not count).
-    #[arg(long, default_value_t = 6)]
-    pub max_attempts: u32,
-    /// Seed file layout.
-    #[arg(long, value_enum, default_value_t = SeedFormat::Auto)]
-    pub format: SeedFormat,
-    /// When a serial appears twice with different seeds, upload the later row.
-    #[arg(long)]
-    pub last_wins: bool,
-    /// Also write an audit report of the run here at the end (.html, .md, .csv or .json).
-    #[arg(long, value_name = "PATH")]
-    pub report: Option<PathBuf>,
-    /// Sealed seed files.
-    #[command(flatten)]
-    pub sealed: SealedArgs,
-    /// Send again the rows the journal has as `rejected` (after the usual check of what Okta
-    /// holds): earlier versions journaled refused credentials and DPoP proofs that way.
-    #[arg(long)]
-    pub retry_rejected: bool,
-    /// What the seed file must hold.
-    #[command(flatten)]
-    pub expect: ExpectArgs,
-}
-
-/// `ykprov validate`.
-#[derive(Debug, Args, Clone)]
-pub struct ValidateArgs {
-    /// Seed files to check.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-    /// Seed file layout.
-    #[arg(long, value_enum, default_value_t = SeedFormat::Auto)]
-    pub format: SeedFormat,
-    /// When a serial appears twice with different seeds, keep the later row instead of failing.
-    #[arg(long)]
-    pub last_wins: bool,
-    /// Print the result as JSON on stdout.
-    #[arg(long)]
-    pub json: bool,
-    /// Sealed seed files.
-    #[command(flatten)]
-    pub sealed: SealedArgs,
-}
-
 /// `ykprov reconcile`.
 #[derive(Debug, Args, Clone)]
 pub struct ReconcileArgs {
@@ -350,8 +279,8 @@ pub struct ReconcileArgs {
     #[arg(long)]
     pub expand_user: bool,
     /// Seed file layout.
-    #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
-    pub format: SeedFormat,
+    #[command(flatten)]
+    pub input: InputFormatArgs,
     /// Also write an audit report here (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
@@ -369,7 +298,7 @@ pub struct ExportArgs {
     /// Connection.
     #[command(flatten)]
     pub org: OrgArgs,
-    /// Where to write the CSV (atomically, mode 0600); `-` for stdout.
+    /// Where to write the inventory (atomically, mode 0600); `-` for stdout.
     #[arg(long, value_name = "PATH", default_value = "-")]
     pub out: Option<PathBuf>,
     /// An Okta filter expression, e.g. 'status eq "BLOCKED"'.
@@ -381,6 +310,18 @@ pub struct ExportArgs {
     /// How to fetch Okta's inventory.
     #[arg(long, value_enum, default_value_t = Via::Download)]
     pub via: Via,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+}
+
+/// `--format` of `ykprov export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One row per token, formula-safe.
+    Csv,
+    /// One JSON array of objects with the CSV's column names as keys.
+    Json,
 }
 
 /// `ykprov probe`: rate limits, page sizes, the CSV export, the serial filter, `expand=user`,
@@ -451,14 +392,14 @@ mod tests {
     }
 
     #[test]
-    fn validate_takes_several_files_and_a_format() {
-        let cli =
-            Cli::try_parse_from(["ykprov", "validate", "a.csv", "b.csv", "--format", "yubico"]).unwrap();
+    fn validate_takes_several_files_and_an_input_format() {
+        let cli = Cli::try_parse_from(["ykprov", "validate", "a.csv", "b.csv", "--input-format", "yubico"])
+            .unwrap();
         let Command::Validate(args) = cli.command else {
             panic!("not validate")
         };
         assert_eq!(args.files.len(), 2);
-        assert_eq!(args.format, SeedFormat::Yubico);
+        assert_eq!(args.input.input_format, Some(crate::seed::SeedFormat::Yubico));
     }
 
     #[test]

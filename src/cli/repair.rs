@@ -3,7 +3,7 @@
 
 use super::{OrgArgs, RateArg};
 use crate::repair::output::Format as RepairFormat;
-use crate::seed::{SeedFormat, Serial};
+use crate::seed::Serial;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -60,8 +60,8 @@ pub struct RepairArgs {
     #[arg(long = "format", value_enum, default_value_t = RepairFormat::Text)]
     pub output: RepairFormat,
     /// Seed file layout.
-    #[arg(long = "seed-format", value_enum, default_value_t = SeedFormat::Auto)]
-    pub format: SeedFormat,
+    #[command(flatten)]
+    pub input: super::InputFormatArgs,
     /// What the seed files must hold.
     #[command(flatten)]
     pub expect: super::ExpectArgs,

@@ -1,7 +1,6 @@
 //! The command line of sealed seed files: [`SealedArgs`], the flags every command that reads seed
 //! files flattens in (signers to require, age identities), and `ykprov seal`'s [`SealArgs`].
 
-use crate::seed::SeedFormat;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -49,6 +48,9 @@ pub struct SealArgs {
     #[arg(long)]
     pub force: bool,
     /// Seed file layout, for the validation before sealing.
-    #[arg(long, value_enum, default_value_t = SeedFormat::Auto)]
-    pub format: SeedFormat,
+    #[command(flatten)]
+    pub input: super::InputFormatArgs,
+    /// The old spelling of --input-format (seal writes no report, so it has no output format).
+    #[arg(long, hide = true, value_parser = super::FormatArgParser, value_name = "LAYOUT")]
+    pub format: Option<super::FormatArg>,
 }

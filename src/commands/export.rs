@@ -1,9 +1,9 @@
-//! `ykprov export`: Okta's YubiKey token inventory as CSV (formula-safe), sorted by serial.
+//! `ykprov export`: Okta's YubiKey token inventory as CSV (formula-safe) or JSON, sorted by serial.
 
 use super::output::{emit, is_stdout};
 use super::reconcile::read_only_connection;
 use super::Outcome;
-use crate::cli::ExportArgs;
+use crate::cli::{ExportArgs, ExportFormat};
 use crate::okta::{self, inventory};
 
 /// Runs `ykprov export`.
@@ -12,7 +12,10 @@ pub async fn run(args: &ExportArgs) -> anyhow::Result<Outcome> {
     let mut tokens = inventory::fetch(&client, args.via, args.filter.as_deref(), args.expand_user).await?;
     tokens.sort_by(|a, b| a.serial.cmp(&b.serial));
     let mut buf = Vec::new();
-    inventory::write_export(&mut buf, &tokens)?;
+    match args.format {
+        ExportFormat::Csv => inventory::write_export(&mut buf, &tokens)?,
+        ExportFormat::Json => inventory::write_export_json(&mut buf, &tokens)?,
+    }
     emit(args.out.as_ref(), &buf)?;
     if args.out.as_deref().is_some_and(|p| !is_stdout(p)) {
         eprintln!("exported {} tokens", tokens.len());

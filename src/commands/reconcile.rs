@@ -21,7 +21,7 @@ pub fn read_only_connection(org: &crate::cli::OrgArgs) -> ConnectSettings {
 fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
     let unseal = unseal_options(&args.sealed).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
     Ok(ReconcileOptions {
-        format: args.format,
+        format: args.input.layout(),
         via: args.via,
         scope: args.scope,
         stale_after: args.stale_after,

@@ -45,7 +45,7 @@ impl RepairConfig {
         }
         let rate = rate_setting(args.rate, args.share);
         let options = RepairOptions {
-            format: args.format,
+            format: args.input.layout(),
             reissue_blocked: args.reissue_blocked,
             restore: args.restore.iter().cloned().collect(),
             serials: args.serial.iter().cloned().collect(),

@@ -64,6 +64,11 @@ fn recipients(args: &SealArgs) -> Result<Recipients, Vec<String>> {
 
 /// Runs `ykprov seal`.
 pub fn run(args: &SealArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    let flags = crate::cli::resolve(args.format, args.input);
+    if let Some(crate::cli::FormatArg::Output(_)) = args.format {
+        anyhow::bail!("seal has no output format; the seed layout is --input-format auto|yubico|headered");
+    }
+    let flags = flags.warn();
     let recipients = recipients(args).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
     require_seed_file(&args.file)?;
     crate::okta::config::warn_if_shared(&args.file);
@@ -73,7 +78,7 @@ pub fn run(args: &SealArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
         out: args.out.clone(),
         force: args.force,
         validation: ValidationOptions {
-            format: args.format,
+            format: flags.layout,
             last_wins: false,
         },
         gpg: GpgSettings {

@@ -5,11 +5,11 @@ use super::output::require_seed_file;
 use super::sealed::{seal_line, unseal_options};
 use super::signal::ctrl_c;
 use super::{recording, Outcome};
-use crate::cli::{GlobalArgs, RateArg, UploadArgs};
+use crate::cli::{resolve, GlobalArgs, RateArg, TextOrJson, UploadArgs};
 use crate::okta::pacing::RateSetting;
 use crate::okta::{self, ConnectSettings};
 use crate::seed::UnsealOptions;
-use crate::upload::summary::{invalid_text, summary_text};
+use crate::upload::summary::{invalid_text, summary_json, summary_text};
 use crate::upload::{upload, UploadOptions, UploadSummary};
 use anyhow::Context;
 use std::path::PathBuf;
@@ -21,6 +21,8 @@ pub const MAX_CONCURRENCY: usize = 75;
 /// Everything `upload` needs, checked.
 struct UploadConfig {
     options: UploadOptions,
+    /// `--format json`: the summary as one JSON object on stdout.
+    json: bool,
     connection: ConnectSettings,
     report: Option<PathBuf>,
 }
@@ -28,6 +30,7 @@ struct UploadConfig {
 impl UploadConfig {
     /// Checks the flags together and lists every problem at once, each with its flag.
     fn from_args(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Self> {
+        let flags = resolve(args.format, args.input).warn();
         let mut problems = pace_problems(args.concurrency, args.share);
         if args.max_attempts == 0 {
             problems.push("--max-attempts must be at least 1".to_string());
@@ -47,7 +50,7 @@ impl UploadConfig {
             skip_invalid: args.skip_invalid,
             concurrency: args.concurrency,
             max_attempts: args.max_attempts,
-            format: args.format,
+            format: flags.layout,
             last_wins: args.last_wins,
             rate,
             quiet: global.quiet,
@@ -65,6 +68,7 @@ impl UploadConfig {
         };
         Ok(UploadConfig {
             options,
+            json: flags.output == TextOrJson::Json,
             connection,
             report: args.report.clone(),
         })
@@ -130,10 +134,14 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
     recording::after_run(&mut ledger, &journal);
-    if let Some(seal) = &summary.validation.sealed {
-        println!("{}", seal_line(&opts.file, seal));
+    if config.json {
+        println!("{:#}", summary_json(&summary));
+    } else {
+        if let Some(seal) = &summary.validation.sealed {
+            println!("{}", seal_line(&opts.file, seal));
+        }
+        print!("{}{}", invalid_text(&summary), summary_text(&summary));
     }
-    print!("{}{}", invalid_text(&summary), summary_text(&summary));
     if let (Some(path), Some(journal)) = (&config.report, &summary.journal) {
         crate::report::write_upload_report(path, journal).with_context(|| {
             format!(

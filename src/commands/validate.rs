@@ -1,5 +1,5 @@
 //! `ykprov validate FILE...`: validates each file with [`validate_file`] and prints a summary per
-//! file, then its problems one per line (`FILE:LINE: serial N: field reason`), or `--json`.
+//! file, then its problems one per line (`FILE:LINE: serial N: field reason`), or `--format json`.
 //!
 //! A file that cannot be used at all (unreadable, Traditional format, XML, a sealed file that
 //! cannot be opened or whose signature does not satisfy `--signer`) does not stop the others;
@@ -7,7 +7,7 @@
 
 use super::sealed::{seal_line, unseal_options};
 use super::Outcome;
-use crate::cli::{GlobalArgs, ValidateArgs};
+use crate::cli::{resolve, GlobalArgs, TextOrJson, ValidateArgs};
 use crate::seed::report::MAX_STORED;
 use crate::seed::{validate_file, FileReport, ValidationOptions};
 use anyhow::Context;
@@ -16,8 +16,10 @@ use std::path::PathBuf;
 
 /// Runs `ykprov validate`.
 pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+    let flags = resolve(args.format, args.input).warn();
+    let json = args.json || flags.output == TextOrJson::Json;
     let opts = ValidationOptions {
-        format: args.format,
+        format: flags.layout,
         last_wins: args.last_wins,
     };
     let unseal = unseal_options(&args.sealed).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
@@ -31,7 +33,7 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> 
         })
         .collect();
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         write_json(&results, &mut out)
     } else {
         write_text(&results, !global.quiet, &mut out)

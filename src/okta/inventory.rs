@@ -171,6 +171,36 @@ pub fn write_export<W: std::io::Write>(out: W, tokens: &[RemoteToken]) -> anyhow
     Ok(())
 }
 
+/// Writes tokens as a JSON array (`export --format json`), one object per token keyed by
+/// [`EXPORT_COLUMNS`], so the CSV and the JSON name each fact alike. No formula escaping: JSON is
+/// not opened by a spreadsheet, and a script wants the value as Okta sent it.
+pub fn write_export_json<W: std::io::Write>(mut out: W, tokens: &[RemoteToken]) -> anyhow::Result<()> {
+    let t = |d: &Option<DateTime<Utc>>| d.as_ref().map(okta_time::format);
+    let rows: Vec<serde_json::Value> = tokens
+        .iter()
+        .map(|tok| {
+            let values = [
+                Some(tok.serial.as_str().to_owned()),
+                Some(tok.id.clone()),
+                Some(tok.status.as_str().to_owned()),
+                t(&tok.created),
+                t(&tok.activated),
+                t(&tok.last_verified),
+                tok.user_id.clone(),
+                tok.login.clone(),
+            ];
+            EXPORT_COLUMNS
+                .iter()
+                .zip(values)
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v)))
+                .collect()
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut out, &rows)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

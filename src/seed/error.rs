@@ -70,7 +70,7 @@ pub enum RowProblem {
 }
 
 impl RowProblem {
-    /// A stable machine-readable code for `--json`.
+    /// A stable machine-readable code for `validate --format json`.
     pub fn code(&self) -> &'static str {
         match self {
             RowProblem::Field(p) => match p {
@@ -179,7 +179,7 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
-    /// A stable machine-readable code for `--json`.
+    /// A stable machine-readable code for `validate --format json`.
     pub fn code(&self) -> &'static str {
         match self {
             WarningKind::UnusualPublicIdLength { .. } => "unusual_public_id_length",

@@ -1,4 +1,4 @@
-//! Which seed-file layout a command expects. The CLI offers these as `--format` values; the reader
+//! Which seed-file layout a command expects. The CLI offers these as `--input-format` values; the reader
 //! and the journal header use them, so the type lives here, beside the reader.
 
 /// Which seed file layout to expect.

@@ -1,5 +1,6 @@
 //! The operator's end-of-run text for an upload: the invalid rows, then the counts. Plain text
-//! built from an [`UploadSummary`]; the commands (upload, the demo) decide where it goes.
+//! (or, for `--format json`, one JSON object) built from an [`UploadSummary`]; the commands
+//! (upload, the demo) decide where it goes.
 
 use super::UploadSummary;
 use crate::progress::per_minute;
@@ -16,6 +17,56 @@ pub fn invalid_text(s: &UploadSummary) -> String {
             "invalid: … and {} more\n",
             v.error_count - v.errors.len() as u64
         ));
+    }
+    out
+}
+
+/// The end-of-run summary as one JSON object with camelCase keys (`upload --format json`): the
+/// same facts as [`summary_text`] and [`invalid_text`], for scripts. Never a seed value.
+pub fn summary_json(s: &UploadSummary) -> serde_json::Value {
+    let v = &s.validation;
+    serde_json::json!({
+        "file": v.path,
+        "clean": s.is_clean(),
+        "dryRun": s.dry_run,
+        "interrupted": s.interrupted,
+        "stoppedForInvalid": s.stopped_for_invalid,
+        "fatal": s.fatal,
+        "journal": s.journal,
+        "elapsedSeconds": s.elapsed.as_secs_f64(),
+        "pacePerMinute": s.pace_per_minute,
+        "rows": v.rows,
+        "invalidRows": v.error_count,
+        "invalid": v.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "plan": camel_case_keys(serde_json::to_value(&s.plan).unwrap_or_default()),
+        "counts": camel_case_keys(serde_json::to_value(&s.counts).unwrap_or_default()),
+    })
+}
+
+/// Plan and Counts serialize snake_case because the journal (read by older versions) does; the
+/// command's output speaks camelCase like every other JSON ykprov prints.
+fn camel_case_keys(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| (camel_case(&k), camel_case_keys(v)))
+            .collect(),
+        other => other,
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
     }
     out
 }
@@ -128,6 +179,17 @@ fn sent_anything(c: &crate::journal::Counts) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn snake_case_keys_become_camel_case() {
+        let v = super::camel_case_keys(
+            serde_json::json!({"already_present": 1, "in_doubt_lookups": 2, "uploaded": 3}),
+        );
+        assert_eq!(
+            v,
+            serde_json::json!({"alreadyPresent": 1, "inDoubtLookups": 2, "uploaded": 3})
+        );
+    }
+
     use super::*;
     use crate::seed::{validate_file, ValidationOptions};
     use std::time::Duration;

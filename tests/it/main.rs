@@ -38,3 +38,4 @@ mod soak;
 mod systemd;
 mod upload;
 mod validate;
+mod vocabulary;

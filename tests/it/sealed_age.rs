@@ -146,7 +146,7 @@ fn validate_reads_age_files_with_an_identity_and_explains_what_is_missing() {
     assert!(stdout.contains("seeds.csv.age: age-sealed\n"), "{stdout}");
     assert!(stdout.contains("3 rows: 3 valid"), "{stdout}");
     assert_exit(&run(&[], Some(&key)), 0);
-    let json = run(&["--json", "--identity", &key.to_string_lossy()], None);
+    let json = run(&["--format", "json", "--identity", &key.to_string_lossy()], None);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["files"][0]["sealed"]["kind"], "age");
     assert_eq!(

@@ -139,7 +139,7 @@ fn json_output_is_machine_readable() {
         format!("{OKTA}\n0,cccccccccccb,b74be6169486,1fcc6d8ce39bf1604e0b17f3e0a11067\n"),
     );
     let out = bin()
-        .args(["validate", "--json"])
+        .args(["validate", "--format", "json"])
         .arg(&f)
         .assert()
         .code(1)
@@ -218,7 +218,7 @@ fn no_secret_appears_in_stdout_or_stderr() {
     );
     for args in [
         vec!["validate"],
-        vec!["validate", "--json"],
+        vec!["validate", "--format", "json"],
         vec!["validate", "--last-wins", "-v"],
     ] {
         for file in [&f, &headered] {
