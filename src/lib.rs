@@ -62,6 +62,7 @@ pub mod lifecycle;
 pub mod lock;
 pub mod markup;
 pub mod okta;
+pub mod pinned;
 pub mod progress;
 pub mod reconcile;
 pub mod repair;
