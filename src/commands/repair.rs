@@ -118,7 +118,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     let _locks = super::locks::take(config.dry_run, "repair", &journal, client.org())?;
     let mut config = config;
     if let (Some(bytes), Some(path)) = (&plan_bytes, &config.plan) {
-        pin(&mut config.options, bytes, &client.org().to_string())
+        pin(&mut config.options, bytes, client.org().as_str())
             .with_context(|| format!("refusing plan {}", path.display()))?;
     }
     ledger.catch_up(client.org().as_str())?;

@@ -97,3 +97,82 @@ pub fn serials(pinned: &[PinnedAction<RepairAction>]) -> anyhow::Result<BTreeSet
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::Facts;
+    use crate::okta::inventory::RemoteToken;
+    use crate::okta::models::TokenStatus;
+    use crate::reconcile::diff::{diff, DiffOptions, LocalRow, Scope};
+    use crate::repair::plan::{plan, PlanOptions, SeedIndex};
+    use chrono::{DateTime, Duration, Utc};
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-01T00:00:00Z".parse().unwrap()
+    }
+
+    /// Serials 1-3 in the file; Okta holds `remote` (serial, status).
+    fn planned(remote: &[(u32, &str)]) -> (Plan, Reconciliation) {
+        let local: Vec<LocalRow> = (1..=3)
+            .map(|s: u32| LocalRow {
+                serial: s.into(),
+                file: "s.csv".into(),
+                line: u64::from(s),
+            })
+            .collect();
+        let mut seeds = SeedIndex::default();
+        for r in &local {
+            seeds.add("s.csv", r.serial.clone(), r.line);
+        }
+        let remote: Vec<RemoteToken> = remote
+            .iter()
+            .map(|&(s, status)| RemoteToken {
+                serial: s.into(),
+                id: format!("ykk{s}"),
+                status: TokenStatus::parse(status),
+                created: Some(now() - Duration::days(3)),
+                activated: None,
+                last_verified: None,
+                user_id: None,
+                login: None,
+            })
+            .collect();
+        let opts = DiffOptions {
+            scope: Scope::File,
+            stale_after: Duration::days(90),
+            now: now(),
+        };
+        let rec = diff(&local, &remote, Vec::new(), &opts, &Facts::default());
+        (plan(&rec, &seeds, &PlanOptions::default()), rec)
+    }
+
+    #[test]
+    fn an_unchanged_plan_keeps_its_actions_and_nothing_else() {
+        let (p, rec) = planned(&[]);
+        assert_eq!(p.actions.len(), 3);
+        let pinned: Vec<_> = pinned_actions(&p, &rec).into_iter().take(2).collect();
+        let mut fresh = p.clone();
+        narrow(&mut fresh, &rec, &pinned);
+        let kept: Vec<&str> = fresh.actions.iter().map(|a| a.serial.as_str()).collect();
+        assert_eq!(kept, [Serial::from(1).as_str(), Serial::from(2).as_str()]);
+        assert!(fresh.held.is_empty(), "{:?}", fresh.held);
+    }
+
+    #[test]
+    fn a_target_uploaded_since_the_plan_is_held_with_the_reason() {
+        let (p, rec) = planned(&[]);
+        let pinned = pinned_actions(&p, &rec);
+        let (mut fresh, now_rec) = planned(&[(2, "UNASSIGNED")]);
+        narrow(&mut fresh, &now_rec, &pinned);
+        assert_eq!(fresh.actions.len(), 2);
+        assert_eq!(fresh.held.len(), 1, "{:?}", fresh.held);
+        let h = &fresh.held[0];
+        assert_eq!(h.hold, Hold::ChangedSincePlan);
+        assert!(
+            h.reason.contains("no upload (status UNASSIGNED now)"),
+            "{}",
+            h.reason
+        );
+    }
+}
