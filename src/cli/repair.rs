@@ -48,6 +48,9 @@ pub struct RepairArgs {
     /// changed since is skipped with the reason. A plan for another org, or edited, is refused.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["plan_out", "serial", "restore", "reissue_blocked"])]
     pub plan: Option<PathBuf>,
+    /// Repair only the serials in this file (one a line, `#` comments), as --serial does.
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    pub serials_from: Option<PathBuf>,
     /// Never act on this serial, whatever the plan would do with it. Repeatable.
     #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
     pub exclude_serial: Vec<Serial>,

@@ -12,8 +12,11 @@ use std::path::PathBuf;
 #[derive(Debug, Args, Clone)]
 pub struct RevokeArgs {
     /// The keys' serials (padded or not).
-    #[arg(required = true, value_name = "SERIAL", value_parser = super::values::parse_serial)]
+    #[arg(required_unless_present = "serials_from", value_name = "SERIAL", value_parser = super::values::parse_serial)]
     pub serials: Vec<Serial>,
+    /// Also revoke the serials in this file (one a line, `#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub serials_from: Option<PathBuf>,
     /// Why the keys leave service.
     #[arg(long, required = true, value_name = "lost|stolen|destroyed|returned|other", value_parser = parse_reason)]
     pub reason: RetireReason,

@@ -43,6 +43,13 @@ impl RepairConfig {
             problems.extend(p);
             UnsealOptions::default()
         });
+        let mut serials: std::collections::BTreeSet<_> = args.serial.iter().cloned().collect();
+        if let Some(path) = &args.serials_from {
+            match super::serials::read(path) {
+                Ok(s) => serials.extend(s),
+                Err(e) => problems.push(format!("{e:#}")),
+            }
+        }
         if !problems.is_empty() {
             anyhow::bail!(problems.join("; "));
         }
@@ -51,7 +58,7 @@ impl RepairConfig {
             format: args.format,
             reissue_blocked: args.reissue_blocked,
             restore: args.restore.iter().cloned().collect(),
-            serials: args.serial.iter().cloned().collect(),
+            serials,
             exclude: args.exclude_serial.iter().cloned().collect(),
             journal: args.journal.clone(),
             concurrency: args.concurrency,

@@ -30,7 +30,14 @@ impl RevokeConfig {
         if !(1..=75).contains(&args.concurrency) {
             anyhow::bail!("--concurrency must be between 1 and 75, got {}", args.concurrency);
         }
-        let mut options = RevokeOptions::new(args.serials.clone(), args.reason);
+        let mut serials = args.serials.clone();
+        if let Some(path) = &args.serials_from {
+            serials.extend(super::serials::read(path)?);
+        }
+        // A serial named twice (argument and file) is revoked once.
+        let mut seen = std::collections::BTreeSet::new();
+        serials.retain(|s| seen.insert(s.clone()));
+        let mut options = RevokeOptions::new(serials, args.reason);
         options.ticket = args.ticket.clone();
         options.note = args.note.clone();
         options.concurrency = args.concurrency;

@@ -165,3 +165,57 @@ async fn a_plan_for_another_org_is_refused_with_exit_2_and_no_write() {
     assert!(err.contains("a plan for"), "{err}");
     assert_eq!(b.log().entries.len(), 0, "nothing was sent to the other org");
 }
+
+#[tokio::test]
+async fn serials_from_narrows_repair_to_the_serials_in_the_file() {
+    let emu = spawn_emulator(EmulatorConfig::default()).await;
+    let dir = TestDir::new();
+    let file = dir.write("seeds.csv", seeds::csv(&seeds::rows(46_000_001, 3)));
+    let list = dir.write("serials.txt", "# INC-4711\n46000002  # the one to fix\n\n");
+    let args = [
+        "repair",
+        file.to_str().unwrap(),
+        "--serials-from",
+        list.to_str().unwrap(),
+        "--yes",
+    ];
+    let out = run(&emu, &args).await;
+    // Keys 1 and 3 are still missing afterwards: something needs action.
+    assert_exit(&out, 1);
+    assert_eq!(posts(&emu), 1);
+    assert_eq!(stored(&emu, 46_000_002), 1);
+    let bad = dir.write("bad.txt", "46000002\nnot-a-serial\n");
+    let args = [
+        "repair",
+        file.to_str().unwrap(),
+        "--serials-from",
+        bad.to_str().unwrap(),
+        "--yes",
+    ];
+    let out = run(&emu, &args).await;
+    assert_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--serials-from") && err.contains("line 2"), "{err}");
+    assert_eq!(posts(&emu), 1, "nothing more was sent");
+}
+
+#[tokio::test]
+async fn revoke_takes_its_serials_from_a_file_too() {
+    let emu = spawn_emulator(EmulatorConfig::default()).await;
+    let dir = TestDir::new();
+    let file = dir.write("seeds.csv", seeds::csv(&seeds::rows(47_000_001, 2)));
+    assert_exit(&run(&emu, &["upload", file.to_str().unwrap()]).await, 0);
+    let list = dir.write("serials.txt", "47000001\n");
+    let args = [
+        "revoke",
+        "--serials-from",
+        list.to_str().unwrap(),
+        "--reason",
+        "lost",
+        "--dry-run",
+    ];
+    let out = run(&emu, &args).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("47000001") && !text.contains("47000002"), "{text}");
+    assert_eq!(posts(&emu), 2, "the dry run sent no write");
+}
