@@ -99,6 +99,15 @@ pub fn verify<A>(bytes: &[u8], command: &str, org: &str) -> anyhow::Result<PlanB
 where
     A: Serialize + DeserializeOwned,
 {
+    /// The command alone, read first: another command's actions would not parse as ours.
+    #[derive(Deserialize)]
+    struct Head {
+        command: String,
+    }
+    let head: Head = serde_json::from_slice(bytes).context("not a ykprov plan (unreadable JSON)")?;
+    if head.command != command {
+        anyhow::bail!("a plan of `{}`, not of `{command}`", head.command);
+    }
     let doc: PlanDocument<A> =
         serde_json::from_slice(bytes).context("not a ykprov plan (unreadable JSON)")?;
     let (body, sha256) = doc.split();

@@ -124,28 +124,14 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     }
     let _locks = super::locks::take(config.dry_run, "repair", &journal, client.org())?;
     let mut config = config;
-    if let (Some(bytes), Some(path)) = (&plan_bytes, &config.plan) {
-        pin(&mut config.options, bytes, client.org().as_str())
-            .with_context(|| format!("refusing plan {}", path.display()))?;
-    }
+    pin_plan(&mut config, plan_bytes.as_deref(), client.org().as_str())?;
     ledger.catch_up(client.org().as_str())?;
     config.options.facts = ledger.facts(client.org().as_str())?;
     let prepared = repair::prepare(&config.options, &client).await?;
     recording::record_seen(&mut ledger, &prepared.before)?;
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {
-        if let Some(path) = &config.plan_out {
-            let doc = repair::pinned::document(&prepared.plan, &prepared.before)?;
-            crate::pinned::write(path, &doc)?;
-            if !global.quiet {
-                eprintln!("plan written to {}; apply it with --plan", path.display());
-            }
-        }
-        match config.format {
-            Format::Text => print(plan_text.as_bytes())?,
-            Format::Json => print(&output::json(&prepared.plan, &prepared.before, None)?)?,
-        }
-        return Ok(Outcome::problems_if(!prepared.plan.is_empty()));
+        return dry_run(&config, &prepared, &plan_text, global.quiet);
     }
     match config.format {
         Format::Text => print(plan_text.as_bytes())?,
@@ -173,6 +159,30 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     let outcome = apply(&config, &prepared, &client, &mut ledger).await;
     recording::after_run(&mut ledger, &prepared.journal);
     outcome
+}
+
+/// A dry run's end: the plan pinned to `--plan-out` when asked, the plan printed, and exit 1
+/// when it has actions.
+fn dry_run(config: &RepairConfig, p: &Prepared, plan_text: &str, quiet: bool) -> anyhow::Result<Outcome> {
+    if let Some(path) = &config.plan_out {
+        crate::pinned::write(path, &repair::pinned::document(&p.plan, &p.before)?)?;
+        if !quiet {
+            eprintln!("plan written to {}; apply it with --plan", path.display());
+        }
+    }
+    match config.format {
+        Format::Text => print(plan_text.as_bytes())?,
+        Format::Json => print(&output::json(&p.plan, &p.before, None)?)?,
+    }
+    Ok(Outcome::problems_if(!p.plan.is_empty()))
+}
+
+/// With `--plan`, [`pin`]s the options, naming the plan file when it is refused.
+fn pin_plan(config: &mut RepairConfig, bytes: Option<&[u8]>, org: &str) -> anyhow::Result<()> {
+    if let (Some(bytes), Some(path)) = (bytes, &config.plan) {
+        pin(&mut config.options, bytes, org).with_context(|| format!("refusing plan {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Narrows the options to a verified pinned plan: only its serials, with what its actions need

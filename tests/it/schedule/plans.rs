@@ -219,3 +219,51 @@ async fn revoke_takes_its_serials_from_a_file_too() {
     assert!(text.contains("47000001") && !text.contains("47000002"), "{text}");
     assert_eq!(posts(&emu), 2, "the dry run sent no write");
 }
+
+#[tokio::test]
+async fn revoke_applies_its_pinned_plan_and_refuses_an_edited_one_or_a_repair_plan() {
+    let emu = spawn_emulator(EmulatorConfig::default()).await;
+    let dir = TestDir::new();
+    let file = dir.write("seeds.csv", seeds::csv(&seeds::rows(48_000_001, 3)));
+    assert_exit(&run(&emu, &["upload", file.to_str().unwrap()]).await, 0);
+    let plan = dir.path().join("revoke-plan.json");
+    let p = plan.to_str().unwrap();
+    let dry = [
+        "revoke",
+        "48000001",
+        "48000002",
+        "--reason",
+        "lost",
+        "--dry-run",
+        "--plan-out",
+        p,
+    ];
+    assert_exit(&run(&emu, &dry).await, 1);
+    let deletes = || emu.log().count(Endpoint::DeleteToken);
+    assert_eq!(deletes(), 0);
+    // Meanwhile key 2 is revoked by another run: the plan's delete of it has nothing left to do.
+    assert_exit(
+        &run(&emu, &["revoke", "48000002", "--reason", "lost", "--yes"]).await,
+        0,
+    );
+    assert_eq!(deletes(), 1);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, text.replacen("048000001", "048000003", 1)).unwrap();
+    let apply = ["revoke", "--plan", p, "--reason", "lost", "--yes"];
+    let out = run(&emu, &apply).await;
+    assert_exit(&out, 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("edited"));
+    std::fs::write(&plan, &text).unwrap();
+    let out = run(&emu, &apply).await;
+    assert_exit(&out, 0);
+    assert_eq!(deletes(), 2, "key 1's delete only");
+    // A repair plan (made on a clean emulator; the command is checked before the org).
+    let other = spawn_emulator(EmulatorConfig::default()).await;
+    let other_dir = TestDir::new();
+    let (_, repair_plan) = planned(&other, &other_dir, 48_000_010).await;
+    let rp = repair_plan.to_str().unwrap();
+    let out = run(&emu, &["revoke", "--plan", rp, "--reason", "lost", "--yes"]).await;
+    assert_exit(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not of `revoke`"), "{err}");
+}
