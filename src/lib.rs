@@ -21,8 +21,8 @@
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)
 //!                 seed
-//! shared leaves   secret, atomic, progress, telemetry, markup, hardening, lock: used by any layer,
-//!                 use nothing above
+//! shared leaves   secret, atomic, progress, telemetry, markup, hardening, lock, pinned: used by any
+//!                 layer, use nothing above (pinned uses atomic)
 //! ```
 //!
 //! - [`cli`] and [`commands`]: the command line and each subcommand; the only code that knows clap,
@@ -47,6 +47,7 @@
 //! - [`demo`]: the demo's steps, narrated through a [`demo::Narrator`].
 //! - [`secret`], [`atomic`], [`progress`], [`telemetry`]: the redacting wrapper every secret lives
 //!   in, atomic 0600 output files, the progress bar, logging to stderr.
+//! - [`pinned`]: the pinned-plan document (`--plan-out`, `--plan`): build, hash, verify, check.
 //! - [`hardening`]: no core dumps, plaintext kept out of swap and dumps, the effective uid.
 //! - [`lock`]: the journal's and the org's exclusive locks, one writer at a time.
 
@@ -62,6 +63,7 @@ pub mod lifecycle;
 pub mod lock;
 pub mod markup;
 pub mod okta;
+pub mod pinned;
 pub mod progress;
 pub mod reconcile;
 pub mod repair;

@@ -38,6 +38,19 @@ pub struct RepairArgs {
     /// even when its user is still active. Repeatable.
     #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
     pub serial: Vec<Serial>,
+    /// With --dry-run, also write the plan here (JSON, mode 0600): the org, the listing time,
+    /// each action with the token id and status it acts on, and a SHA-256 of the whole. Keep it
+    /// with the change record and apply it with --plan.
+    #[arg(long, value_name = "PATH", requires = "dry_run")]
+    pub plan_out: Option<PathBuf>,
+    /// Apply exactly this plan (written by --dry-run --plan-out): Okta is listed again, only the
+    /// plan's serials are acted on and only with the plan's action; an action whose target
+    /// changed since is skipped with the reason. A plan for another org, or edited, is refused.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["plan_out", "serial", "restore", "reissue_blocked"])]
+    pub plan: Option<PathBuf>,
+    /// Repair only the serials in this file (one a line, `#` comments), as --serial does.
+    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    pub serials_from: Option<PathBuf>,
     /// Never act on this serial, whatever the plan would do with it. Repeatable.
     #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
     pub exclude_serial: Vec<Serial>,

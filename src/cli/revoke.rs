@@ -12,8 +12,19 @@ use std::path::PathBuf;
 #[derive(Debug, Args, Clone)]
 pub struct RevokeArgs {
     /// The keys' serials (padded or not).
-    #[arg(required = true, value_name = "SERIAL", value_parser = super::values::parse_serial)]
+    #[arg(required_unless_present_any = ["serials_from", "plan"], value_name = "SERIAL", value_parser = super::values::parse_serial)]
     pub serials: Vec<Serial>,
+    /// Also revoke the serials in this file (one a line, `#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub serials_from: Option<PathBuf>,
+    /// With --dry-run, also write the plan here (JSON, mode 0600) for --plan.
+    #[arg(long, value_name = "PATH", requires = "dry_run")]
+    pub plan_out: Option<PathBuf>,
+    /// Apply exactly this plan (from --dry-run --plan-out): only its serials and steps; a target
+    /// whose token or status changed since is left with the reason. Another org's plan, or an
+    /// edited one, is refused.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["plan_out", "serials", "serials_from"])]
+    pub plan: Option<PathBuf>,
     /// Why the keys leave service.
     #[arg(long, required = true, value_name = "lost|stolen|destroyed|returned|other", value_parser = parse_reason)]
     pub reason: RetireReason,

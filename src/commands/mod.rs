@@ -25,6 +25,7 @@ mod retire;
 mod revoke;
 mod seal;
 mod sealed;
+mod serials;
 mod signal;
 mod upload;
 mod validate;

@@ -14,6 +14,7 @@ use crate::reconcile::{self, ReconcileResult};
 use crate::repair::output::{self, Format};
 use crate::repair::{self, Prepared, RepairOptions, RepairSummary};
 use crate::seed::UnsealOptions;
+use anyhow::Context;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ struct RepairConfig {
     yes: bool,
     report: Option<PathBuf>,
     format: Format,
+    plan_out: Option<PathBuf>,
+    plan: Option<PathBuf>,
 }
 
 impl RepairConfig {
@@ -40,6 +43,13 @@ impl RepairConfig {
             problems.extend(p);
             UnsealOptions::default()
         });
+        let mut serials: std::collections::BTreeSet<_> = args.serial.iter().cloned().collect();
+        if let Some(path) = &args.serials_from {
+            match super::serials::read(path) {
+                Ok(s) => serials.extend(s),
+                Err(e) => problems.push(format!("{e:#}")),
+            }
+        }
         if !problems.is_empty() {
             anyhow::bail!(problems.join("; "));
         }
@@ -48,7 +58,7 @@ impl RepairConfig {
             format: args.input.layout(),
             reissue_blocked: args.reissue_blocked,
             restore: args.restore.iter().cloned().collect(),
-            serials: args.serial.iter().cloned().collect(),
+            serials,
             exclude: args.exclude_serial.iter().cloned().collect(),
             journal: args.journal.clone(),
             concurrency: args.concurrency,
@@ -73,6 +83,8 @@ impl RepairConfig {
             yes: args.yes,
             report: args.report.clone(),
             format: args.output,
+            plan_out: args.plan_out.clone(),
+            plan: args.plan.clone(),
         })
     }
 }
@@ -97,7 +109,10 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     super::output::check_outputs(&[
         ("--report", config.report.as_deref()),
         ("--journal", written.then_some(journal.as_path())),
+        ("--plan-out", config.plan_out.as_deref()),
     ])?;
+    // Read before any request; checked against the org once it is known.
+    let plan_bytes = config.plan.as_deref().map(crate::pinned::read).transpose()?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
     if !global.quiet {
@@ -109,17 +124,14 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     }
     let _locks = super::locks::take(config.dry_run, "repair", &journal, client.org())?;
     let mut config = config;
+    pin_plan(&mut config, plan_bytes.as_deref(), client.org().as_str())?;
     ledger.catch_up(client.org().as_str())?;
     config.options.facts = ledger.facts(client.org().as_str())?;
     let prepared = repair::prepare(&config.options, &client).await?;
     recording::record_seen(&mut ledger, &prepared.before)?;
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {
-        match config.format {
-            Format::Text => print(plan_text.as_bytes())?,
-            Format::Json => print(&output::json(&prepared.plan, &prepared.before, None)?)?,
-        }
-        return Ok(Outcome::problems_if(!prepared.plan.is_empty()));
+        return dry_run(&config, &prepared, &plan_text, global.quiet);
     }
     match config.format {
         Format::Text => print(plan_text.as_bytes())?,
@@ -147,6 +159,49 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     let outcome = apply(&config, &prepared, &client, &mut ledger).await;
     recording::after_run(&mut ledger, &prepared.journal);
     outcome
+}
+
+/// A dry run's end: the plan pinned to `--plan-out` when asked, the plan printed, and exit 1
+/// when it has actions.
+fn dry_run(config: &RepairConfig, p: &Prepared, plan_text: &str, quiet: bool) -> anyhow::Result<Outcome> {
+    if let Some(path) = &config.plan_out {
+        crate::pinned::write(path, &repair::pinned::document(&p.plan, &p.before)?)?;
+        if !quiet {
+            eprintln!("plan written to {}; apply it with --plan", path.display());
+        }
+    }
+    match config.format {
+        Format::Text => print(plan_text.as_bytes())?,
+        Format::Json => print(&output::json(&p.plan, &p.before, None)?)?,
+    }
+    Ok(Outcome::problems_if(!p.plan.is_empty()))
+}
+
+/// With `--plan`, [`pin`]s the options, naming the plan file when it is refused.
+fn pin_plan(config: &mut RepairConfig, bytes: Option<&[u8]>, org: &str) -> anyhow::Result<()> {
+    if let (Some(bytes), Some(path)) = (bytes, &config.plan) {
+        pin(&mut config.options, bytes, org).with_context(|| format!("refusing plan {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Narrows the options to a verified pinned plan: only its serials, with what its actions need
+/// (`--reissue-blocked` for a reissue, `--restore` for an upload), since the approver chose them.
+fn pin(options: &mut RepairOptions, bytes: &[u8], org: &str) -> anyhow::Result<()> {
+    let body = crate::pinned::verify::<repair::RepairAction>(bytes, repair::pinned::COMMAND, org)?;
+    options.serials = repair::pinned::serials(&body.actions)?;
+    for a in &body.actions {
+        match a.action {
+            repair::RepairAction::Reissue => options.reissue_blocked = true,
+            _ => {
+                options
+                    .restore
+                    .extend(repair::pinned::serials(std::slice::from_ref(a))?);
+            }
+        }
+    }
+    options.pinned = Some(body.actions);
+    Ok(())
 }
 
 /// A plan without actions: nothing is sent or journaled; the reconciliation it was made from is

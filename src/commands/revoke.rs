@@ -14,6 +14,7 @@ use crate::okta::pacing::RateSetting;
 use crate::okta::{self, ConnectSettings, OktaClient};
 use crate::repair::output::Format;
 use crate::revoke::{self, output, Plan, RevokeOptions};
+use anyhow::Context;
 use std::time::Duration;
 
 /// Everything `revoke` needs, checked.
@@ -30,7 +31,14 @@ impl RevokeConfig {
         if !(1..=75).contains(&args.concurrency) {
             anyhow::bail!("--concurrency must be between 1 and 75, got {}", args.concurrency);
         }
-        let mut options = RevokeOptions::new(args.serials.clone(), args.reason);
+        let mut serials = args.serials.clone();
+        if let Some(path) = &args.serials_from {
+            serials.extend(super::serials::read(path)?);
+        }
+        // A serial named twice (argument and file) is revoked once.
+        let mut seen = std::collections::BTreeSet::new();
+        serials.retain(|s| seen.insert(s.clone()));
+        let mut options = RevokeOptions::new(serials, args.reason);
         options.ticket = args.ticket.clone();
         options.note = args.note.clone();
         options.concurrency = args.concurrency;
@@ -102,20 +110,56 @@ fn refuse_unknown(p: &Plan) -> anyhow::Result<()> {
     )
 }
 
+/// Verifies a pinned plan and takes its serials; returns its actions for narrowing the fresh plan.
+fn pin(
+    options: &mut revoke::RevokeOptions,
+    bytes: &[u8],
+    org: &str,
+) -> anyhow::Result<Vec<crate::pinned::PinnedAction<Vec<revoke::plan::Step>>>> {
+    let body = crate::pinned::verify(bytes, revoke::pinned::COMMAND, org)?;
+    let mut serials = Vec::new();
+    for a in &body.actions {
+        let s = crate::seed::SerialNumber::parse(&a.serial)
+            .map_err(|e| anyhow::anyhow!("the plan names serial {:?}: {e}", a.serial))?;
+        serials.push(crate::seed::Serial::from(s));
+    }
+    options.serials = serials;
+    Ok(body.actions)
+}
+
 /// Runs `ykprov revoke`.
 pub async fn run(args: &RevokeArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let mut config = RevokeConfig::from_args(args)?;
+    super::output::check_outputs(&[("--plan-out", args.plan_out.as_deref())])?;
+    let plan_bytes = args.plan.as_deref().map(crate::pinned::read).transpose()?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
     let org = client.org().to_string();
+    let pinned = match (&plan_bytes, &args.plan) {
+        (Some(bytes), Some(path)) => Some(
+            pin(&mut config.options, bytes, &org)
+                .with_context(|| format!("refusing plan {}", path.display()))?,
+        ),
+        _ => None,
+    };
+    let listed_at = crate::okta::models::okta_time::format(&chrono::Utc::now());
     let _locks = super::locks::take(config.dry_run, "revoke", &config.options.journal, client.org())?;
     ledger.catch_up(&org)?;
     config.options.facts = ledger.facts(&org)?;
-    let plan = revoke::prepare(&config.options, &client).await?;
+    let mut plan = revoke::prepare(&config.options, &client).await?;
     refuse_unknown(&plan)?;
+    if let Some(p) = &pinned {
+        revoke::pinned::narrow(&mut plan, p);
+    }
     let plan_text = output::plan_text(&plan, &org);
     let held = plan.left.iter().any(|l| l.action_needed);
     if config.dry_run {
+        if let Some(path) = &args.plan_out {
+            crate::pinned::write(path, &revoke::pinned::document(&plan, &org, listed_at)?)?;
+            if !global.quiet {
+                eprintln!("plan written to {}; apply it with --plan", path.display());
+            }
+        }
         match config.format {
             Format::Text => print(plan_text.as_bytes())?,
             Format::Json => print(&output::json(&plan, &org, None)?)?,

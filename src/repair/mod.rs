@@ -14,6 +14,7 @@
 pub mod apply;
 pub mod doubts;
 pub mod output;
+pub mod pinned;
 pub mod plan;
 pub mod seeds;
 pub mod worker;
@@ -79,6 +80,8 @@ pub struct RepairOptions {
     pub facts: Facts,
     /// What the files must hold (`--expect-rows`, `--expect-sha256`); an empty file is refused.
     pub expect: crate::seed::Expect,
+    /// `--plan`: the pinned plan's actions; only these run, each only if its target is unchanged.
+    pub pinned: Option<Vec<crate::pinned::PinnedAction<RepairAction>>>,
 }
 
 impl RepairOptions {
@@ -100,6 +103,7 @@ impl RepairOptions {
             unseal: UnsealOptions::default(),
             facts: Facts::default(),
             expect: crate::seed::Expect::default(),
+            pinned: None,
         }
     }
 
@@ -221,6 +225,9 @@ pub async fn prepare(o: &RepairOptions, client: &OktaClient) -> anyhow::Result<P
     };
     let mut plan = plan(&rec, &local.index, &opts);
     plan.mark_unfinished_reissues(&doubts.unfinished);
+    if let Some(p) = &o.pinned {
+        pinned::narrow(&mut plan, &rec, p);
+    }
     let before = ReconcileResult {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         generated_at: crate::okta::models::okta_time::format(&now),

@@ -119,6 +119,9 @@ pub enum Hold {
     BlockedActiveUser,
     /// BLOCKED, and its user could not be read (no user id, or Okta has no such user).
     BlockedUserUnknown,
+    /// Applying a pinned plan: the target changed since the plan was made (or the fresh listing
+    /// calls for another action), so the approved action is not sent.
+    ChangedSincePlan,
 }
 
 impl Hold {
@@ -138,6 +141,7 @@ impl Hold {
             Hold::RetiredLive => "retired_live",
             Hold::BlockedActiveUser => "blocked_active_user",
             Hold::BlockedUserUnknown => "blocked_user_unknown",
+            Hold::ChangedSincePlan => "changed_since_plan",
         }
     }
 }

@@ -13,6 +13,7 @@
 //! are the command's.
 
 pub mod output;
+pub mod pinned;
 pub mod plan;
 pub mod unenroll;
 pub mod worker;

@@ -8,11 +8,11 @@ use crate::lifecycle::Facts;
 use crate::okta::inventory::RemoteToken;
 use crate::okta::models::TokenStatus;
 use crate::seed::Serial;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// One write a revoke makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// `DELETE /api/v1/users/{id}/factors/{fid}`: the user's YubiKey factor.

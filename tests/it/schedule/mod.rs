@@ -5,3 +5,4 @@
 mod budget;
 mod green;
 mod locks;
+mod plans;
