@@ -178,6 +178,7 @@ async fn the_plan_comes_first_and_nothing_is_sent_without_consent_or_for_an_unkn
     // through the facts (the ledger): they need nothing in Okta.
     let client = client_for(&s.emu, RateSetting::Auto { share: 1.0 });
     let mut o = RevokeOptions::new(vec![s.serial(4), s.serial(5)], RetireReason::Destroyed);
+    o.journal = s.dir.path().join("revoke.jsonl");
     o.facts.uploaded.insert(s.serial(4), chrono::Utc::now());
     o.facts.uploaded.insert(s.serial(5), chrono::Utc::now());
     let plan = revoke::prepare(&o, &client).await.unwrap();

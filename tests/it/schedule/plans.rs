@@ -10,9 +10,27 @@ use std::process::Stdio;
 use ykprov::emulator::{EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::seed::Serial;
 
+/// The folder every run against `emu` works in, with the ledger they share, as on an admin's
+/// machine: a revoke without `--journal` writes `./ykprov-revoke-journal.jsonl` here (never in the
+/// source tree), and later runs know what earlier ones did. Keyed by the emulator's generated
+/// token and address, so no other test's runs share it.
+fn workdir(emu: &EmulatorHandle) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (emu.token(), emu.url(), std::process::id()).hash(&mut h);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("plans")
+        .join(format!("{:016x}", h.finish()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 async fn run(emu: &EmulatorHandle, args: &[&str]) -> std::process::Output {
+    let cwd = workdir(emu);
     let mut cmd = ykprov_against(emu, args);
-    cmd.stdin(Stdio::null());
+    cmd.stdin(Stdio::null())
+        .current_dir(&cwd)
+        .env("YKPROV_LEDGER", cwd.join("ledger.sqlite3"));
     cmd.output().await.unwrap()
 }
 
