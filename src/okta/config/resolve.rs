@@ -17,7 +17,7 @@ pub fn resolve(
     gather(flags, env, yaml)?.connection()
 }
 
-/// The org URL; a bare host (`acme.okta.com`) gets "did you mean https://acme.okta.com" rather
+/// The org URL; a bare host (`acme.okta.com`) gets "did you mean `https://acme.okta.com`" rather
 /// than the URL parser's "relative URL without a base".
 fn parse_org(text: &str, source: &str) -> anyhow::Result<Url> {
     if !text.contains("://") {
