@@ -13,7 +13,6 @@ use crate::okta::OktaClient;
 use crate::progress::Progress;
 use crate::reconcile::FileInfo;
 use crate::seed::{self, ReaderOptions, RowOutcome, SeedReader, SeedSource};
-use crate::upload::concurrency::AdaptiveLimit;
 use crate::upload::dispatch::{Dispatched, Tasks};
 use crate::upload::run_journal::{operator, run_id};
 use crate::upload::worker::{Ctx, Fatal};
@@ -21,7 +20,7 @@ use anyhow::Context;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -272,14 +271,7 @@ pub async fn apply(
     for a in &p.plan.actions {
         journal.append(&planned(a))?;
     }
-    let ctx = Ctx {
-        client: client.clone(),
-        journal: Arc::clone(&journal),
-        limit: AdaptiveLimit::new(o.concurrency),
-        max_attempts: o.max_attempts,
-        stopped: AtomicBool::new(false),
-        budget: Default::default(),
-    };
+    let ctx = Ctx::new(client, &journal, o.concurrency, o.max_attempts);
     let planned = p.plan.actions.len() as u64;
     let mut run = Run {
         tasks: Tasks::new(Arc::new(ctx)),

@@ -27,7 +27,6 @@ use crate::lifecycle::{Facts, RetireReason};
 use crate::okta::inventory::{self, RemoteToken, Via};
 use crate::okta::OktaClient;
 use crate::seed::Serial;
-use crate::upload::concurrency::AdaptiveLimit;
 use crate::upload::dispatch::{Dispatched, Tasks};
 use crate::upload::run_journal::{operator, run_id};
 use crate::upload::worker::{Ctx, Fatal};
@@ -36,7 +35,6 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -203,14 +201,7 @@ pub async fn apply(
     for t in &p.targets {
         journal.append(&planned(t))?;
     }
-    let ctx = Ctx {
-        client: client.clone(),
-        journal: Arc::clone(&journal),
-        limit: AdaptiveLimit::new(o.concurrency),
-        max_attempts: o.max_attempts,
-        stopped: AtomicBool::new(false),
-        budget: Default::default(),
-    };
+    let ctx = Ctx::new(client, &journal, o.concurrency, o.max_attempts);
     let mut tasks: Tasks<Finished> = Tasks::new(Arc::new(ctx));
     let mut s = RevokeSummary {
         journal: o.journal.clone(),

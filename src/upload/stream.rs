@@ -3,7 +3,6 @@
 //! POST, handed to the [`Dispatcher`] when it is to be sent. A dry run decides and counts; it has
 //! nothing to act with, so it cannot send.
 
-use super::concurrency::AdaptiveLimit;
 use super::decide::{decide, Decision, Known};
 use super::dispatch::{Dispatched, Dispatcher};
 use super::policy::is_answer_to;
@@ -195,14 +194,7 @@ struct Live {
 
 impl Live {
     fn new(o: &UploadOptions, client: &OktaClient, journal: Arc<Journal>) -> Self {
-        let ctx = Ctx {
-            client: client.clone(),
-            journal: Arc::clone(&journal),
-            limit: AdaptiveLimit::new(o.concurrency),
-            max_attempts: o.max_attempts,
-            stopped: Default::default(),
-            budget: Default::default(),
-        };
+        let ctx = Ctx::new(client, &journal, o.concurrency, o.max_attempts);
         Live {
             journal,
             dispatcher: Dispatcher::new(ctx),

@@ -36,6 +36,18 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A run's context: a fresh concurrency limit, stop flag and retry budget.
+    pub fn new(client: &OktaClient, journal: &Arc<Journal>, concurrency: usize, max_attempts: u32) -> Self {
+        Ctx {
+            client: client.clone(),
+            journal: Arc::clone(journal),
+            limit: AdaptiveLimit::new(concurrency),
+            max_attempts,
+            stopped: AtomicBool::new(false),
+            budget: Default::default(),
+        }
+    }
+
     /// Whether a worker stopped the run (a refused credential, a journal that cannot be written).
     pub fn is_stopped(&self) -> bool {
         self.stopped.load(Ordering::SeqCst)
