@@ -138,10 +138,11 @@ pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Our export's columns, in order.
+/// Our export's columns, in order: the token id is `tokenId`, as in every CSV and JSON ykprov
+/// writes (Okta's own token JSON says `id`; the reader of Okta's export accepts both).
 pub const EXPORT_COLUMNS: [&str; 8] = [
     "serial",
-    "id",
+    "tokenId",
     "status",
     "created",
     "activated",

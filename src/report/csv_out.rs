@@ -5,24 +5,25 @@ use super::{AuditReport, Row};
 use crate::okta::inventory::csv_safe;
 use crate::seed::Serial;
 
-/// The columns, in order (documented in docs/reports.md; locked by a snapshot test).
+/// The columns, in order (documented in docs/reports.md; locked by a snapshot test): camelCase,
+/// the names the JSON views and Okta's own JSON use.
 pub const COLUMNS: [&str; 16] = [
     "serial",
     "line",
     "outcome",
     "attempts",
     "at",
-    "token_id",
+    "tokenId",
     "status",
     "category",
     "user",
-    "request_id",
-    "http_status",
-    "error_code",
+    "requestId",
+    "httpStatus",
+    "errorCode",
     "error",
     "causes",
-    "confirmed_by_lookup",
-    "run_id",
+    "confirmedByLookup",
+    "runId",
 ];
 
 fn cells(r: &Row) -> [String; 16] {

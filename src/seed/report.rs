@@ -32,6 +32,7 @@ pub struct ValidationOptions {
 
 /// The result of validating one file.
 #[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileReport {
     /// The seed file.
     pub path: PathBuf,

@@ -283,6 +283,6 @@ async fn reconcile_binary_exits_1_when_action_is_needed_and_writes_json() {
     .unwrap();
     assert_exit(&out, 0);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
-    assert!(csv.starts_with("serial,id,status,created,activated,lastVerified,userId,login\n"));
+    assert!(csv.starts_with("serial,tokenId,status,created,activated,lastVerified,userId,login\n"));
     assert_eq!(csv.lines().count(), 1 + 24);
 }

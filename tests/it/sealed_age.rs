@@ -150,7 +150,7 @@ fn validate_reads_age_files_with_an_identity_and_explains_what_is_missing() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["files"][0]["sealed"]["kind"], "age");
     assert_eq!(
-        v["files"][0]["sealed"]["plaintext_sha256"],
+        v["files"][0]["sealed"]["plaintextSha256"],
         v["files"][0]["sha256"]
     );
 

@@ -239,3 +239,142 @@ async fn export_format_json_lists_the_tokens_under_the_csv_column_names() {
     assert_eq!(rows[0]["serial"], "000000072000");
     assert_eq!(rows[0]["status"], "UNASSIGNED");
 }
+
+/// The names a token id could be given; only `tokenId` is ykprov's.
+const OTHER_TOKEN_ID_NAMES: [&str; 4] = ["id", "token_id", "tokenid", "TokenId"];
+
+/// Every key of every object in `v`, at any depth.
+fn json_keys(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.push(k.clone());
+                json_keys(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_keys(v, out)),
+        _ => {}
+    }
+}
+
+fn assert_one_token_id_name(what: &str, names: &[String]) {
+    assert!(
+        names.iter().any(|n| n == "tokenId"),
+        "{what}: no tokenId in {names:?}"
+    );
+    for other in OTHER_TOKEN_ID_NAMES {
+        assert!(
+            !names.iter().any(|n| n == other),
+            "{what}: `{other}` names a token id: {names:?}"
+        );
+    }
+    assert!(
+        names.iter().all(|n| !n.contains('_')),
+        "{what}: a snake_case name in {names:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_reconcile_and_report_name_the_token_id_column_alike() {
+    use crate::helpers::{assert_exit, ykprov_against};
+    use ykprov::emulator::{self, EmulatorConfig};
+    let emu = emulator::spawn(EmulatorConfig::default()).await.unwrap();
+    let dir = TestDir::new();
+    let seeds = dir.write("s.csv", seeds::csv(&seeds::rows(73_000, 2)));
+    let journal = dir.path().join("upload.journal");
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = ykprov_against(&emu, &args);
+        async move { cmd.output().await.unwrap() }
+    };
+    let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let s = |v: &str| v.to_owned();
+    let seeds = seeds.to_string_lossy().into_owned();
+    let journal = journal.to_string_lossy().into_owned();
+    assert_exit(
+        &run(vec![
+            s("upload"),
+            s("-q"),
+            s("--journal"),
+            journal.clone(),
+            seeds.clone(),
+        ])
+        .await,
+        0,
+    );
+    let csv_header = |text: &str| -> Vec<String> {
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    };
+    let json_names = |bytes: &[u8]| {
+        let v: serde_json::Value = serde_json::from_slice(bytes)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)));
+        let mut keys = Vec::new();
+        json_keys(&v, &mut keys);
+        keys
+    };
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+
+    for (format, file) in [("csv", "export.csv"), ("json", "export.json")] {
+        assert_exit(
+            &run(vec![s("export"), s("--format"), s(format), s("--out"), p(file)]).await,
+            0,
+        );
+    }
+    assert_one_token_id_name(
+        "export csv",
+        &csv_header(&String::from_utf8_lossy(&read("export.csv"))),
+    );
+    assert_one_token_id_name("export json", &json_names(&read("export.json")));
+
+    for (format, file) in [("csv", "reconcile.csv"), ("json", "reconcile.json")] {
+        let out = run(vec![
+            s("reconcile"),
+            s("--format"),
+            s(format),
+            s("--out"),
+            p(file),
+            seeds.clone(),
+        ])
+        .await;
+        assert_exit(&out, 0);
+    }
+    assert_one_token_id_name(
+        "reconcile csv",
+        &csv_header(&String::from_utf8_lossy(&read("reconcile.csv"))),
+    );
+    let reconcile_keys = json_names(&read("reconcile.json"));
+    assert!(
+        reconcile_keys.iter().any(|k| k == "tokenId"),
+        "{reconcile_keys:?}"
+    );
+    assert!(!reconcile_keys
+        .iter()
+        .any(|k| OTHER_TOKEN_ID_NAMES.contains(&k.as_str())));
+
+    for file in ["report.csv", "report.json"] {
+        let args = vec![
+            s("report"),
+            s("--journal"),
+            journal.clone(),
+            s("--reconcile"),
+            p("reconcile.json"),
+            s("--out"),
+            p(file),
+        ];
+        assert_exit(&run(args).await, 0);
+    }
+    assert_one_token_id_name(
+        "report csv",
+        &csv_header(&String::from_utf8_lossy(&read("report.csv"))),
+    );
+    let report_keys = json_names(&read("report.json"));
+    assert!(report_keys.iter().any(|k| k == "tokenId"), "{report_keys:?}");
+    assert!(!report_keys
+        .iter()
+        .any(|k| OTHER_TOKEN_ID_NAMES.contains(&k.as_str())));
+}

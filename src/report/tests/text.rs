@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn csv_snapshot() {
     insta::assert_snapshot!(text(&fixed_report(), ReportFormat::Csv), @r#"
-    serial,line,outcome,attempts,at,token_id,status,category,user,request_id,http_status,error_code,error,causes,confirmed_by_lookup,run_id
+    serial,line,outcome,attempts,at,tokenId,status,category,user,requestId,httpStatus,errorCode,error,causes,confirmedByLookup,runId
     000000000001,1,uploaded,1,2026-11-20T10:00:01.400Z,ykk1,UNASSIGNED,unassigned,,req-1,,,,,,0123456789abcdef
     000000000002,2,uploaded,2,2026-11-20T10:00:04.000Z,ykk2,ACTIVE,active,bob@acme.example,,,,,,true,0123456789abcdef
     000000000003,3,already_present,,2026-11-20T10:00:04.000Z,ykk3,BLOCKED,blocked,carol@acme.example,,,,,,,0123456789abcdef

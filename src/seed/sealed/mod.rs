@@ -82,8 +82,14 @@ impl fmt::Display for Fingerprint {
 pub struct Signer {
     /// Fingerprint (or, when gpg gave nothing better, the key id).
     pub fingerprint: String,
-    /// The key's user id (`Name <email>`), when the key is in the keyring.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The key's user id (`Name <email>`), when the key is in the keyring. `userId` as in every
+    /// JSON ykprov writes; journals written before said `user_id`.
+    #[serde(
+        default,
+        rename = "userId",
+        alias = "user_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_id: Option<String>,
 }
 
@@ -119,6 +125,7 @@ impl SignatureCheck {
 
 /// What was learnt while opening a sealed file; never anything from inside it but its hash.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SealInfo {
     /// OpenPGP or age.
     pub kind: SealKind,
@@ -259,6 +266,15 @@ pub fn open(path: &Path, o: &UnsealOptions) -> anyhow::Result<SeedSource> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signer_writes_user_id_in_camel_case_and_still_reads_the_old_name() {
+        let old: Signer = serde_json::from_str(r#"{"fingerprint":"AB","user_id":"A <a@b>"}"#).unwrap();
+        assert_eq!(old.user_id.as_deref(), Some("A <a@b>"));
+        let json = serde_json::to_string(&old).unwrap();
+        assert_eq!(json, r#"{"fingerprint":"AB","userId":"A <a@b>"}"#);
+        assert_eq!(serde_json::from_str::<Signer>(&json).unwrap(), old);
+    }
 
     #[test]
     fn fingerprints_are_accepted_as_people_paste_them() {
