@@ -8,6 +8,7 @@ mod identity;
 mod input;
 mod install;
 mod ledger;
+mod rate;
 mod repair;
 mod revoke;
 mod sealed;
@@ -23,6 +24,7 @@ pub use ledger::{
     HistoryArgs, LedgerAction, LedgerArgs, LedgerImportArgs, LedgerVerifyArgs, OrgOnly, RetireArgs,
     TextOrJson, UnretireArgs,
 };
+pub use rate::{parse_rate, Rate};
 pub use repair::RepairArgs;
 pub use revoke::RevokeArgs;
 pub use sealed::{SealArgs, SealedArgs};
@@ -137,12 +139,14 @@ pub enum Command {
     Manpage(ManpageArgs),
 }
 
-/// A pace: `auto` (learn from Okta's headers) or `N/min`.
+/// A pace: `auto` (learn from Okta's headers) or a fixed rate (`5/s`, `300/min`, `1000/h`, read
+/// by [`parse_rate`]; a bare number is requests a minute, as before).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateArg {
     /// Learn the bucket's limit from `X-Rate-Limit-*` and use `--share` of it.
     Auto,
-    /// At most this many requests per minute.
+    /// At most this many requests per minute (the pacer's fixed pace is whole requests a minute:
+    /// a rate in between is rounded down, never up).
     PerMinute(u32),
 }
 
@@ -153,13 +157,24 @@ impl std::str::FromStr for RateArg {
         if s.eq_ignore_ascii_case("auto") {
             return Ok(RateArg::Auto);
         }
-        let n = s.strip_suffix("/min").unwrap_or(s);
-        match n.trim().parse::<u32>() {
-            Ok(n) if n > 0 => Ok(RateArg::PerMinute(n)),
-            _ => Err(format!(
-                "expected `auto` or a number of requests per minute like `300/min`, got `{s}`"
-            )),
+        if let Ok(n) = s.parse::<u32>() {
+            return match n {
+                0 => Err(format!(
+                    "`{s}` is not a rate: expected `auto` or {}",
+                    rate::ACCEPTED
+                )),
+                n => Ok(RateArg::PerMinute(n)),
+            };
         }
+        let rate = parse_rate(s).map_err(|e| format!("{e}, or `auto`"))?;
+        let per_minute = rate.per_minute().floor();
+        if per_minute < 1.0 {
+            return Err(format!(
+                "`{s}` is slower than 1/min, the slowest fixed pace: give at least `1/min` (or `60/h`)"
+            ));
+        }
+        // Saturating: a pace beyond u32 a minute is no limit at all.
+        Ok(RateArg::PerMinute(per_minute.min(f64::from(u32::MAX)) as u32))
     }
 }
 
@@ -382,7 +397,6 @@ pub struct ReportArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::rate_limit::RateLimit;
     use clap::CommandFactory;
     use std::time::Duration;
 
@@ -403,12 +417,26 @@ mod tests {
     }
 
     #[test]
-    fn rate_is_auto_or_per_minute() {
+    fn rate_is_auto_or_a_rate_in_any_unit() {
         assert_eq!("auto".parse::<RateArg>(), Ok(RateArg::Auto));
         assert_eq!("300/min".parse::<RateArg>(), Ok(RateArg::PerMinute(300)));
+        assert_eq!("5/s".parse::<RateArg>(), Ok(RateArg::PerMinute(300)));
+        assert_eq!("600/h".parse::<RateArg>(), Ok(RateArg::PerMinute(10)));
+        assert_eq!("100/h".parse::<RateArg>(), Ok(RateArg::PerMinute(1)));
         assert_eq!("120".parse::<RateArg>(), Ok(RateArg::PerMinute(120)));
         assert!("0/min".parse::<RateArg>().is_err());
-        assert!("fast".parse::<RateArg>().is_err());
+        assert!("0".parse::<RateArg>().is_err());
+        assert!("30/h"
+            .parse::<RateArg>()
+            .unwrap_err()
+            .contains("slower than 1/min"));
+        let err = "fast".parse::<RateArg>().unwrap_err();
+        assert!(
+            err.contains("`5/s`, `300/min`, `1000/h`") && err.contains("`auto`"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["ykprov", "upload", "--rate", "5/fortnight", "s.csv"]).unwrap_err();
+        assert!(err.to_string().contains("`300/min`"), "{err}");
     }
 
     #[test]
@@ -437,7 +465,7 @@ mod tests {
         let Command::Emulate(args) = cli.command else {
             panic!("not emulate")
         };
-        assert_eq!(args.rate_limit, RateLimit::new(100, Duration::from_secs(1)));
+        assert_eq!(args.rate_limit, Rate::new(100, Duration::from_secs(1)));
         assert_eq!(args.latency, Duration::from_millis(5));
         assert_eq!(args.concurrency_limit, 0);
         assert!(Cli::try_parse_from(["ykprov", "emulate", "--rate-limit", "lots"]).is_err());

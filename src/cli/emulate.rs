@@ -1,7 +1,8 @@
 //! The arguments of `ykprov emulate`: where the emulator listens, its token, and how closely it
 //! plays Okta (rate limits, latency, failures, the readings of contract points Okta leaves open).
 
-use crate::emulator::rate_limit::{parse_duration, RateLimit};
+use super::Rate;
+use crate::emulator::rate_limit::parse_duration;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,16 +32,17 @@ pub struct EmulateArgs {
     #[arg(long, value_name = "PATH")]
     pub users_file: Option<PathBuf>,
     /// Fixed-window limit of each of Okta's buckets: /api/v1 (the whole token path: list, get,
-    /// upload, delete), /api/v1/users, /oauth2/v1/token.
+    /// upload, delete), /api/v1/users, /oauth2/v1/token. A rate as everywhere in ykprov (`10/s`,
+    /// `600/min`, `1000/h`), or with the window's length (`600/60s`, `50/500ms`).
     #[arg(long, default_value = "600/60s", value_name = "N/WINDOW")]
-    pub rate_limit: RateLimit,
+    pub rate_limit: Rate,
     /// Gives GETs on the token path a bucket of their own with this limit (not Okta's layout,
     /// which has one bucket for the token path; for rehearsing a server that buckets by method).
     #[arg(long, value_name = "N/WINDOW")]
-    pub get_rate_limit: Option<RateLimit>,
+    pub get_rate_limit: Option<Rate>,
     /// Gives token uploads a bucket of their own with this limit (not Okta's layout).
     #[arg(long, value_name = "N/WINDOW")]
-    pub post_rate_limit: Option<RateLimit>,
+    pub post_rate_limit: Option<Rate>,
     /// Run windows on a fixed clock, each starting MS milliseconds after a whole multiple of its
     /// length since the epoch (taken modulo the window). Without it a window opens with the first
     /// request after the previous one ended.

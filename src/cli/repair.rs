@@ -57,8 +57,9 @@ pub struct RepairArgs {
     /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
-    /// Pace: `auto` learns Okta's limit from its headers; `N/min` fixes it.
-    #[arg(long, default_value = "auto", value_name = "auto|N/min")]
+    /// Pace: `auto` learns Okta's limit from its headers; a rate (`5/s`, `300/min`, `1000/h`)
+    /// fixes it.
+    #[arg(long, default_value = "auto", value_name = "auto|N/s|N/min|N/h")]
     pub rate: RateArg,
     /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
     #[arg(long, default_value_t = 0.5)]

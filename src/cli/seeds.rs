@@ -14,8 +14,9 @@ pub struct UploadArgs {
     /// Connection.
     #[command(flatten)]
     pub org: OrgArgs,
-    /// Pace: `auto` learns Okta's limit from its headers; `N/min` fixes it.
-    #[arg(long, default_value = "auto", value_name = "auto|N/min")]
+    /// Pace: `auto` learns Okta's limit from its headers; a rate (`5/s`, `300/min`, `1000/h`)
+    /// fixes it.
+    #[arg(long, default_value = "auto", value_name = "auto|N/s|N/min|N/h")]
     pub rate: RateArg,
     /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
     #[arg(long, default_value_t = 0.5)]

@@ -4,10 +4,16 @@ use super::Outcome;
 use crate::cli::EmulateArgs;
 use crate::emulator::config::EmulatorConfig;
 use crate::emulator::quirks::Quirks;
+use crate::emulator::rate_limit::RateLimit;
 use anyhow::Context;
 
 /// Environment variable that may hold the token (never a flag: secrets stay out of `ps`).
 pub const TOKEN_ENV: &str = "YKPROV_EMULATOR_TOKEN";
+
+/// The emulator's fixed window for a rate read by ykprov's one rate parser.
+fn window(rate: crate::cli::Rate) -> RateLimit {
+    RateLimit::new(rate.count, rate.per)
+}
 
 /// Builds the config; `env_token` is the value of [`TOKEN_ENV`], if set.
 fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Result<EmulatorConfig> {
@@ -29,7 +35,7 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
     let base = if args.no_rate_limit {
         None
     } else {
-        Some(args.rate_limit)
+        Some(window(args.rate_limit))
     };
     let mut oauth_clients = Vec::new();
     for spec in &args.oauth_client {
@@ -62,8 +68,8 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
         api_limit: base,
         users_limit: base,
         oauth_limit: base,
-        get_limit: args.get_rate_limit,
-        post_limit: args.post_rate_limit,
+        get_limit: args.get_rate_limit.map(window),
+        post_limit: args.post_rate_limit.map(window),
         window_phase: args.window_phase.map(std::time::Duration::from_millis),
         concurrency_limit: Some(args.concurrency_limit).filter(|&n| n > 0),
         latency: args.latency,
