@@ -280,7 +280,7 @@ pub struct ReconcileArgs {
     #[arg(long = "format", value_enum, default_value_t = ReconcileFormat::Text)]
     pub output: ReconcileFormat,
     /// Write the output here (atomically, mode 0600) instead of stdout.
-    #[arg(long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Categories that make the exit code 1.
     #[arg(
@@ -314,7 +314,7 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub org: OrgArgs,
     /// Where to write the inventory (atomically, mode 0600); `-` for stdout.
-    #[arg(long, value_name = "PATH", default_value = "-")]
+    #[arg(short, long, value_name = "PATH", default_value = "-")]
     pub out: Option<PathBuf>,
     /// An Okta filter expression, e.g. 'status eq "BLOCKED"'.
     #[arg(long, value_name = "EXPR")]
@@ -350,7 +350,7 @@ pub struct ProbeArgs {
     #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
     pub format: ProbeFormat,
     /// Write the report here (atomically, mode 0600) instead of stdout.
-    #[arg(long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 }
 
@@ -378,7 +378,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "RESULT.json")]
     pub reconcile: Option<PathBuf>,
     /// Where to write the report (atomically, mode 0600): .html, .md, .csv or .json.
-    #[arg(long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH")]
     pub out: PathBuf,
     /// The period's audit report from the ledger, from this date (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_name = "DATE", conflicts_with_all = ["journal", "reconcile"])]

@@ -16,7 +16,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ManpageArgs {
     /// The folder to write `ykprov.1` and one page per subcommand into (created if missing).
-    #[arg(long, value_name = "DIR")]
+    #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
 }
 

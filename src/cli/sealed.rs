@@ -42,7 +42,7 @@ pub struct SealArgs {
     #[arg(long, value_name = "ID")]
     pub sign_with: Option<String>,
     /// Where to write the sealed file (default: SEEDS.csv.age, or SEEDS.csv.gpg).
-    #[arg(long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Replace the output file if it exists.
     #[arg(long)]

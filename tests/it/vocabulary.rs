@@ -86,6 +86,32 @@ fn only_input_format_offers_seed_layouts_and_every_seed_reader_has_it() {
     }
 }
 
+#[test]
+fn every_out_has_the_short_form_o_and_nothing_else_does() {
+    let mut with_out = 0;
+    for (path, cmd) in all_commands() {
+        for arg in cmd.get_arguments() {
+            let is_out = arg.get_long() == Some("out");
+            with_out += usize::from(is_out);
+            if is_out {
+                assert_eq!(arg.get_short(), Some('o'), "`ykprov {path} --out` has no -o");
+            } else {
+                assert_ne!(
+                    arg.get_short(),
+                    Some('o'),
+                    "`ykprov {path}` gives -o to --{:?}",
+                    arg.get_long()
+                );
+            }
+        }
+    }
+    assert!(with_out >= 6, "only {with_out} commands have --out");
+    let Command::Export(e) = parse(&["export", "-o", "tokens.csv"]) else {
+        panic!("not export")
+    };
+    assert_eq!(e.out.as_deref(), Some(std::path::Path::new("tokens.csv")));
+}
+
 fn parse(args: &[&str]) -> Command {
     Cli::try_parse_from(std::iter::once("ykprov").chain(args.iter().copied()))
         .unwrap_or_else(|e| panic!("{args:?}: {e}"))
