@@ -1,6 +1,8 @@
 //! The command line, as clap derive types. Kept dumb: checks that need more than one flag live in
 //! each command's config builder, so errors can name every offending flag at once.
 
+#[cfg(test)]
+mod defaults;
 mod emulate;
 mod exit_codes;
 mod expect;
@@ -30,10 +32,13 @@ pub use revoke::RevokeArgs;
 pub use sealed::{SealArgs, SealedArgs};
 pub use seeds::{UploadArgs, ValidateArgs};
 
+use crate::demo::DemoOptions;
 use crate::okta::inventory::Via;
 use crate::okta::probe::Format as ProbeFormat;
+use crate::okta::ClientConfig;
 use crate::reconcile::diff::{Category, Scope};
 use crate::reconcile::output::Format as ReconcileFormat;
+use crate::reconcile::ReconcileOptions;
 use crate::report::ReportFormat;
 use crate::telemetry::{LogFormat, LogSettings};
 use clap::{Args, Parser, Subcommand};
@@ -186,10 +191,10 @@ pub struct OrgArgs {
     #[arg(long, value_name = "URL")]
     pub org: Option<String>,
     /// Seconds to wait for a connection.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    #[arg(long, default_value_t = ClientConfig::DEFAULT_CONNECT_TIMEOUT.as_secs(), value_name = "SECS")]
     pub connect_timeout: u64,
     /// Seconds to wait for a whole request.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    #[arg(long, default_value_t = ClientConfig::DEFAULT_TIMEOUT.as_secs(), value_name = "SECS")]
     pub timeout: u64,
     /// SSWS (an admin's API token, the default) or PrivateKey (an OAuth API Services app)
     /// (default: OKTA_CLIENT_AUTHORIZATIONMODE, then okta.yaml).
@@ -274,7 +279,11 @@ pub struct ReconcileArgs {
     #[arg(long, value_enum, default_value_t = Scope::File)]
     pub scope: Scope,
     /// ACTIVE tokens unused for longer than this are stale (e.g. 90d, 12w).
-    #[arg(long, default_value = "90d", value_parser = crate::reconcile::parse_age)]
+    #[arg(
+        long,
+        default_value = ReconcileOptions::DEFAULT_STALE_AFTER,
+        value_parser = crate::reconcile::parse_age
+    )]
     pub stale_after: chrono::Duration,
     /// Output format.
     #[arg(long = "format", value_enum, default_value_t = ReconcileFormat::Text)]
@@ -358,13 +367,13 @@ pub struct ProbeArgs {
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
     /// Keys in the generated (fake) seed file.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = DemoOptions::DEFAULT_ROWS)]
     pub rows: u32,
     /// Where to write the seed file, journal and reports.
-    #[arg(long, default_value = "ykprov-demo")]
+    #[arg(long, default_value = DemoOptions::DEFAULT_DIR)]
     pub dir: PathBuf,
     /// Seed of the generator and the emulator's faults: the same seed gives the same run.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = DemoOptions::DEFAULT_SEED)]
     pub seed: u64,
 }
 

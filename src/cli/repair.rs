@@ -2,7 +2,9 @@
 //! (dry run, consent, reissuing blocked keys) and how fast.
 
 use super::{OrgArgs, RateArg};
+use crate::okta::pacing::RateSetting;
 use crate::repair::output::Format as RepairFormat;
+use crate::repair::RepairOptions;
 use crate::seed::Serial;
 use clap::Args;
 use std::path::PathBuf;
@@ -55,14 +57,14 @@ pub struct RepairArgs {
     #[arg(long, value_name = "SERIAL", value_parser = super::values::parse_serial)]
     pub exclude_serial: Vec<Serial>,
     /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = RepairOptions::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Pace: `auto` learns Okta's limit from its headers; a rate (`5/s`, `300/min`, `1000/h`)
     /// fixes it.
     #[arg(long, default_value = "auto", value_name = "auto|N/s|N/min|N/h")]
     pub rate: RateArg,
     /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = RateSetting::DEFAULT_SHARE)]
     pub share: f64,
     /// The journal (default: beside the first seed file, SEEDS.csv.ykprov-repair-journal.jsonl).
     #[arg(long, value_name = "PATH")]

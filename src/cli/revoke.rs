@@ -4,6 +4,7 @@
 use super::OrgArgs;
 use crate::lifecycle::RetireReason;
 use crate::repair::output::Format as RevokeFormat;
+use crate::revoke::RevokeOptions;
 use crate::seed::Serial;
 use clap::Args;
 use std::path::PathBuf;
@@ -47,7 +48,7 @@ pub struct RevokeArgs {
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
     /// Keys revoked at once at most (1 to 75).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = RevokeOptions::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Output format.
     #[arg(long = "format", value_enum, default_value_t = RevokeFormat::Text)]

@@ -2,6 +2,8 @@
 //! `validate` and `upload`. Their `--format` is the output format; the layout is `--input-format`.
 
 use super::{ExpectArgs, FormatArg, FormatArgParser, InputFormatArgs, OrgArgs, RateArg, SealedArgs};
+use crate::okta::pacing::RateSetting;
+use crate::upload::UploadOptions;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -19,10 +21,10 @@ pub struct UploadArgs {
     #[arg(long, default_value = "auto", value_name = "auto|N/s|N/min|N/h")]
     pub rate: RateArg,
     /// With --rate auto, the share of the bucket's limit to use (0 < share <= 1).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = RateSetting::DEFAULT_SHARE)]
     pub share: f64,
     /// Requests in flight at most (1 to 75, Okta's org-wide concurrency limit).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = UploadOptions::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// The journal (default: beside the seed file, SEEDS.csv.ykprov-journal.jsonl).
     #[arg(long, value_name = "PATH")]
@@ -37,7 +39,7 @@ pub struct UploadArgs {
     #[arg(long)]
     pub skip_invalid: bool,
     /// Attempts per row before it is marked failed (429s do not count).
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = UploadOptions::DEFAULT_MAX_ATTEMPTS)]
     pub max_attempts: u32,
     /// Output format (`text` or `json`). A seed layout here is read as --input-format, with a
     /// warning, for one release.

@@ -32,6 +32,15 @@ pub struct DemoOptions {
     pub quiet: bool,
 }
 
+impl DemoOptions {
+    /// Keys in the generated seed file, the default of `demo --rows` (clap reads it from here).
+    pub const DEFAULT_ROWS: u32 = 300;
+    /// Where the demo writes, the default of `demo --dir`.
+    pub const DEFAULT_DIR: &'static str = "ykprov-demo";
+    /// The generator's seed, the default of `demo --seed`.
+    pub const DEFAULT_SEED: u64 = 1;
+}
+
 /// Where the demo's narration goes (the command prints it as it comes).
 pub trait Narrator {
     /// Shows `text` as it is (it carries its own line ends).

@@ -35,7 +35,7 @@ pub(super) async fn pipeline(
     validate(&file, out)?;
     let client = {
         let mut cfg = ClientConfig::new(emu.url().parse()?, Secret::new(emu.token()));
-        cfg.rate = RateSetting::Auto { share: 0.5 };
+        cfg.rate = RateSetting::DEFAULT;
         OktaClient::new(cfg)?
     };
     let summary = upload(opts, &file, &client, out).await?;

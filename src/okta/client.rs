@@ -71,6 +71,11 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// How long to wait for a connection, the default of `--connect-timeout`.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long to wait for a whole request, the default of `--timeout`.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
     /// Conservative defaults for an org URL and SSWS token.
     pub fn new(org: Url, token: Secret<String>) -> Self {
         Self::with_credential(org, Credential::Ssws(token), &[])
@@ -83,9 +88,9 @@ impl ClientConfig {
             org,
             credential,
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            rate: RateSetting::Auto { share: 0.5 },
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            timeout: Self::DEFAULT_TIMEOUT,
+            rate: RateSetting::DEFAULT,
             max_backoff: Duration::from_secs(120),
             max_pages: MAX_PAGES,
             network: Default::default(),

@@ -27,7 +27,7 @@ impl ConnectSettings {
             flags,
             connect_timeout,
             timeout,
-            rate: RateSetting::Auto { share: 0.5 },
+            rate: RateSetting::DEFAULT,
             scopes: super::oauth::READ_SCOPES,
         }
     }

@@ -91,6 +91,22 @@ pub struct ReconcileOptions {
 }
 
 impl ReconcileOptions {
+    /// How long an ACTIVE token may go unused before it is stale, the default of
+    /// `--stale-after` (clap reads it from here; [`parse_age`] reads it).
+    pub const DEFAULT_STALE_AFTER: &'static str = "90d";
+    /// The categories that make the exit code 1, the default of `--fail-on`.
+    pub const DEFAULT_FAIL_ON: [Category; 4] = [
+        Category::Missing,
+        Category::Blocked,
+        Category::Invalid,
+        Category::RetiredLive,
+    ];
+
+    /// [`Self::DEFAULT_STALE_AFTER`] as a duration.
+    pub fn default_stale_after() -> chrono::Duration {
+        parse_age(Self::DEFAULT_STALE_AFTER).expect("DEFAULT_STALE_AFTER parses (unit-tested)")
+    }
+
     /// The CLI's defaults for these files: detect the layout, the CSV export, file scope, stale
     /// after 90 days, no users, exit 1 on missing, blocked, invalid and a retired key Okta still
     /// lets someone enroll.
@@ -100,14 +116,9 @@ impl ReconcileOptions {
             format: SeedFormat::Auto,
             via: Via::Download,
             scope: Scope::File,
-            stale_after: chrono::Duration::days(90),
+            stale_after: Self::default_stale_after(),
             expand_user: false,
-            fail_on: vec![
-                Category::Missing,
-                Category::Blocked,
-                Category::Invalid,
-                Category::RetiredLive,
-            ],
+            fail_on: Self::DEFAULT_FAIL_ON.to_vec(),
             unseal: UnsealOptions::default(),
             facts: Facts::default(),
             expect: crate::seed::Expect::default(),

@@ -85,6 +85,11 @@ pub struct RepairOptions {
 }
 
 impl RepairOptions {
+    /// Requests in flight at most: repair writes through upload's machinery, so upload's default.
+    pub const DEFAULT_CONCURRENCY: usize = crate::upload::UploadOptions::DEFAULT_CONCURRENCY;
+    /// Attempts per write: upload's default.
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = crate::upload::UploadOptions::DEFAULT_MAX_ATTEMPTS;
+
     /// The CLI's defaults for `files`: 4 in flight, 6 attempts, half of Okta's pace, blocked keys
     /// only reported.
     pub fn new(files: Vec<PathBuf>) -> Self {
@@ -96,9 +101,9 @@ impl RepairOptions {
             serials: BTreeSet::new(),
             exclude: BTreeSet::new(),
             journal: None,
-            concurrency: 4,
-            max_attempts: 6,
-            rate: RateSetting::Auto { share: 0.5 },
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
+            rate: RateSetting::DEFAULT,
             quiet: false,
             unseal: UnsealOptions::default(),
             facts: Facts::default(),

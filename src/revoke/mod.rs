@@ -61,6 +61,12 @@ pub struct RevokeOptions {
 }
 
 impl RevokeOptions {
+    /// Keys revoked at once at most, the default of `revoke --concurrency` (fewer than upload's:
+    /// each key is two writes, and a mistake here cannot be undone).
+    pub const DEFAULT_CONCURRENCY: usize = 2;
+    /// Attempts per write: upload's default.
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = crate::upload::UploadOptions::DEFAULT_MAX_ATTEMPTS;
+
     /// Defaults for these serials: 2 in flight, 6 attempts, the journal in the working directory.
     pub fn new(serials: Vec<Serial>, reason: RetireReason) -> Self {
         RevokeOptions {
@@ -69,8 +75,8 @@ impl RevokeOptions {
             ticket: None,
             note: None,
             journal: PathBuf::from("ykprov-revoke-journal.jsonl"),
-            concurrency: 2,
-            max_attempts: 6,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
             facts: Facts::default(),
         }
     }

@@ -42,6 +42,11 @@ pub struct UploadOptions {
 }
 
 impl UploadOptions {
+    /// Requests in flight at most, the default of `--concurrency` (clap reads it from here).
+    pub const DEFAULT_CONCURRENCY: usize = 4;
+    /// Attempts per row before it is marked failed, the default of `--max-attempts`.
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+
     /// The CLI's defaults for `file`: 4 in flight, 6 attempts, half of the pace Okta announces,
     /// the layout detected, every switch off.
     pub fn new(file: impl Into<PathBuf>) -> Self {
@@ -51,11 +56,11 @@ impl UploadOptions {
             resume: false,
             dry_run: false,
             skip_invalid: false,
-            concurrency: 4,
-            max_attempts: 6,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
             format: SeedFormat::Auto,
             last_wins: false,
-            rate: RateSetting::Auto { share: 0.5 },
+            rate: RateSetting::DEFAULT,
             quiet: false,
             unseal: UnsealOptions::default(),
             retry_rejected: false,

@@ -70,7 +70,7 @@ impl Pacers {
         let others = match rate {
             RateSetting::Auto { share } => RateSetting::Auto { share },
             // A fixed pace is a budget for the token path; elsewhere use Okta's default share.
-            RateSetting::PerMinute(_) => RateSetting::Auto { share: 0.5 },
+            RateSetting::PerMinute(_) => RateSetting::DEFAULT,
         };
         Pacers {
             pacers: [Pacer::new(rate), Pacer::new(others), Pacer::new(others)],

@@ -86,6 +86,16 @@ pub enum RateSetting {
     PerMinute(u32),
 }
 
+impl RateSetting {
+    /// Okta's default share of a bucket for one token, the default of `--share` (read by clap
+    /// from here, so `--help`, the demo and the code cannot disagree).
+    pub const DEFAULT_SHARE: f64 = 0.5;
+    /// `--rate auto` at [`Self::DEFAULT_SHARE`]: the default pace of every command.
+    pub const DEFAULT: RateSetting = RateSetting::Auto {
+        share: Self::DEFAULT_SHARE,
+    };
+}
+
 /// A burst of two: enough to make up for timers that wake a worker a little late (with a burst of
 /// one, every late wake-up is lost for good: 3 to 7% at 100 requests a second), too small to
 /// bunch requests at a window start. The 2% margin and the header gate absorb it at window edges.
