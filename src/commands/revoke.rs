@@ -45,7 +45,7 @@ impl RevokeConfig {
         if let Some(j) = &args.journal {
             options.journal = j.clone();
         }
-        let rate = RateSetting::Auto { share: 0.5 };
+        let rate = RateSetting::DEFAULT;
         let connection = ConnectSettings {
             flags: args.org.flags(),
             connect_timeout: Duration::from_secs(args.org.connect_timeout),
