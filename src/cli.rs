@@ -4,12 +4,13 @@
 #[cfg(test)]
 mod defaults;
 mod emulate;
-mod exit_codes;
+pub mod exit_codes;
 mod expect;
 mod identity;
 mod input;
 mod install;
 mod ledger;
+pub mod manual;
 mod rate;
 mod repair;
 mod revoke;
@@ -49,7 +50,7 @@ use std::path::PathBuf;
 /// Seeds are secrets: ykprov never prints, logs or journals an AES key, private id or access
 /// code, and reads API tokens only from the environment or okta.yaml.
 #[derive(Debug, Parser)]
-#[command(name = "ykprov", version, propagate_version = true)]
+#[command(name = "ykprov", version, propagate_version = true, after_help = exit_codes::help(""))]
 pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
@@ -94,53 +95,69 @@ impl GlobalArgs {
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check seed files row by row without contacting Okta.
+    #[command(after_help = exit_codes::help("validate"))]
     Validate(ValidateArgs),
     /// Upload seeds to Okta: paced, bounded, journaled and resumable.
-    #[command(after_help = exit_codes::UPLOAD)]
+    #[command(after_help = exit_codes::help("upload"))]
     Upload(UploadArgs),
     /// Compare seed files with what Okta holds: missing, in use, blocked, revoked, stale.
+    #[command(after_help = exit_codes::help("reconcile"))]
     Reconcile(ReconcileArgs),
     /// Plan and apply the fixes a reconciliation calls for: upload what is missing or revoked,
     /// and (with --reissue-blocked) delete blocked tokens and upload their seeds again.
-    #[command(after_help = exit_codes::REPAIR)]
+    #[command(after_help = exit_codes::help("repair"))]
     Repair(RepairArgs),
     /// Take keys out of service now (lost, stolen, destroyed, returned): unenroll each from its
     /// user and delete its token, so nobody can enroll it again.
-    #[command(after_help = exit_codes::REVOKE)]
+    #[command(after_help = exit_codes::help("revoke"))]
     Revoke(RevokeArgs),
     /// Download Okta's YubiKey token inventory as CSV or JSON.
+    #[command(after_help = exit_codes::help("export"))]
     Export(ExportArgs),
     /// Check the org's contract read-only (at most 25 GETs) before a rollout.
+    #[command(after_help = exit_codes::help("probe"))]
     Probe(ProbeArgs),
     /// The whole job against an embedded emulator: validate, upload, enroll, reconcile, report.
+    #[command(after_help = exit_codes::help("demo"))]
     Demo(DemoArgs),
     /// Write an audit report (HTML, Markdown, CSV or JSON) from upload journals and a reconciliation.
+    #[command(after_help = exit_codes::help("report"))]
     Report(ReportArgs),
     /// Run a local Okta emulator of the YubiKey token API (for rehearsals and tests).
+    #[command(after_help = exit_codes::help("emulate"))]
     Emulate(EmulateArgs),
     /// Show the resolved connection settings (org, authorization mode, client, scopes, key).
+    #[command(after_help = exit_codes::help("config"))]
     Config(ConfigArgs),
     /// Show who Okta takes the credential for: the org, the credential's kind and source, and
     /// the admin's login (SSWS) or the app's client id and granted scopes (OAuth).
+    #[command(after_help = exit_codes::help("whoami"))]
     Whoami(WhoamiArgs),
     /// Encrypt a plaintext seed file to age or OpenPGP recipients, so only the sealed copy is kept.
+    #[command(after_help = exit_codes::help("seal"))]
     Seal(SealArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     ///
     /// Where each shell looks for it: bash, ~/.local/share/bash-completion/completions/ykprov;
     /// zsh, a file _ykprov in a folder of $fpath; fish, ~/.config/fish/completions/ykprov.fish;
     /// PowerShell, appended to $PROFILE; elvish, appended to ~/.config/elvish/rc.elv.
+    #[command(after_help = exit_codes::help("completions"))]
     Completions(CompletionsArgs),
     /// Record that keys left service (lost, stolen, destroyed, returned): no Okta call; repair
     /// never uploads them again.
+    #[command(after_help = exit_codes::help("retire"))]
     Retire(RetireArgs),
     /// Undo a retirement (with the ticket that authorises it).
+    #[command(after_help = exit_codes::help("unretire"))]
     Unretire(UnretireArgs),
     /// Print a key's timeline from the ledger.
+    #[command(after_help = exit_codes::help("history"))]
     History(HistoryArgs),
     /// Check or feed the ledger: `verify` its hash chain, `import` old journals.
+    #[command(after_help = exit_codes::help("ledger"))]
     Ledger(LedgerArgs),
     /// Write man pages: ykprov.1 and one per subcommand (ykprov-upload.1, ...).
+    #[command(after_help = exit_codes::help("manpage"))]
     Manpage(ManpageArgs),
 }
 
@@ -252,6 +269,7 @@ pub struct ConfigArgs {
 #[derive(Debug, Subcommand, Clone)]
 pub enum ConfigAction {
     /// Print the resolved connection settings and where each came from (secrets redacted).
+    #[command(after_help = exit_codes::help("config show"))]
     Show(ConfigShowArgs),
 }
 

@@ -92,9 +92,11 @@ pub struct LedgerArgs {
 #[derive(Debug, Subcommand, Clone)]
 pub enum LedgerAction {
     /// Check the hash chain of every event; exit 1 naming the first broken event.
+    #[command(after_help = super::exit_codes::help("ledger verify"))]
     Verify(LedgerVerifyArgs),
     /// Bring upload and repair journals of earlier runs into the ledger (read-only; importing a
     /// journal twice adds nothing).
+    #[command(after_help = super::exit_codes::help("ledger import"))]
     Import(LedgerImportArgs),
 }
 

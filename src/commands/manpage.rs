@@ -1,9 +1,11 @@
 //! `ykprov manpage --out DIR`: `ykprov.1` and one page per subcommand (`ykprov-upload.1`,
 //! `ykprov-config-show.1`), rendered by clap_mangen from the same clap definition the parser
-//! uses, so the pages never drift from the flags. Each page also gets the exit codes.
+//! uses, so the pages never drift from the flags. Each page then gets the sections clap does not
+//! know: EXIT STATUS from the command's exit-code table (the one its `--help` ends with),
+//! ENVIRONMENT, FILES and EXAMPLES from `cli::manual`.
 
 use super::Outcome;
-use crate::cli::{Cli, ManpageArgs};
+use crate::cli::{exit_codes, manual, Cli, ManpageArgs};
 use anyhow::Context;
 use clap::CommandFactory;
 use clap_mangen::roff::{bold, roman, Roff};
@@ -30,42 +32,57 @@ fn pages(cmd: clap::Command) -> std::io::Result<Vec<(String, String)>> {
     // Building gives each subcommand its display name (`ykprov-upload`), hence its file name.
     cmd.build();
     let mut out = Vec::new();
-    collect(&cmd, &mut out)?;
+    collect(&cmd, "", &mut out)?;
     Ok(out)
 }
 
-fn collect(cmd: &clap::Command, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+fn collect(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
     let source = format!("ykprov {}", env!("CARGO_PKG_VERSION"));
-    let man = Man::new(cmd.clone()).source(source).manual("ykprov manual");
+    // The exit-code table after --help becomes EXIT STATUS here, not clap_mangen's EXTRA section.
+    let bare = cmd.clone().after_help(None::<&'static str>);
+    let man = Man::new(bare).source(source).manual("ykprov manual");
     let mut page = Vec::new();
     man.render(&mut page)?;
-    exit_status().to_writer(&mut page)?;
-    out.push((man.get_filename(), th_first(&String::from_utf8_lossy(&page))));
+    let mut text = th_first(&String::from_utf8_lossy(&page));
+    text.push_str(&sections(path));
+    out.push((man.get_filename(), text));
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        collect(sub, out)?;
+        let sub_path = format!("{path} {}", sub.get_name());
+        collect(sub, sub_path.trim(), out)?;
     }
     Ok(())
 }
 
-/// The EXIT STATUS section: the same codes for every command (README "Exit codes").
-fn exit_status() -> Roff {
+/// EXIT STATUS, ENVIRONMENT, FILES and EXAMPLES, in man-pages(7)'s order, as roff without the
+/// preamble (the page already has it).
+fn sections(path: &str) -> String {
     let mut roff = Roff::new();
     roff.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in [
-        ("0", "Everything uploaded or present; nothing actionable found."),
-        (
-            "1",
-            "Finished, but rows were invalid, rejected or failed, or the reconciliation needs action.",
-        ),
-        (
-            "2",
-            "Fatal: bad usage, unreadable file, bad credentials, unreachable org, journal not writable.",
-        ),
-        ("130", "Interrupted by Ctrl-C after a clean shutdown."),
-    ] {
-        roff.control("TP", []).text([bold(code)]).text([roman(meaning)]);
+    for (code, meaning) in exit_codes::table(path).unwrap_or_default() {
+        roff.control("TP", [])
+            .text([bold(code.to_string())])
+            .text([roman(*meaning)]);
     }
-    roff
+    roff.control("SH", ["ENVIRONMENT"]);
+    for (var, meaning) in manual::environment(path) {
+        roff.control("TP", []).text([bold(var)]).text([roman(meaning)]);
+    }
+    roff.control("SH", ["FILES"]);
+    for (file, meaning) in manual::files(path) {
+        roff.control("TP", []).text([bold(file)]).text([roman(meaning)]);
+    }
+    roff.control("SH", ["EXAMPLES"]);
+    for example in manual::examples(path) {
+        roff.control("PP", [])
+            .control("nf", [])
+            .text([roman(*example)])
+            .control("fi", []);
+    }
+    let text = roff.render();
+    match text.find(".SH") {
+        Some(i) => text[i..].to_string(),
+        None => text,
+    }
 }
 
 /// man-pages(7): "the first command in a man page should be TH". roff puts its apostrophe
@@ -81,6 +98,7 @@ fn th_first(page: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn every_page_starts_with_its_title_line() {
@@ -89,13 +107,81 @@ mod tests {
         for (name, text) in &pages {
             assert!(text.starts_with(".TH "), "{name} starts with {:?}", &text[..20]);
             assert_eq!(text.matches(".TH ").count(), 1, "{name}");
-            assert!(text.contains(".ds Aq"), "{name} keeps the apostrophe preamble");
-            assert!(text.contains("EXIT STATUS"), "{name}");
+            assert_eq!(
+                text.matches(".ds Aq").count(),
+                2,
+                "{name} keeps one apostrophe preamble"
+            );
         }
         assert!(
             pages.iter().all(|(n, _)| !n.contains("help")),
             "no page for clap's help subcommand"
         );
+    }
+
+    #[test]
+    fn every_page_has_its_exit_status_environment_files_and_examples() {
+        let pages = pages(Cli::command()).unwrap();
+        assert!(pages.len() > 20, "{} pages", pages.len());
+        for (name, text) in &pages {
+            let path = name
+                .trim_end_matches(".1")
+                .trim_start_matches("ykprov")
+                .replace('-', " ");
+            let path = path.trim();
+            for section in ["EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES"] {
+                assert_eq!(
+                    text.matches(&format!(".SH \"{section}\"")).count()
+                        + text.matches(&format!(".SH {section}\n")).count(),
+                    1,
+                    "{name}: {section}"
+                );
+            }
+            assert!(
+                !text.contains(".SH EXTRA"),
+                "{name} repeats the exit codes as EXTRA"
+            );
+            let codes = exit_codes::table(path).unwrap_or_else(|| panic!("{name}: no exit-code table"));
+            let exit = &text[text.find("EXIT STATUS").unwrap()..text.find("ENVIRONMENT").unwrap()];
+            for (code, _) in codes {
+                assert!(
+                    exit.contains(&format!("\\fB{code}\\fR")),
+                    "{name}: {code} in {exit}"
+                );
+            }
+            assert!(!manual::examples(path).is_empty(), "{name}: no examples");
+            assert!(text.contains("ykprov"), "{name}");
+        }
+        let upload = &pages.iter().find(|(n, _)| n == "ykprov-upload.1").unwrap().1;
+        assert!(
+            upload.contains("OKTA_CLIENT_TOKEN") && upload.contains("okta.yaml"),
+            "{upload}"
+        );
+        assert!(upload.contains("\\fB130\\fR"), "{upload}");
+    }
+
+    #[test]
+    fn every_example_parses() {
+        let mut cmd = Cli::command().disable_help_subcommand(true);
+        cmd.build();
+        let mut paths = vec![String::new()];
+        for sub in cmd.get_subcommands() {
+            paths.push(sub.get_name().to_owned());
+            paths.extend(
+                sub.get_subcommands()
+                    .map(|s| format!("{} {}", sub.get_name(), s.get_name())),
+            );
+        }
+        for path in paths {
+            for example in manual::examples(&path) {
+                for command in example.split("&&") {
+                    let words: Vec<&str> = command.split_whitespace().take_while(|w| *w != ">").collect();
+                    if let Err(e) = Cli::try_parse_from(&words) {
+                        panic!("`{example}` (ykprov {path}): {e}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
