@@ -91,6 +91,41 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
     Ok(config)
 }
 
+/// Where the token the emulator accepts came from: only one it generated may be printed.
+enum TokenOrigin<'a> {
+    /// Made up at start: a throwaway, printed so clients can use it.
+    Generated(&'a str),
+    /// `--token-file`: perhaps a real token reused, so only the file is named.
+    File(&'a std::path::Path),
+    /// [`TOKEN_ENV`]: likewise, only the variable is named.
+    Environment,
+}
+
+/// The `export` lines to paste into a shell so ykprov (or an Okta SDK) talks to the emulator.
+/// A token the user chose is referred to (its file or variable), never written out.
+fn paste_lines(url: &str, origin: &TokenOrigin<'_>) -> String {
+    use crate::okta::config::{ENV_MODE, ENV_ORG, ENV_TOKEN};
+    let token = match origin {
+        TokenOrigin::Generated(token) => shell_word(token),
+        TokenOrigin::File(path) => format!("\"$(head -n 1 {})\"", shell_word(&path.to_string_lossy())),
+        TokenOrigin::Environment => format!("\"${TOKEN_ENV}\""),
+    };
+    format!(
+        "To point ykprov (or an Okta SDK) at it, paste:\n  export {ENV_ORG}={}\n  export {ENV_MODE}=SSWS\n  export {ENV_TOKEN}={token}\n",
+        shell_word(url)
+    )
+}
+
+/// `text` as one shell word: as it is when it holds nothing a shell would read, else quoted.
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 /// Runs `ykprov emulate` until Ctrl-C.
 pub async fn run(args: &EmulateArgs) -> anyhow::Result<Outcome> {
     let config = config_from_args(args, std::env::var(TOKEN_ENV).ok())?;
@@ -104,10 +139,10 @@ pub async fn run(args: &EmulateArgs) -> anyhow::Result<Outcome> {
     if config_quirks != Quirks::default() {
         println!("quirks: {config_quirks}");
     }
-    if chosen_token {
-        println!("API token: the one you gave (not shown)");
-    } else {
-        println!("API token: {}", handle.token());
+    let generated = (!chosen_token).then(|| handle.token());
+    match &generated {
+        Some(token) => println!("API token: {token}"),
+        None => println!("API token: the one you gave (not shown)"),
     }
     for c in &config_clients {
         println!(
@@ -115,6 +150,12 @@ pub async fn run(args: &EmulateArgs) -> anyhow::Result<Outcome> {
             handle.url()
         );
     }
+    let origin = match (&generated, &args.token_file) {
+        (Some(token), _) => TokenOrigin::Generated(token),
+        (None, Some(path)) => TokenOrigin::File(path),
+        (None, None) => TokenOrigin::Environment,
+    };
+    print!("{}", paste_lines(&handle.url(), &origin));
     let users = handle.users();
     // Ids are needed to enroll keys in a rehearsal; list a few so nobody has to look them up.
     for u in users.iter().take(10) {
@@ -222,6 +263,28 @@ mod tests {
         assert!(config_from_args(&args(&["--fail-rate", "1.5"]), None).is_err());
         let c = config_from_args(&args(&["--window-phase", "333"]), None).unwrap();
         assert_eq!(c.window_phase, Some(std::time::Duration::from_millis(333)));
+    }
+
+    #[test]
+    fn the_lines_to_paste_carry_only_a_generated_token() {
+        let url = "http://127.0.0.1:41234";
+        let text = paste_lines(url, &TokenOrigin::Generated("00abcDEF123"));
+        assert_eq!(
+            text,
+            "To point ykprov (or an Okta SDK) at it, paste:\n  export OKTA_CLIENT_ORGURL=http://127.0.0.1:41234\n  export OKTA_CLIENT_AUTHORIZATIONMODE=SSWS\n  export OKTA_CLIENT_TOKEN=00abcDEF123\n"
+        );
+        let file = std::path::Path::new("/run/my token");
+        let text = paste_lines(url, &TokenOrigin::File(file));
+        assert!(
+            text.contains("export OKTA_CLIENT_TOKEN=\"$(head -n 1 '/run/my token')\"\n"),
+            "{text}"
+        );
+        let text = paste_lines(url, &TokenOrigin::Environment);
+        assert!(
+            text.contains("export OKTA_CLIENT_TOKEN=\"$YKPROV_EMULATOR_TOKEN\"\n"),
+            "{text}"
+        );
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod demo;
 mod docs;
+mod emulate_command;
 mod emulator;
 mod environment;
 mod fixtures;
