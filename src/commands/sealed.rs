@@ -48,17 +48,12 @@ pub fn unseal_options(args: &SealedArgs) -> Result<UnsealOptions, Vec<String>> {
     })
 }
 
-/// Asks for an age file's passphrase on the terminal (not stdout), without echo.
+/// Asks a secret question (an age passphrase, a YubiKey PIN for age-plugin-yubikey) on the
+/// terminal (not stdout), without echo.
 fn prompt() -> PassphrasePrompt {
-    Arc::new(|path: &Path| {
-        let question = format!("passphrase for {}: ", path.display());
-        let answer = rpassword::prompt_password(question).map_err(|e| {
-            anyhow::anyhow!(
-                "{} is sealed with an age passphrase, and it could not be asked for ({e}): run ykprov \
-                 in a terminal, or seal the file to an age key and pass --identity",
-                path.display()
-            )
-        })?;
+    Arc::new(|question: &str| {
+        let answer = rpassword::prompt_password(format!("{question}: "))
+            .map_err(|e| anyhow::anyhow!("cannot ask on the terminal ({e})"))?;
         Ok(Secret::new(answer))
     })
 }

@@ -335,3 +335,56 @@ async fn repair_reads_an_age_file_once_and_uploads_what_okta_is_missing() {
     let header = &ykprov::journal::replay(&journal).unwrap().headers[0];
     assert_eq!(header.sealed.as_ref().map(|s| s.format), Some(SealKind::Age));
 }
+
+/// An identity file as age-plugin-yubikey writes it (`age-plugin-yubikey --identity`): its
+/// comments, then one `AGE-PLUGIN-YUBIKEY-1…` line (a valid Bech32 string; no YubiKey behind it).
+const YUBIKEY_IDENTITY: &str = "\
+#       Serial: 12345678, Slot: 1
+#         Name: age identity 1a2b3c4d
+#   PIN policy: Once   (A PIN is required once per session, if set)
+# Touch policy: Always (A physical touch is required for every decryption)
+#    Recipient: age1yubikey1q…
+AGE-PLUGIN-YUBIKEY-1QZ7XZNSP5XEV84897CR3S2GGX57A8
+";
+
+#[test]
+fn a_yubikey_identity_without_its_plugin_names_the_missing_age_plugin_yubikey() {
+    let dir = TestDir::new();
+    let (_, recipient) = identity(&dir, "key.txt");
+    let file = dir.write("seeds.csv", seeds::csv(&seeds::rows(8100, 2)));
+    assert_exit(&seal(&file, &["--recipient", &recipient]), 0);
+    let yubikey = dir.write("yubikey-identity.txt", YUBIKEY_IDENTITY);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&yubikey, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // No plugin binary can be found on this PATH, whatever the machine has installed.
+    let empty_path = dir.path().join("no-plugins");
+    std::fs::create_dir(&empty_path).unwrap();
+    let out = bin()
+        .arg("validate")
+        .arg(dir.path().join("seeds.csv.age"))
+        .arg("--identity")
+        .arg(&yubikey)
+        .env("PATH", &empty_path)
+        .env_remove("YKPROV_AGE_IDENTITY")
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("holds a plugin identity for age-plugin-yubikey")
+            && stderr.contains("age-plugin-yubikey is not installed (not found on PATH)")
+            && stderr.contains("cargo install age-plugin-yubikey"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.to_lowercase().contains("invalid"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("yubikey-identity.txt"),
+        "the file is named: {stderr}"
+    );
+}

@@ -1,12 +1,15 @@
 //! age files, in process with the `age` crate: decrypted with the operator's identity files
 //! (`--identity`, `YKPROV_AGE_IDENTITY`) or, for a passphrase-sealed file, a passphrase asked for
 //! through the command layer's prompt; sealed to X25519 recipients (`age1...`). age has no
-//! signatures, so `--signer` cannot be satisfied by an age file. Plugin identities (such as
-//! age-plugin-yubikey's) are not supported: for a key held on a YubiKey, use OpenPGP.
+//! signatures, so `--signer` cannot be satisfied by an age file. Plugin identities
+//! (`AGE-PLUGIN-YUBIKEY-1…`, a key kept on a YubiKey) work through the plugin's binary
+//! (`age-plugin-yubikey` on PATH, the `age` crate's `plugin` feature): its messages ("touch your
+//! YubiKey") are logged, its PIN asked through the same prompt as a passphrase; without the binary
+//! the identity file is refused naming it.
 
 use super::buffer::{Plaintext, ReadError};
 use super::status::Verified;
-use super::{SignatureCheck, UnsealOptions, MAX_PLAINTEXT};
+use super::{PassphrasePrompt, SignatureCheck, UnsealOptions, MAX_PLAINTEXT};
 use age::secrecy::SecretString;
 use age::{DecryptError, Identity};
 use anyhow::Context;
@@ -43,11 +46,16 @@ pub fn decrypt(path: &Path, sealed: &[u8], o: &UnsealOptions) -> anyhow::Result<
                  run ykprov in a terminal, or seal the file to an age key and pass --identity"
             )
         })?;
-        let passphrase = prompt(path)?;
+        let passphrase = prompt(&format!("passphrase for {name}")).map_err(|e| {
+            anyhow::anyhow!(
+                "{name} is sealed with an age passphrase, and it could not be asked for ({e:#}): run \
+                 ykprov in a terminal, or seal the file to an age key and pass --identity"
+            )
+        })?;
         let identity = age::scrypt::Identity::new(SecretString::from(passphrase.expose().clone()));
         decryptor.decrypt(std::iter::once(&identity as &dyn Identity))
     } else {
-        let identities = load_identities(path, &o.identities)?;
+        let identities = load_identities(path, &o.identities, o.passphrase.clone())?;
         decryptor.decrypt(identities.iter().map(|i| i.as_ref() as &dyn Identity))
     };
     let mut reader = reader.map_err(|e| anyhow::anyhow!("{name}: {}", problem(&e, scrypt, &o.identities)))?;
@@ -64,8 +72,62 @@ pub fn decrypt(path: &Path, sealed: &[u8], o: &UnsealOptions) -> anyhow::Result<
     })
 }
 
-/// The identities in `files`, each file named in its error.
-fn load_identities(path: &Path, files: &[PathBuf]) -> anyhow::Result<Vec<Box<dyn Identity + Send + Sync>>> {
+/// How an age plugin talks to the operator while it decrypts: what it says ("touch your YubiKey")
+/// is logged, what it asks for in secret (a PIN) goes through the command layer's prompt, and a
+/// question needing a visible answer is declined (no plugin ykprov documents asks one).
+#[derive(Clone)]
+struct PluginUi {
+    prompt: Option<PassphrasePrompt>,
+}
+
+impl age::Callbacks for PluginUi {
+    fn display_message(&self, message: &str) {
+        tracing::warn!("{message}");
+    }
+
+    fn confirm(&self, _message: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
+        None
+    }
+
+    fn request_public_string(&self, _description: &str) -> Option<String> {
+        None
+    }
+
+    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        let prompt = self.prompt.as_ref()?;
+        match prompt(description) {
+            Ok(answer) => Some(SecretString::from(answer.expose().clone())),
+            Err(e) => {
+                tracing::warn!("{description}: {e:#}");
+                None
+            }
+        }
+    }
+}
+
+/// An identity file's identities as what to do: a plugin identity whose plugin is not installed
+/// names the plugin's binary and where to get it (the `age` crate's message names neither the file
+/// nor the fix).
+fn identity_problem(file: &Path, e: &DecryptError) -> anyhow::Error {
+    if let DecryptError::PluginResolve(age::plugin::ResolveError::MissingPlugin { binary_name }) = e {
+        return anyhow::anyhow!(
+            "age identity file {} holds a plugin identity for {binary_name} (a key kept on a \
+             hardware token), and {binary_name} is not installed (not found on PATH): install it \
+             (for a YubiKey: `cargo install age-plugin-yubikey`, with pcscd running), or pass an \
+             age key file made by age-keygen",
+            file.display()
+        );
+    }
+    anyhow::anyhow!("age identity file {}: {e}", file.display())
+}
+
+/// The identities in `files`, each file named in its error; a plugin identity's plugin asks its
+/// questions through `prompt`.
+fn load_identities(
+    path: &Path,
+    files: &[PathBuf],
+    prompt: Option<PassphrasePrompt>,
+) -> anyhow::Result<Vec<Box<dyn Identity + Send + Sync>>> {
     if files.is_empty() {
         anyhow::bail!(
             "{} is age-encrypted: pass --identity FILE (or set YKPROV_AGE_IDENTITY) with the age key \
@@ -81,8 +143,11 @@ fn load_identities(path: &Path, files: &[PathBuf]) -> anyhow::Result<Vec<Box<dyn
         let parsed = age::IdentityFile::from_file(name)
             .with_context(|| format!("cannot read age identity file {}", file.display()))?;
         let ids = parsed
+            .with_callbacks(PluginUi {
+                prompt: prompt.clone(),
+            })
             .into_identities()
-            .map_err(|e| anyhow::anyhow!("age identity file {}: {e}", file.display()))?;
+            .map_err(|e| identity_problem(file, &e))?;
         if ids.is_empty() {
             anyhow::bail!("age identity file {} holds no identity", file.display());
         }

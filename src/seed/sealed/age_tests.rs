@@ -100,7 +100,7 @@ fn a_passphrase_file_asks_through_the_prompt() {
     let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = asked.clone();
     let o = UnsealOptions {
-        passphrase: Some(Arc::new(move |_: &Path| {
+        passphrase: Some(Arc::new(move |_: &str| {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(Secret::new("correct horse".to_string()))
         })),
@@ -110,7 +110,7 @@ fn a_passphrase_file_asks_through_the_prompt() {
     assert_eq!(plain.as_bytes(), SEEDS);
     assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
     let wrong = UnsealOptions {
-        passphrase: Some(Arc::new(|_: &Path| Ok(Secret::new("wrong".to_string())))),
+        passphrase: Some(Arc::new(|_: &str| Ok(Secret::new("wrong".to_string())))),
         ..UnsealOptions::default()
     };
     let err = decrypt(Path::new("s.age"), &sealed, &wrong).unwrap_err();

@@ -33,8 +33,9 @@ pub const MAX_PLAINTEXT: usize = 256 * 1024 * 1024;
 /// The largest sealed file read: armour adds a third, so twice the plaintext bound is room enough.
 pub const MAX_SEALED: u64 = 2 * MAX_PLAINTEXT as u64;
 
-/// Asks the operator for the passphrase of an age file (the command layer reads the terminal).
-pub type PassphrasePrompt = Arc<dyn Fn(&Path) -> anyhow::Result<Secret<String>> + Send + Sync>;
+/// Asks the operator a secret question (the command layer reads the terminal): an age file's
+/// passphrase (`passphrase for FILE`), or what an age plugin asks for (a YubiKey's PIN).
+pub type PassphrasePrompt = Arc<dyn Fn(&str) -> anyhow::Result<Secret<String>> + Send + Sync>;
 
 /// An OpenPGP fingerprint: 40 (v4) or 64 (v5, v6) hex digits, stored upper case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
