@@ -314,7 +314,7 @@ pub struct ReconcileArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "missing,blocked,invalid,retired_live"
+        default_values_t = ReconcileOptions::DEFAULT_FAIL_ON
     )]
     pub fail_on: Vec<Category>,
     /// Ask Okta to embed each token's user, to show logins.

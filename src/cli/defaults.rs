@@ -88,7 +88,6 @@ fn reconcile_defaults_are_the_reconcile_options_constants() {
         chrono::Duration::days(90),
         "DEFAULT_STALE_AFTER parses"
     );
-    // --fail-on's default is a list clap cannot render from a constant; it is compared instead.
     assert_eq!(a.fail_on, ReconcileOptions::DEFAULT_FAIL_ON.to_vec());
     assert_eq!((a.via, a.scope), (o.via, o.scope));
     assert_org_defaults(&a.org);

@@ -33,7 +33,7 @@ const UPLOAD: &[Code] = &[
 ];
 
 const RECONCILE: &[Code] = &[
-    (0, "nothing in a --fail-on category (default: missing, blocked, invalid, retired_live)"),
+    (0, "nothing in a --fail-on category (its default is shown above)"),
     (1, "something in a --fail-on category, or Okta listed none of the keys the ledger knows (the wrong org or a narrowed credential, more likely than a wiped org)"),
     (2, "fatal: bad flags or credentials, unreachable org, an unreadable seed file, an output that cannot be written, or no seed file and a ledger that knows no key of the org"),
 ];

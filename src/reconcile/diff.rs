@@ -85,6 +85,14 @@ pub enum Category {
     Removed,
 }
 
+/// The name used in output and on the command line (`--fail-on retired_live`), so clap can show
+/// a default list of categories from a constant.
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Category {
     /// Name used in output.
     pub fn name(&self) -> &'static str {
