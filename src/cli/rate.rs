@@ -2,7 +2,8 @@
 //! `repair --rate`, `emulate --rate-limit` and its per-bucket variants): `N/s`, `N/min`, `N/h`,
 //! or `N/` a window with its length (`600/60s`, `50/500ms`, `1000/2h`), which is how the
 //! emulator's fixed windows have always been written. The command layer converts a [`Rate`] to
-//! whatever the consumer takes (the pacer's requests a minute, the emulator's window).
+//! whatever the consumer takes (the pacer's requests a minute, the emulator's window);
+//! [`RateArg`] is `--rate`: `auto` or such a rate.
 
 use std::fmt;
 use std::str::FromStr;
@@ -88,9 +89,70 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
     Ok(Rate { count, per })
 }
 
+/// A pace: `auto` (learn from Okta's headers) or a fixed rate (`5/s`, `300/min`, `1000/h`, read
+/// by [`parse_rate`]; a bare number is requests a minute, as before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateArg {
+    /// Learn the bucket's limit from `X-Rate-Limit-*` and use `--share` of it.
+    Auto,
+    /// At most this many requests per minute (the pacer's fixed pace is whole requests a minute:
+    /// a rate in between is rounded down, never up).
+    PerMinute(u32),
+}
+
+impl std::str::FromStr for RateArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(RateArg::Auto);
+        }
+        if let Ok(n) = s.parse::<u32>() {
+            return match n {
+                0 => Err(format!("`{s}` is not a rate: expected `auto` or {}", ACCEPTED)),
+                n => Ok(RateArg::PerMinute(n)),
+            };
+        }
+        let rate = parse_rate(s).map_err(|e| format!("{e}, or `auto`"))?;
+        let per_minute = rate.per_minute().floor();
+        if per_minute < 1.0 {
+            return Err(format!(
+                "`{s}` is slower than 1/min, the slowest fixed pace: give at least `1/min` (or `60/h`)"
+            ));
+        }
+        // Saturating: a pace beyond u32 a minute is no limit at all.
+        Ok(RateArg::PerMinute(per_minute.min(f64::from(u32::MAX)) as u32))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn rate_is_auto_or_a_rate_in_any_unit() {
+        assert_eq!("auto".parse::<RateArg>(), Ok(RateArg::Auto));
+        assert_eq!("300/min".parse::<RateArg>(), Ok(RateArg::PerMinute(300)));
+        assert_eq!("5/s".parse::<RateArg>(), Ok(RateArg::PerMinute(300)));
+        assert_eq!("600/h".parse::<RateArg>(), Ok(RateArg::PerMinute(10)));
+        assert_eq!("100/h".parse::<RateArg>(), Ok(RateArg::PerMinute(1)));
+        assert_eq!("120".parse::<RateArg>(), Ok(RateArg::PerMinute(120)));
+        assert!("0/min".parse::<RateArg>().is_err());
+        assert!("0".parse::<RateArg>().is_err());
+        assert!("30/h"
+            .parse::<RateArg>()
+            .unwrap_err()
+            .contains("slower than 1/min"));
+        let err = "fast".parse::<RateArg>().unwrap_err();
+        assert!(
+            err.contains("`5/s`, `300/min`, `1000/h`") && err.contains("`auto`"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["ykprov", "upload", "--rate", "5/fortnight", "s.csv"]).unwrap_err();
+        assert!(err.to_string().contains("`300/min`"), "{err}");
+    }
 
     fn rate(count: u32, secs: f64) -> Rate {
         Rate::new(count, Duration::from_secs_f64(secs))
