@@ -63,6 +63,14 @@ pub async fn spawn_emulator(config: ykprov::emulator::EmulatorConfig) -> ykprov:
 }
 
 /// Logs to the test output when `TEST_LOG=1`; silent otherwise.
+/// The emulator's stored tokens as the client's model reads them: the emulator writes its own
+/// wire type, the client parses it, so every test that looks at the store through this helper
+/// also checks that the two independent serde models agree.
+pub fn client_tokens(emu: &ykprov::emulator::EmulatorHandle) -> Vec<ykprov::okta::models::YubikeyToken> {
+    let json = serde_json::to_value(emu.tokens()).expect("the emulator's tokens serialise");
+    serde_json::from_value(json).expect("the client's model reads the emulator's tokens")
+}
+
 pub fn init_test_log() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -60,7 +60,7 @@ async fn fleet(quirks: &[&str], dir: &TestDir) -> (EmulatorHandle, std::path::Pa
         .iter()
         .enumerate()
         .filter(|(_, t)| {
-            let serial = t.profile.serial.as_deref().and_then(|s| s.parse::<u32>().ok());
+            let serial = t.profile.serial.parse::<u32>().ok();
             serial.is_some_and(|s| enrolled.contains(&Serial::from(s)))
         })
         .map(|(i, _)| i / 200)

@@ -7,6 +7,7 @@ use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload;
 use serde_json::{json, Value};
+use ykprov::emulator::fields::{AesKey, PrivateId, PublicId};
 use ykprov::emulator::oauth::OAuthClient;
 use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::okta::config::{Credential, OAuthSettings};
@@ -15,7 +16,6 @@ use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::probe::{self, BucketVerdict, CheckState, DpopNeed, Format, ProbeReport};
 use ykprov::okta::{ClientConfig, OktaClient};
 use ykprov::secret::Secret;
-use ykprov::seed::{AesKey, PrivateId, PublicId};
 
 /// Serials with leading zeros in Okta's 12-digit form, so padded and unpadded differ.
 const FIRST: u32 = 7_100_000;

@@ -138,8 +138,7 @@ impl Scene {
 
     /// The serial's live record's status, as the emulator holds it.
     fn live_status(&self, i: usize) -> Option<String> {
-        self.emu
-            .tokens()
+        crate::helpers::client_tokens(&self.emu)
             .into_iter()
             .filter(|t| t.serial_padded() == Some(self.serial(i)) && t.status.is_live())
             .map(|t| t.status.to_string())

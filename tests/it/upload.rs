@@ -358,8 +358,7 @@ async fn a_key_whose_records_are_all_history_is_uploaded_again() {
             "serial {s}"
         );
     }
-    let statuses: Vec<String> = emu
-        .tokens()
+    let statuses: Vec<String> = crate::helpers::client_tokens(&emu)
         .iter()
         .filter(|t| t.serial_padded() == Some(Serial::from(7001u32)))
         .map(|t| t.status.to_string())

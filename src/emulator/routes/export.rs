@@ -4,7 +4,7 @@
 use crate::emulator::error::ApiError;
 use crate::emulator::quirks::CsvQuirks;
 use crate::emulator::state::{Store, StoredToken};
-use crate::okta::models::okta_time;
+use crate::emulator::wire::okta_time;
 use chrono::{DateTime, Utc};
 
 /// The CSV columns, documented in docs/emulator.md (decision 3).

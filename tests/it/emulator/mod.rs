@@ -14,10 +14,10 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;
+use ykprov::emulator::fields::{AesKey, PrivateId, PublicId};
 use ykprov::emulator::rate_limit::Bucket;
 use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::okta::models::{TokenStatus, YubikeyToken, TOKENS_PATH};
-use ykprov::seed::{AesKey, PrivateId, PublicId};
 
 const KEY: &str = "1fcc6d8ce39bf1604e0b17f3e0a11067";
 const PRIVATE: &str = "b74be6169486";

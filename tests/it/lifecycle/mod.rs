@@ -153,8 +153,7 @@ impl Scene {
     /// The serial's live record's status now, if it has one.
     pub fn live_status(&self, i: usize) -> Option<String> {
         let serial = self.serial(i);
-        self.emu
-            .tokens()
+        crate::helpers::client_tokens(&self.emu)
             .into_iter()
             .find(|t| t.serial_padded().as_ref() == Some(&serial) && t.status.is_live())
             .map(|t| t.status.to_string())
