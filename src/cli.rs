@@ -382,8 +382,8 @@ pub struct ReportArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::rate_limit::RateLimit;
     use clap::CommandFactory;
+    use okta_emulator::rate_limit::RateLimit;
     use std::time::Duration;
 
     #[test]

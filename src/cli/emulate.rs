@@ -1,8 +1,8 @@
 //! The arguments of `ykprov emulate`: where the emulator listens, its token, and how closely it
 //! plays Okta (rate limits, latency, failures, the readings of contract points Okta leaves open).
 
-use crate::emulator::rate_limit::{parse_duration, RateLimit};
 use clap::Args;
+use okta_emulator::rate_limit::{parse_duration, RateLimit};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -2,11 +2,11 @@
 //! (and the demo) can show keys in use: a user enrolls a key by typing an OTP it generated, an
 //! admin deletes a token, a user is deactivated and their key turns BLOCKED.
 
-use crate::emulator::{fields, otp};
 use crate::okta::models::{YubikeyToken, TOKENS_PATH};
 use crate::secret::Secret;
 use crate::seed::{Seed, Serial};
 use anyhow::Context;
+use okta_emulator::{fields, otp};
 use serde_json::json;
 
 /// A minimal admin client for the rehearsal calls (the upload client deliberately has none of

@@ -7,10 +7,10 @@
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::{client_for, options, run};
+use okta_emulator::quirks::Quirks;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use std::collections::HashSet;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::quirks::Quirks;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::okta::inventory::{self, Via};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::{Category, Scope};

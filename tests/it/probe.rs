@@ -6,10 +6,10 @@
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload;
+use okta_emulator::fields::{AesKey, PrivateId, PublicId};
+use okta_emulator::oauth::OAuthClient;
+use okta_emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use serde_json::{json, Value};
-use ykprov::emulator::fields::{AesKey, PrivateId, PublicId};
-use ykprov::emulator::oauth::OAuthClient;
-use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::okta::config::{Credential, OAuthSettings};
 use ykprov::okta::oauth::READ_SCOPES;
 use ykprov::okta::pacing::RateSetting;

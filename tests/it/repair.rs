@@ -5,12 +5,12 @@
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::client_for;
+use okta_emulator::quirks::Quirks;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use std::path::PathBuf;
 use std::process::Stdio;
 use tokio::sync::watch;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::quirks::Quirks;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::journal::repair::{replay_repair, DeleteIntent};
 use ykprov::journal::{Entry, Header, Journal};
 use ykprov::okta::pacing::RateSetting;

@@ -175,7 +175,7 @@ async fn handle_helpers_enroll_and_deactivate_over_http_and_users_can_come_from_
     );
     assert_eq!(
         api.emu.users()[0].status,
-        ykprov::emulator::UserStatus::Deprovisioned
+        okta_emulator::UserStatus::Deprovisioned
     );
     assert!(api.emu.deactivate_user("00uNOPE").await.is_err());
     let log = api.emu.log();
@@ -188,7 +188,7 @@ async fn handle_helpers_enroll_and_deactivate_over_http_and_users_can_come_from_
     );
 
     let bad = dir.write("bad.txt", "a@x\nA@X\n");
-    let err = ykprov::emulator::spawn(EmulatorConfig {
+    let err = okta_emulator::spawn(EmulatorConfig {
         users_file: Some(bad),
         ..Default::default()
     })

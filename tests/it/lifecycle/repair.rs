@@ -3,8 +3,8 @@
 
 use super::{every_reading, Reading, Scene};
 use crate::upload::client_for;
+use okta_emulator::Endpoint;
 use tokio::sync::watch;
-use ykprov::emulator::Endpoint;
 use ykprov::lifecycle::{Facts, RetireReason, Retirement};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::Category;

@@ -320,7 +320,7 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::wire::TokenStatus;
+    use crate::wire::TokenStatus;
 
     struct T {
         serial: String,

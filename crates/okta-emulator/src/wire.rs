@@ -210,10 +210,10 @@ mod tests {
     use serde_json::Value;
 
     /// Okta's upload answer (tests/fixtures/okta/README.md names the source).
-    const UPLOADED: &str = include_str!("../../tests/fixtures/okta/token-upload.json");
+    const UPLOADED: &str = include_str!("../../../tests/fixtures/okta/token-upload.json");
     /// Okta's GET-by-id example of an ACTIVE token.
-    const ACTIVE: &str = include_str!("../../tests/fixtures/okta/token-get.json");
-    const ERROR: &str = include_str!("../../tests/fixtures/okta/error-400-E0000001-causes.json");
+    const ACTIVE: &str = include_str!("../../../tests/fixtures/okta/token-get.json");
+    const ERROR: &str = include_str!("../../../tests/fixtures/okta/error-400-E0000001-causes.json");
 
     /// The object keys of a JSON value, recursively, as `a.b.c` paths (arrays by their first
     /// element), with each leaf's JSON type.

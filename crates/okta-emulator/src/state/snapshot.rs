@@ -2,9 +2,9 @@
 //! holds seeds in plain hex, because it is the emulator's database.
 
 use super::{Store, StoredToken};
-use crate::emulator::fields::{AesKey, FieldError, PrivateId, PublicId, SerialNumber};
-use crate::emulator::users::User;
-use crate::emulator::wire::TokenStatus;
+use crate::fields::{AesKey, FieldError, PrivateId, PublicId, SerialNumber};
+use crate::users::User;
+use crate::wire::TokenStatus;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,14 +1,14 @@
 //! `/api/v1/org/factors/yubikey_token/tokens`: upload, list (JSON or CSV), get, delete.
 
 use super::{json_body, path_or_404, store};
-use crate::emulator::error::ApiError;
-use crate::emulator::faults::Failure;
-use crate::emulator::fields::{AesKey, FieldError, PrivateId, PublicId, SerialNumber};
-use crate::emulator::pagination::{ListParams, SHAPING_PARAMS};
-use crate::emulator::server::ConnControl;
-use crate::emulator::state::{self, NewToken, StoreError};
-use crate::emulator::wire::{Token, TOKENS_PATH};
-use crate::emulator::{views, Shared};
+use crate::error::ApiError;
+use crate::faults::Failure;
+use crate::fields::{AesKey, FieldError, PrivateId, PublicId, SerialNumber};
+use crate::pagination::{ListParams, SHAPING_PARAMS};
+use crate::server::ConnControl;
+use crate::state::{self, NewToken, StoreError};
+use crate::wire::{Token, TOKENS_PATH};
+use crate::{views, Shared};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
