@@ -256,6 +256,77 @@ mod tests {
         );
     }
 
+    /// A test-only signer (ring and jsonwebtoken, not the client's code): a fresh P-256 key, its
+    /// public JWK and a signed proof with these claims.
+    fn signed(claims: &Value) -> (String, Value) {
+        use ring::rand::SystemRandom;
+        use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING as P256};
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&P256, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&P256, pkcs8.as_ref(), &rng).unwrap();
+        let point = pair.public_key().as_ref();
+        let jwk = json!({"kty": "EC", "crv": "P-256", "x": B64.encode(&point[1..33]), "y": B64.encode(&point[33..65])});
+        let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+        header.typ = Some("dpop+jwt".into());
+        header.jwk = Some(serde_json::from_value(jwk.clone()).unwrap());
+        let key = jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref());
+        (jsonwebtoken::encode(&header, claims, &key).unwrap(), jwk)
+    }
+
+    #[test]
+    fn a_signed_proof_is_checked_claim_by_claim() {
+        let now = 1_800_000_000;
+        let ath = sha256_b64("tok");
+        let claims = json!({"htm": "GET", "htu": "http://e/x", "iat": now, "jti": "j1", "ath": ath});
+        let (jwt, jwk) = signed(&claims);
+        let want = Expected {
+            method: "GET",
+            url: "http://e/x",
+            access_token: Some("tok"),
+            now,
+        };
+        let (thumbprint, got) = verify(&jwt, &want).unwrap();
+        assert_eq!(Some(thumbprint), jwk_thumbprint(&jwk));
+        assert_eq!((got.jti.as_str(), got.nonce), ("j1", None));
+        let refused = |w: Expected<'_>| verify(&jwt, &w).unwrap_err();
+        assert!(refused(Expected {
+            method: "POST",
+            ..want
+        })
+        .contains("htm"));
+        assert!(refused(Expected {
+            url: "http://e/y",
+            ..want
+        })
+        .contains("htu"));
+        assert!(refused(Expected {
+            now: now + IAT_WINDOW_SECS + 1,
+            ..want
+        })
+        .contains("iat"));
+        assert!(verify(
+            &jwt,
+            &Expected {
+                now: now - IAT_WINDOW_SECS,
+                ..want
+            }
+        )
+        .is_ok());
+        assert!(refused(Expected {
+            access_token: Some("other"),
+            ..want
+        })
+        .contains("ath"));
+        // Another key's signature over the same header does not verify.
+        let (other, _) = signed(&claims);
+        let forged = format!(
+            "{}.{}",
+            &jwt[..jwt.rfind('.').unwrap()],
+            &other[other.rfind('.').unwrap() + 1..]
+        );
+        assert!(verify(&forged, &want).unwrap_err().contains("invalid"));
+    }
+
     #[test]
     fn scopes_split_on_spaces_and_commas() {
         assert_eq!(
