@@ -3,10 +3,10 @@
 //! prints requests per second. Reads EMU_URL and EMU_TOKEN; BENCH_TOKENS, BENCH_SECS and
 //! BENCH_CONNECTIONS tune it.
 
+use okta_emulator::otp::modhex_encode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use ykprov::emulator::otp::modhex_encode;
 use ykprov::okta::models::{YubikeyToken, TOKENS_PATH};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

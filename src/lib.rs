@@ -8,14 +8,13 @@
 //! command layer   main.rs -> cli (clap types) + commands/ (one file per subcommand:
 //!                 args -> checked config -> domain call -> print -> Outcome)
 //! -------------------------------------------------------------------------------------
-//! domain          demo      -> revoke, repair, upload, reconcile, report, ledger, emulator,
-//!                              journal, lifecycle, okta, seed
+//! domain          demo      -> revoke, repair, upload, reconcile, report, ledger, journal,
+//!                              lifecycle, okta, seed
 //!   (each line    revoke    -> upload, journal, lifecycle, okta, seed
 //!   may use only  repair    -> upload, reconcile, journal, lifecycle, okta, seed
 //!   what is to    report    -> reconcile, ledger, journal, okta, seed, markup
 //!   its right)    upload    -> journal, okta, seed
 //!                 reconcile -> lifecycle, okta, seed, markup
-//!                 emulator  -> okta (models), seed
 //!                 ledger    -> lifecycle, journal, okta (models), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
@@ -23,6 +22,9 @@
 //!                 seed
 //! shared leaves   secret, atomic, progress, telemetry, markup, hardening, lock, pinned: used by any
 //!                 layer, use nothing above (pinned uses atomic)
+//! -------------------------------------------------------------------------------------
+//! other crate     okta_emulator (crates/okta-emulator): used by demo, commands and okta's
+//!                 probe tests; it depends on nothing of ykprov
 //! ```
 //!
 //! - [`cli`] and [`commands`]: the command line and each subcommand; the only code that knows clap,
@@ -43,7 +45,8 @@
 //!   through the same journaled-write loop as upload and repair, so nobody can enroll it again.
 //! - [`report`]: audit reports from journals and reconciliations.
 //! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
-//! - [`emulator`]: a local Okta emulator for rehearsals, tests and the demo.
+//! - The Okta emulator for rehearsals, tests and the demo is its own crate, [`okta_emulator`]
+//!   (`crates/okta-emulator`), so that it shares no code with the client it witnesses.
 //! - [`demo`]: the demo's steps, narrated through a [`demo::Narrator`].
 //! - [`secret`], [`atomic`], [`progress`], [`telemetry`]: the redacting wrapper every secret lives
 //!   in, atomic 0600 output files, the progress bar, logging to stderr.
@@ -55,7 +58,6 @@ pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod demo;
-pub mod emulator;
 pub mod hardening;
 pub mod journal;
 pub mod ledger;

@@ -106,3 +106,18 @@ fn export_and_demo_defaults_are_the_constants() {
     assert_eq!(d.seed, DemoOptions::DEFAULT_SEED);
     assert_eq!(d.dir, std::path::PathBuf::from(DemoOptions::DEFAULT_DIR));
 }
+
+#[test]
+fn emulate_defaults_are_the_emulator_config_constants() {
+    use okta_emulator::config::EmulatorConfig;
+    let Command::Emulate(a) = parse(&["emulate"]) else {
+        panic!("not emulate")
+    };
+    assert_eq!(a.users, EmulatorConfig::DEFAULT_USERS);
+    // The lifetime's default is written as text ("3600s") for clap's parser; it must read back as
+    // the emulator's constant.
+    assert_eq!(
+        a.access_token_lifetime,
+        EmulatorConfig::DEFAULT_ACCESS_TOKEN_LIFETIME
+    );
+}

@@ -2,8 +2,9 @@
 //! plays Okta (rate limits, latency, failures, the readings of contract points Okta leaves open).
 
 use super::Rate;
-use crate::emulator::rate_limit::parse_duration;
 use clap::Args;
+use okta_emulator::config::EmulatorConfig;
+use okta_emulator::rate_limit::parse_duration;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ pub struct EmulateArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Users to generate when the state has none.
-    #[arg(long, default_value_t = 5, conflicts_with = "users_file")]
+    #[arg(long, default_value_t = EmulatorConfig::DEFAULT_USERS, conflicts_with = "users_file")]
     pub users: u32,
     /// Load users from a file instead: one `login[,firstName,lastName]` per line.
     #[arg(long, value_name = "PATH")]

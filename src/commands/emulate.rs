@@ -2,10 +2,10 @@
 
 use super::Outcome;
 use crate::cli::EmulateArgs;
-use crate::emulator::config::EmulatorConfig;
-use crate::emulator::quirks::Quirks;
-use crate::emulator::rate_limit::RateLimit;
 use anyhow::Context;
+use okta_emulator::config::EmulatorConfig;
+use okta_emulator::quirks::Quirks;
+use okta_emulator::rate_limit::RateLimit;
 
 /// Environment variable that may hold the token (never a flag: secrets stay out of `ps`).
 pub const TOKEN_ENV: &str = "YKPROV_EMULATOR_TOKEN";
@@ -48,7 +48,7 @@ fn config_from_args(args: &EmulateArgs, env_token: Option<String>) -> anyhow::Re
         };
         let pem = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read the public key of --oauth-client {id}: {path}"))?;
-        oauth_clients.push(crate::emulator::oauth::OAuthClient {
+        oauth_clients.push(okta_emulator::oauth::OAuthClient {
             client_id: id.to_string(),
             public_key_pem: pem,
             scopes: crate::okta::config::split_scopes(&args.oauth_scopes),
@@ -133,7 +133,7 @@ pub async fn run(args: &EmulateArgs) -> anyhow::Result<Outcome> {
     // A token the user chose (file or environment) may be a real one reused: never echo it.
     let chosen_token = config.token.is_some();
     let config_clients: Vec<String> = config.oauth_clients.iter().map(|c| c.client_id.clone()).collect();
-    let handle = crate::emulator::spawn(config).await?;
+    let handle = okta_emulator::spawn(config).await?;
     // The emulator's own generated test token is the one secret it may print: clients need it.
     println!("Okta emulator listening on {}", handle.url());
     if config_quirks != Quirks::default() {

@@ -14,8 +14,8 @@ pub mod rehearse;
 pub mod seeds;
 mod steps;
 
-use crate::emulator::{self, EmulatorConfig, RateLimit};
 use anyhow::Context;
+use okta_emulator::{self as emulator, EmulatorConfig, RateLimit};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

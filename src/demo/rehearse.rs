@@ -2,11 +2,11 @@
 //! (and the demo) can show keys in use: a user enrolls a key by typing an OTP it generated, an
 //! admin deletes a token, a user is deactivated and their key turns BLOCKED.
 
-use crate::emulator::otp;
 use crate::okta::models::{YubikeyToken, TOKENS_PATH};
 use crate::secret::Secret;
 use crate::seed::{Seed, Serial};
 use anyhow::Context;
+use okta_emulator::{fields, otp};
 use serde_json::json;
 
 /// A minimal admin client for the rehearsal calls (the upload client deliberately has none of
@@ -60,10 +60,12 @@ impl Rehearsal {
 
     /// The user enrolls the key by typing an OTP it generated (`counter` must grow per key).
     pub async fn enroll(&self, user_id: &str, seed: &Seed, counter: u16) -> anyhow::Result<()> {
+        // The emulator keeps its own field types (it shares no code with the client), so the
+        // seed is handed over as text.
         let pass = otp::generate(
-            &seed.public_id,
-            &seed.private_id,
-            &seed.aes_key,
+            &fields::PublicId::parse(seed.public_id.as_str())?,
+            &fields::PrivateId::parse(seed.private_id.expose())?,
+            &fields::AesKey::parse(seed.aes_key.expose())?,
             counter,
             0,
             0x0a0b0c,

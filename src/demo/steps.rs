@@ -3,7 +3,6 @@
 use super::rehearse::Rehearsal;
 use super::seeds::{self, FakeKey};
 use super::{lifecycle, DemoOptions, Narrator};
-use crate::emulator::EmulatorHandle;
 use crate::ledger::Ledger;
 use crate::lifecycle::Facts;
 use crate::okta::inventory::Via;
@@ -17,6 +16,7 @@ use crate::seed::{
     self, AccessCode, AesKey, PrivateId, PublicId, Seed, Serial, SerialNumber, ValidationOptions,
 };
 use crate::upload::{self, UploadOptions, UploadSummary};
+use okta_emulator::EmulatorHandle;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -289,7 +289,7 @@ fn prove(
         let expected = 1 + u32::from(repaired.planned.contains(&serial));
         log.stored_per_serial.get(serial.as_str()) == Some(&expected)
     });
-    let deletes = log.count(crate::emulator::Endpoint::DeleteToken);
+    let deletes = log.count(okta_emulator::Endpoint::DeleteToken);
     out.show(&format!(
         "\nproof from the emulator's own log: {} uploads stored, each serial once (the {} repaired ones once more): {}; {} DELETE requests in all (the admin's, the stolen key's, then {} token(s) deleted by the repair); {} answers lost after commit, {} server errors injected.\n",
         log.stored_per_serial.values().sum::<u32>(),

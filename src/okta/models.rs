@@ -1,4 +1,4 @@
-//! Serde models of Okta's YubiKey token API, shared by the client and the emulator.
+//! Serde models of Okta's YubiKey token API, as the client reads them (the emulator has its own).
 //!
 //! Deserialisation is tolerant (unknown fields ignored, unknown statuses kept as text) because
 //! Okta adds fields and states over time; serialisation follows Okta's examples exactly.

@@ -3,8 +3,8 @@
 
 use crate::helpers::{assert_exit, bin, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use std::time::Duration;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 
 fn upload_cmd(emu: &EmulatorHandle, args: &[&str]) -> tokio::process::Command {
     let mut cmd = ykprov_against(emu, &["upload"]);

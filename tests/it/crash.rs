@@ -5,9 +5,9 @@
 
 use crate::helpers::TestDir;
 use crate::seeds;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 
 fn upload_cmd(emu: &EmulatorHandle, file: &str) -> tokio::process::Command {
     crate::helpers::ykprov_against(emu, &["upload", file, "--concurrency", "4", "-q"])

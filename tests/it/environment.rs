@@ -5,10 +5,10 @@
 
 use crate::helpers::{assert_exit, TestDir};
 use crate::seeds;
+use okta_emulator::{self as emulator, EmulatorConfig, Endpoint};
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
-use ykprov::emulator::{self, EmulatorConfig, Endpoint};
 
 fn ykprov(args: &[&str], org: &str, token: &str) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));

@@ -58,11 +58,19 @@ pub fn private_ledger() -> PathBuf {
 }
 
 /// Starts an emulator on 127.0.0.1:0 with `config` (tests usually start from `Default`).
-pub async fn spawn_emulator(config: ykprov::emulator::EmulatorConfig) -> ykprov::emulator::EmulatorHandle {
-    ykprov::emulator::spawn(config).await.expect("emulator starts")
+pub async fn spawn_emulator(config: okta_emulator::EmulatorConfig) -> okta_emulator::EmulatorHandle {
+    okta_emulator::spawn(config).await.expect("emulator starts")
 }
 
 /// Logs to the test output when `TEST_LOG=1`; silent otherwise.
+/// The emulator's stored tokens as the client's model reads them: the emulator writes its own
+/// wire type, the client parses it, so every test that looks at the store through this helper
+/// also checks that the two independent serde models agree.
+pub fn client_tokens(emu: &okta_emulator::EmulatorHandle) -> Vec<ykprov::okta::models::YubikeyToken> {
+    let json = serde_json::to_value(emu.tokens()).expect("the emulator's tokens serialise");
+    serde_json::from_value(json).expect("the client's model reads the emulator's tokens")
+}
+
 pub fn init_test_log() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -77,7 +85,7 @@ pub fn init_test_log() {
 
 /// The real binary, pointed at an emulator through the Okta SDK environment variables, with no
 /// okta.yaml in reach.
-pub fn ykprov_against(emu: &ykprov::emulator::EmulatorHandle, args: &[&str]) -> tokio::process::Command {
+pub fn ykprov_against(emu: &okta_emulator::EmulatorHandle, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"));
     cmd.args(args)
         .env("OKTA_CLIENT_ORGURL", emu.url())

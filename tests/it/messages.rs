@@ -4,8 +4,8 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, TestDir};
 use crate::seeds;
+use okta_emulator::EmulatorConfig;
 use std::process::Output;
-use ykprov::emulator::EmulatorConfig;
 
 /// The binary in `dir` (so `./okta.yaml` is the test's own), with no `OKTA_CLIENT_*` inherited.
 fn ykprov_in(dir: &TestDir, args: &[&str]) -> tokio::process::Command {
@@ -268,7 +268,7 @@ async fn whoami_with_a_refused_token_exits_2() {
 
 #[tokio::test]
 async fn whoami_with_an_oauth_app_shows_its_client_id_and_granted_scopes() {
-    let app = ykprov::emulator::oauth::OAuthClient {
+    let app = okta_emulator::oauth::OAuthClient {
         client_id: "0oa-whoami".into(),
         public_key_pem: include_str!("../fixtures/keys/test-rsa.pub.pem").into(),
         scopes: vec!["okta.users.read".into(), "okta.users.manage".into()],

@@ -7,10 +7,10 @@
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::{client_for, options, run};
+use okta_emulator::quirks::Quirks;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use std::collections::HashSet;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::quirks::Quirks;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::okta::inventory::{self, Via};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::{Category, Scope};
@@ -60,7 +60,7 @@ async fn fleet(quirks: &[&str], dir: &TestDir) -> (EmulatorHandle, std::path::Pa
         .iter()
         .enumerate()
         .filter(|(_, t)| {
-            let serial = t.profile.serial.as_deref().and_then(|s| s.parse::<u32>().ok());
+            let serial = t.profile.serial.parse::<u32>().ok();
             serial.is_some_and(|s| enrolled.contains(&Serial::from(s)))
         })
         .map(|(i, _)| i / 200)

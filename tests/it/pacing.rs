@@ -5,10 +5,10 @@
 use crate::helpers::TestDir;
 use crate::seeds;
 use crate::upload::{client_for, options};
+use okta_emulator::rate_limit::Bucket;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, RateLimit};
 use std::time::Duration;
 use tokio::sync::watch;
-use ykprov::emulator::rate_limit::Bucket;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, RateLimit};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::upload::{upload, UploadSummary};
 

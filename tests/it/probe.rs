@@ -6,16 +6,16 @@
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload;
+use okta_emulator::fields::{AesKey, PrivateId, PublicId};
+use okta_emulator::oauth::OAuthClient;
+use okta_emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use serde_json::{json, Value};
-use ykprov::emulator::oauth::OAuthClient;
-use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::okta::config::{Credential, OAuthSettings};
 use ykprov::okta::oauth::READ_SCOPES;
 use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::probe::{self, BucketVerdict, CheckState, DpopNeed, Format, ProbeReport};
 use ykprov::okta::{ClientConfig, OktaClient};
 use ykprov::secret::Secret;
-use ykprov::seed::{AesKey, PrivateId, PublicId};
 
 /// Serials with leading zeros in Okta's 12-digit form, so padded and unpadded differ.
 const FIRST: u32 = 7_100_000;

@@ -3,9 +3,9 @@
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::{client_for, options, run};
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle};
 use std::path::PathBuf;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle};
 use ykprov::okta::inventory::Via;
 use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::{Category, Scope};
@@ -123,14 +123,14 @@ async fn pages_are_walked_to_the_end() {
     o.concurrency = 8;
     run(&emu, &o).await;
     let client = client_for(&emu, RateSetting::Auto { share: 1.0 });
-    let before = emu.log().count(ykprov::emulator::Endpoint::ListTokens);
+    let before = emu.log().count(okta_emulator::Endpoint::ListTokens);
     let r = reconcile(&opts(vec![file], Via::Pages, Scope::File), &client)
         .await
         .unwrap();
     assert_eq!(r.reconciliation.count(&Category::Unassigned), 450);
     assert!(!r.needs_action());
     assert_eq!(
-        emu.log().count(ykprov::emulator::Endpoint::ListTokens) - before,
+        emu.log().count(okta_emulator::Endpoint::ListTokens) - before,
         3,
         "200 + 200 + 50"
     );

@@ -5,12 +5,12 @@
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::client_for;
+use okta_emulator::quirks::Quirks;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use std::path::PathBuf;
 use std::process::Stdio;
 use tokio::sync::watch;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::quirks::Quirks;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::journal::repair::{replay_repair, DeleteIntent};
 use ykprov::journal::{Entry, Header, Journal};
 use ykprov::okta::pacing::RateSetting;
@@ -138,8 +138,7 @@ impl Scene {
 
     /// The serial's live record's status, as the emulator holds it.
     fn live_status(&self, i: usize) -> Option<String> {
-        self.emu
-            .tokens()
+        crate::helpers::client_tokens(&self.emu)
             .into_iter()
             .filter(|t| t.serial_padded() == Some(self.serial(i)) && t.status.is_live())
             .map(|t| t.status.to_string())

@@ -5,7 +5,7 @@
 use crate::helpers::TestDir;
 use crate::seeds;
 use crate::upload::{options, run};
-use ykprov::emulator::{self, EmulatorConfig, Endpoint};
+use okta_emulator::{self as emulator, EmulatorConfig, Endpoint};
 use ykprov::journal::{self, RowResult};
 use ykprov::seed::Serial;
 

@@ -5,8 +5,8 @@
 use crate::gnupg::GnuPg;
 use crate::helpers::{assert_exit, bin, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::EmulatorConfig;
 use std::path::Path;
-use ykprov::emulator::EmulatorConfig;
 use ykprov::journal::{self, Entry};
 
 /// Our home (an admin key to decrypt with, and a "Yubico" signing key) and an outsider's.

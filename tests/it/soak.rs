@@ -6,11 +6,11 @@
 use crate::helpers::TestDir;
 use crate::seeds;
 use crate::upload::{client_for, options};
+use okta_emulator::{self as emulator, EmulatorConfig, RateLimit};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use ykprov::emulator::{self, EmulatorConfig, RateLimit};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::upload::upload;
 

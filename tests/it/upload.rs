@@ -3,10 +3,10 @@
 
 use crate::helpers::TestDir;
 use crate::seeds;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::watch;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::journal::{self, Entry, RowResult};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::okta::{ClientConfig, OktaClient};
@@ -329,7 +329,7 @@ fn journal_lines_are_all_readable_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_whose_records_are_all_history_is_uploaded_again() {
     let config = EmulatorConfig {
-        quirks: ykprov::emulator::quirks::Quirks::parse_all(["soft-delete"]).unwrap(),
+        quirks: okta_emulator::quirks::Quirks::parse_all(["soft-delete"]).unwrap(),
         ..EmulatorConfig::default()
     };
     let emu = emulator::spawn(config).await.unwrap();
@@ -358,8 +358,7 @@ async fn a_key_whose_records_are_all_history_is_uploaded_again() {
             "serial {s}"
         );
     }
-    let statuses: Vec<String> = emu
-        .tokens()
+    let statuses: Vec<String> = crate::helpers::client_tokens(&emu)
         .iter()
         .filter(|t| t.serial_padded() == Some(Serial::from(7001u32)))
         .map(|t| t.status.to_string())

@@ -215,7 +215,7 @@ fn seed_format_and_json_are_old_names_that_still_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_format_json_prints_its_summary_as_camel_case_json() {
-    use ykprov::emulator::{self, EmulatorConfig};
+    use okta_emulator::{self as emulator, EmulatorConfig};
     let emu = emulator::spawn(EmulatorConfig::default()).await.unwrap();
     let dir = TestDir::new();
     let file = dir.write("s.csv", seeds::csv(&seeds::rows(71_000, 3)));
@@ -239,7 +239,7 @@ async fn upload_format_json_prints_its_summary_as_camel_case_json() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_format_json_lists_the_tokens_under_the_csv_column_names() {
-    use ykprov::emulator::{self, EmulatorConfig};
+    use okta_emulator::{self as emulator, EmulatorConfig};
     let emu = emulator::spawn(EmulatorConfig::default()).await.unwrap();
     let dir = TestDir::new();
     let file = dir.write("s.csv", seeds::csv(&seeds::rows(72_000, 2)));
@@ -303,7 +303,7 @@ fn assert_one_token_id_name(what: &str, names: &[String]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_reconcile_and_report_name_the_token_id_column_alike() {
     use crate::helpers::{assert_exit, ykprov_against};
-    use ykprov::emulator::{self, EmulatorConfig};
+    use okta_emulator::{self as emulator, EmulatorConfig};
     let emu = emulator::spawn(EmulatorConfig::default()).await.unwrap();
     let dir = TestDir::new();
     let seeds = dir.write("s.csv", seeds::csv(&seeds::rows(73_000, 2)));

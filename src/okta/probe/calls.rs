@@ -217,7 +217,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_runner_retries_once_and_never_sends_more_than_its_budget() {
-        use crate::emulator::{self, EmulatorConfig, Endpoint};
+        use okta_emulator::{self as emulator, EmulatorConfig, Endpoint};
         let emu = emulator::spawn(EmulatorConfig {
             fail_rate: 1.0,
             ..EmulatorConfig::default()

@@ -100,7 +100,10 @@ async fn enrollment_verifies_the_otp_and_the_lifecycle_follows_okta() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(api.emu.tokens()[0].status, TokenStatus::Unassigned);
+    assert_eq!(
+        crate::helpers::client_tokens(&api.emu)[0].status,
+        TokenStatus::Unassigned
+    );
     let (status, code, _) = error_code(api.enroll(&other, &otp_for(42, 5, 0)).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "E0000082"));
     assert_eq!(
@@ -118,7 +121,7 @@ async fn enrollment_verifies_the_otp_and_the_lifecycle_follows_okta() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let t = &api.emu.tokens()[0];
+    let t = &crate::helpers::client_tokens(&api.emu)[0];
     assert_eq!(t.status, TokenStatus::Blocked);
     let u: Value = api
         .get(&format!("/api/v1/users/{other}"))
@@ -166,10 +169,13 @@ async fn handle_helpers_enroll_and_deactivate_over_http_and_users_can_come_from_
     let err = api.emu.enroll(&users[1].id, &otp_for(9, 1, 0)).await.unwrap_err();
     assert!(err.to_string().contains("E0000001"), "{err:#}");
     api.emu.deactivate_user(&users[0].id).await.unwrap();
-    assert_eq!(api.emu.tokens()[0].status, TokenStatus::Blocked);
+    assert_eq!(
+        crate::helpers::client_tokens(&api.emu)[0].status,
+        TokenStatus::Blocked
+    );
     assert_eq!(
         api.emu.users()[0].status,
-        ykprov::emulator::UserStatus::Deprovisioned
+        okta_emulator::UserStatus::Deprovisioned
     );
     assert!(api.emu.deactivate_user("00uNOPE").await.is_err());
     let log = api.emu.log();
@@ -182,7 +188,7 @@ async fn handle_helpers_enroll_and_deactivate_over_http_and_users_can_come_from_
     );
 
     let bad = dir.write("bad.txt", "a@x\nA@X\n");
-    let err = ykprov::emulator::spawn(EmulatorConfig {
+    let err = okta_emulator::spawn(EmulatorConfig {
         users_file: Some(bad),
         ..Default::default()
     })

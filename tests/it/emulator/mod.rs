@@ -10,14 +10,14 @@ mod server;
 mod tokens;
 
 use crate::helpers::{spawn_emulator, TestDir};
+use okta_emulator::fields::{AesKey, PrivateId, PublicId};
+use okta_emulator::rate_limit::Bucket;
+use okta_emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;
-use ykprov::emulator::rate_limit::Bucket;
-use ykprov::emulator::{otp, EmulatorConfig, EmulatorHandle, Endpoint, RateLimit};
 use ykprov::okta::models::{TokenStatus, YubikeyToken, TOKENS_PATH};
-use ykprov::seed::{AesKey, PrivateId, PublicId};
 
 const KEY: &str = "1fcc6d8ce39bf1604e0b17f3e0a11067";
 const PRIVATE: &str = "b74be6169486";
@@ -156,5 +156,5 @@ async fn walk(api: &Api, first: &str) -> (Vec<String>, usize) {
 }
 
 fn urlencode(s: &str) -> String {
-    ykprov::emulator::pagination::encode(s)
+    okta_emulator::pagination::encode(s)
 }

@@ -28,7 +28,7 @@ async fn upload_answers_like_okta_with_padded_serial_links_and_headers() {
         .await
         .unwrap();
     assert_eq!(got, t);
-    assert_eq!(api.emu.tokens(), vec![t]);
+    assert_eq!(crate::helpers::client_tokens(&api.emu), vec![t]);
     let log = api.emu.log();
     assert_eq!(log.posts_per_serial["000007886622"], 1);
     assert_eq!(log.stored_per_serial["000007886622"], 1);

@@ -3,7 +3,7 @@
 
 use super::{run, stdout, uploaded};
 use crate::helpers::{assert_exit, TestDir};
-use ykprov::emulator::{self, EmulatorConfig};
+use okta_emulator::{self as emulator, EmulatorConfig};
 use ykprov::ledger::Ledger;
 use ykprov::seed::Serial;
 

@@ -4,8 +4,8 @@
 
 use super::{run, uploaded};
 use crate::helpers::{assert_exit, TestDir};
+use okta_emulator::{self as emulator, EmulatorConfig};
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::{self, EmulatorConfig};
 use ykprov::ledger::Ledger;
 use ykprov::secret::Secret;
 use ykprov::seed::Serial;

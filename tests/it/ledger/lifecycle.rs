@@ -4,9 +4,9 @@
 use super::{run, stdout, uploaded};
 use crate::helpers::{assert_exit, TestDir};
 use crate::seeds;
+use okta_emulator::{self as emulator, EmulatorConfig};
 use std::collections::BTreeMap;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::{self, EmulatorConfig};
 use ykprov::ledger::Ledger;
 use ykprov::lifecycle::RetireReason;
 use ykprov::secret::Secret;

@@ -11,8 +11,8 @@ mod report;
 
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::EmulatorHandle;
 use std::path::{Path, PathBuf};
-use ykprov::emulator::EmulatorHandle;
 
 /// The binary against `emu`, with `--ledger ledger` before the command's own arguments.
 async fn run(emu: &EmulatorHandle, ledger: &Path, args: &[&str]) -> std::process::Output {

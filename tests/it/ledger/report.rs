@@ -3,8 +3,8 @@
 use super::{run, uploaded};
 use crate::helpers::{assert_exit, TestDir};
 use crate::seeds;
+use okta_emulator::{self as emulator, EmulatorConfig};
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::{self, EmulatorConfig};
 use ykprov::secret::Secret;
 use ykprov::seed::{AccessCode, AesKey, PrivateId, PublicId, Seed, SerialNumber};
 

@@ -15,9 +15,9 @@ mod sealed;
 use crate::helpers::TestDir;
 use crate::seeds;
 use crate::upload::client_for;
+use okta_emulator::quirks::Quirks;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::quirks::Quirks;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::secret::Secret;
 use ykprov::seed::{AccessCode, AesKey, PrivateId, PublicId, Seed, Serial, SerialNumber};
@@ -153,8 +153,7 @@ impl Scene {
     /// The serial's live record's status now, if it has one.
     pub fn live_status(&self, i: usize) -> Option<String> {
         let serial = self.serial(i);
-        self.emu
-            .tokens()
+        crate::helpers::client_tokens(&self.emu)
             .into_iter()
             .find(|t| t.serial_padded().as_ref() == Some(&serial) && t.status.is_live())
             .map(|t| t.status.to_string())

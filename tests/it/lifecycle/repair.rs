@@ -3,8 +3,8 @@
 
 use super::{every_reading, Reading, Scene};
 use crate::upload::client_for;
+use okta_emulator::Endpoint;
 use tokio::sync::watch;
-use ykprov::emulator::Endpoint;
 use ykprov::lifecycle::{Facts, RetireReason, Retirement};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::reconcile::diff::Category;
@@ -170,9 +170,7 @@ async fn a_blocked_key_of_an_active_user_is_held_and_reissued_only_when_named() 
         delete_refused: false,
     };
     let s = Scene::new(r, 37_000_000).await;
-    let t3 = s
-        .emu
-        .tokens()
+    let t3 = crate::helpers::client_tokens(&s.emu)
         .into_iter()
         .find(|t| t.serial_padded().as_ref() == Some(&s.serial(3)))
         .unwrap();

@@ -10,13 +10,13 @@ mod refused;
 
 use crate::helpers::{init_test_log, TestDir};
 use crate::seeds;
+use okta_emulator::oauth::OAuthClient;
+use okta_emulator::quirks::Quirks;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, Endpoint};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::oauth::OAuthClient;
-use ykprov::emulator::quirks::Quirks;
-use ykprov::emulator::{self, EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::okta::config::{Credential, OAuthSettings};
 use ykprov::okta::inventory::{self, RemoteToken, Via};
 use ykprov::okta::oauth::UPLOAD_SCOPES;

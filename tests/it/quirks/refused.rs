@@ -6,9 +6,9 @@
 use super::{assert_nothing_rejected, emulator_reading, EC};
 use crate::helpers::{assert_exit, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::{EmulatorHandle, Endpoint};
 use std::path::Path;
 use ykprov::demo::rehearse::Rehearsal;
-use ykprov::emulator::{EmulatorHandle, Endpoint};
 use ykprov::journal::{Entry, RowResult};
 use ykprov::secret::Secret;
 use ykprov::seed::Serial;

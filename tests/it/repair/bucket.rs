@@ -3,9 +3,9 @@
 //! `--share` caps them together. Counted per window by the emulator, never timed.
 
 use super::*;
+use okta_emulator::rate_limit::Bucket;
+use okta_emulator::RateLimit;
 use std::time::Duration;
-use ykprov::emulator::rate_limit::Bucket;
-use ykprov::emulator::RateLimit;
 
 /// Ten BLOCKED keys reissued (GET, DELETE, GET, POST each) and ten missing ones uploaded (GET,
 /// POST), at half of a 60-per-second bucket: after the setup, no window of the token path holds

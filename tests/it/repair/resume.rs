@@ -90,7 +90,7 @@ const EC_PUB: &str = include_str!("../../fixtures/keys/test-ec.pub.pem");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delete_without_the_manage_scope_stops_the_repair_and_names_the_scope() {
-    use ykprov::emulator::oauth::OAuthClient;
+    use okta_emulator::oauth::OAuthClient;
     use ykprov::okta::config::{Credential, OAuthSettings};
     use ykprov::okta::ClientConfig;
     let mut cfg = config(false, 10);

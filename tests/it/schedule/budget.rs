@@ -4,7 +4,7 @@
 use crate::helpers::TestDir;
 use crate::seeds;
 use crate::upload::{options, run};
-use ykprov::emulator::{self, EmulatorConfig};
+use okta_emulator::{self as emulator, EmulatorConfig};
 use ykprov::journal::{self, RowResult};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

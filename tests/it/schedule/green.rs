@@ -3,7 +3,7 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
-use ykprov::emulator::EmulatorConfig;
+use okta_emulator::EmulatorConfig;
 
 /// Runs `args` for each of the three commands (the file first) and expects exit 2, a message
 /// containing `want`, and nothing sent.

@@ -3,9 +3,9 @@
 
 use crate::helpers::{assert_exit, private_state, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::{EmulatorConfig, EmulatorHandle};
 use std::path::Path;
 use std::time::Duration;
-use ykprov::emulator::{EmulatorConfig, EmulatorHandle};
 use ykprov::lock::{self, Holder};
 
 fn holder() -> Holder {

@@ -5,9 +5,9 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::{EmulatorConfig, EmulatorHandle, Endpoint};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use ykprov::emulator::{EmulatorConfig, EmulatorHandle, Endpoint};
 use ykprov::seed::Serial;
 
 /// The folder every run against `emu` works in, with the ledger they share, as on an admin's

@@ -4,8 +4,8 @@
 
 use crate::helpers::{spawn_emulator, TestDir};
 use crate::seeds;
+use okta_emulator::EmulatorConfig;
 use std::time::Duration;
-use ykprov::emulator::EmulatorConfig;
 
 #[tokio::test]
 async fn a_run_in_flight_has_a_core_size_limit_of_zero() {

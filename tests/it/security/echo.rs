@@ -3,7 +3,7 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
-use ykprov::emulator::{EmulatorConfig, Endpoint};
+use okta_emulator::{EmulatorConfig, Endpoint};
 
 #[tokio::test]
 async fn an_echoing_server_leaves_no_seed_or_escape_in_journal_output_or_report() {

@@ -4,7 +4,7 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
-use ykprov::emulator::{EmulatorConfig, Endpoint};
+use okta_emulator::{EmulatorConfig, Endpoint};
 
 /// An empty file of the operator's that a symlink at the journal path points to.
 fn victim_behind_link(dir: &TestDir, journal: &str) -> std::path::PathBuf {

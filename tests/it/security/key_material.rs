@@ -4,8 +4,8 @@
 
 use crate::helpers::{spawn_emulator, TestDir};
 use crate::seeds;
-use ykprov::emulator::oauth::OAuthClient;
-use ykprov::emulator::EmulatorConfig;
+use okta_emulator::oauth::OAuthClient;
+use okta_emulator::EmulatorConfig;
 
 const EC_JWK: &str = include_str!("../../fixtures/keys/test-ec.jwk.json");
 const RSA_PEM: &str = include_str!("../../fixtures/keys/test-rsa.pem");

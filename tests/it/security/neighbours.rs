@@ -4,8 +4,8 @@
 
 use crate::helpers::{bin, spawn_emulator, TestDir};
 use crate::seeds;
+use okta_emulator::{EmulatorConfig, RateLimit};
 use std::time::Duration;
-use ykprov::emulator::{EmulatorConfig, RateLimit};
 
 #[test]
 fn validate_warns_about_a_plaintext_seed_file_others_can_read() {

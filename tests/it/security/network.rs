@@ -3,9 +3,9 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::{EmulatorConfig, Endpoint};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use ykprov::emulator::{EmulatorConfig, Endpoint};
 
 /// A "proxy" that only counts the connections it is offered.
 async fn counting_listener() -> (String, Arc<AtomicUsize>) {

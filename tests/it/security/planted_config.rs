@@ -3,8 +3,8 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, TestDir};
 use crate::seeds;
+use okta_emulator::EmulatorConfig;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use ykprov::emulator::EmulatorConfig;
 
 /// The real binary run in `dir` with the real org's token in the environment but no org: only the
 /// planted file names one.

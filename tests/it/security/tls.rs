@@ -4,12 +4,12 @@
 //! so, when it is missing; a failure under `CI=true`).
 
 use crate::helpers::{spawn_emulator, TestDir};
+use okta_emulator::{EmulatorConfig, Endpoint};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use ykprov::emulator::{EmulatorConfig, Endpoint};
 
 /// A private CA and a server certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem).
 fn private_ca(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {

@@ -49,7 +49,7 @@ fn a_soft_delete_keeps_the_record_as_revoked_and_frees_the_serial() {
     let mut s = Store::default();
     let id = s.insert(new_token(5, "ccccccccccce"), now()).unwrap().id.clone();
     s.delete(&id, true, now()).unwrap();
-    assert_eq!(s.get(&id).map(|t| t.status.clone()), Some(TokenStatus::Revoked));
+    assert_eq!(s.get(&id).map(|t| t.status), Some(TokenStatus::Revoked));
     assert!(s.by_serial("000000000005").is_none());
     s.delete(&id, true, now()).unwrap();
     let again = s.insert(new_token(5, "ccccccccccce"), now()).unwrap().id.clone();

@@ -7,7 +7,7 @@ mod users;
 use super::error::ApiError;
 use super::layers;
 use super::Shared;
-use crate::okta::models::TOKENS_PATH;
+use crate::wire::TOKENS_PATH;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::http::StatusCode;
@@ -34,7 +34,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(users::get_factor).delete(users::delete_factor),
         )
         .route("/api/v1/users/{id}/lifecycle/deactivate", post(users::deactivate))
-        .route(crate::okta::oauth::TOKEN_PATH, post(oauth_token))
+        .route(crate::oauth::proof::TOKEN_PATH, post(oauth_token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(shared.clone(), layers::edge))

@@ -13,6 +13,8 @@
 //! - [`attr`]: the token attributes that [`filter`] and [`pagination`] (the list's `filter`,
 //!   `sortBy`, cursors and `Link` headers) both name.
 //! - [`rate_limit`], [`faults`], [`log`], [`auth`], [`otp`], [`users`]: one concept each.
+//! - [`wire`]: Okta's JSON shapes and headers, and [`fields`]: the upload's four fields, both
+//!   written from Okta's documented examples, sharing nothing with the client.
 //!
 //! - [`quirks`]: the other readings of unconfirmed contract points (`--quirk`).
 //! - [`oauth`]: `/oauth2/v1/token` for service apps (`private_key_jwt`, DPoP) and scope checks.
@@ -24,6 +26,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod faults;
+pub mod fields;
 pub mod filter;
 mod layers;
 pub mod log;
@@ -37,13 +40,13 @@ pub mod server;
 pub mod state;
 pub mod users;
 pub mod views;
+pub mod wire;
 
 pub use config::EmulatorConfig;
 pub use log::{Endpoint, LogEntry, RequestLog};
 pub use rate_limit::RateLimit;
 pub use users::{User, UserStatus};
 
-use crate::okta::models::YubikeyToken;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -192,9 +195,14 @@ impl EmulatorHandle {
     }
 
     /// Answers the next `times` uploads of `serial` with a 500 or 503 before storing anything,
-    /// whatever the failure rate (zero ends that): one row driven to `--max-attempts`.
-    pub fn fail_uploads_of(&self, serial: &crate::seed::Serial, times: u32) {
-        self.shared.faults.fail_serial(serial.as_str(), times);
+    /// whatever the failure rate (zero ends that): one row driven to `--max-attempts`. `serial`
+    /// is Okta's 12-digit form (`000007886622`); other forms are padded.
+    pub fn fail_uploads_of(&self, serial: &str, times: u32) {
+        let padded = match fields::SerialNumber::parse(serial) {
+            Ok(n) => n.padded(),
+            Err(_) => serial.to_string(),
+        };
+        self.shared.faults.fail_serial(&padded, times);
     }
 
     /// A snapshot of the request log.
@@ -207,7 +215,7 @@ impl EmulatorHandle {
     }
 
     /// A snapshot of the stored tokens as the API shows them, in upload order.
-    pub fn tokens(&self) -> Vec<YubikeyToken> {
+    pub fn tokens(&self) -> Vec<wire::Token> {
         let store = self.store();
         store.all().map(|t| views::token(&self.url, t, None)).collect()
     }

@@ -6,8 +6,8 @@
 //! Okta). Anything else is a [`FilterError`], answered with 400 `E0000031`.
 
 use super::attr::{AttrValue, TokenAttr, TokenAttrs};
-use crate::okta::models::{okta_time, TokenStatus};
-use crate::seed::SerialNumber;
+use super::fields::SerialNumber;
+use super::wire::okta_time;
 use chrono::{DateTime, Utc};
 
 /// Why a filter was refused; the text goes into `errorCauses`.
@@ -61,8 +61,8 @@ pub enum Op {
 pub enum Value {
     /// A 12-digit serial, or the raw text when it is not a serial (then nothing matches).
     Serial(String),
-    /// A status.
-    Status(TokenStatus),
+    /// A status, uppercased (Okta's keywords are case-insensitive; an unknown one matches nothing).
+    Status(String),
     /// A user id.
     Text(String),
     /// A timestamp.
@@ -104,7 +104,7 @@ impl Expr {
             // non-timestamps, so the value kinds alone decide the comparison.
             Expr::Cmp(attr, op, value) => match (t.attr(*attr), value) {
                 (AttrValue::Text(have), Value::Serial(s) | Value::Text(s)) => have == Some(s.as_str()),
-                (AttrValue::Status(have), Value::Status(s)) => have == s,
+                (AttrValue::Status(have), Value::Status(s)) => have.as_str() == s,
                 (AttrValue::Time(have), Value::Time(v)) => have.is_some_and(|have| match op {
                     Op::Eq => have == *v,
                     Op::Gt => have > *v,
@@ -307,7 +307,7 @@ impl Parser {
                 Ok(s) => s.padded(),
                 Err(_) => raw,
             }),
-            TokenAttr::Status => Value::Status(TokenStatus::parse(&raw)),
+            TokenAttr::Status => Value::Status(raw.trim().to_ascii_uppercase()),
             TokenAttr::UserId => Value::Text(raw),
             TokenAttr::Created | TokenAttr::Activated | TokenAttr::LastVerified => {
                 Value::Time(okta_time::parse(&raw).ok_or(FilterError::BadDate(attr_name))?)
@@ -320,6 +320,7 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::TokenStatus;
 
     struct T {
         serial: String,
@@ -333,7 +334,7 @@ mod tests {
         fn attr(&self, attr: TokenAttr) -> AttrValue<'_> {
             match attr {
                 TokenAttr::Serial => AttrValue::Text(Some(&self.serial)),
-                TokenAttr::Status => AttrValue::Status(&self.status),
+                TokenAttr::Status => AttrValue::Status(self.status),
                 TokenAttr::UserId => AttrValue::Text(self.user.as_deref()),
                 TokenAttr::Created | TokenAttr::LastVerified => AttrValue::Time(Some(self.created)),
                 TokenAttr::Activated => AttrValue::Time(self.activated),

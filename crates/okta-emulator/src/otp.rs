@@ -4,8 +4,7 @@
 //! Layout of the 16-byte token (little-endian): `uid[6] ctr[2] tstpl[2] tstph[1] use[1] rnd[2]
 //! crc[2]`. The OTP text is modhex(public id) followed by modhex(AES(token)), 32 characters.
 
-use crate::seed::record::MODHEX;
-use crate::seed::{AesKey, PrivateId, PublicId};
+use super::fields::{AesKey, PrivateId, PublicId, MODHEX};
 use aes::cipher::{generic_array::GenericArray, BlockDecrypt, BlockEncrypt, KeyInit};
 use aes::Aes128;
 
@@ -100,13 +99,6 @@ pub fn modhex_decode(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn private_id_bytes(private_id: &PrivateId) -> [u8; 6] {
-    let mut out = [0u8; 6];
-    // Cannot fail: PrivateId::parse checked 12 hex characters.
-    hex::decode_to_slice(private_id.expose(), &mut out).expect("PrivateId holds 12 hex characters");
-    out
-}
-
 /// Builds the OTP a YubiKey programmed with this seed would type for these counters.
 pub fn generate(
     public_id: &PublicId,
@@ -118,7 +110,7 @@ pub fn generate(
     rnd: u16,
 ) -> String {
     let mut token = [0u8; 16];
-    token[0..6].copy_from_slice(&private_id_bytes(private_id));
+    token[0..6].copy_from_slice(&private_id.to_bytes());
     token[6..8].copy_from_slice(&counter.to_le_bytes());
     let ts = timestamp.to_le_bytes();
     token[8..11].copy_from_slice(&ts[0..3]);
@@ -182,7 +174,7 @@ pub fn verify(
         return Err(OtpError::WrongPublicId);
     }
     let (uid, fields) = decrypt(token, key)?;
-    if uid != private_id_bytes(private_id) {
+    if uid != private_id.to_bytes() {
         return Err(OtpError::WrongPrivateId);
     }
     if last.is_some_and(|last| fields.counters() <= last) {

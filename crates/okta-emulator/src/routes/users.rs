@@ -1,11 +1,11 @@
 //! `/api/v1/users/{id}`: the user, YubiKey enrollment (`token:hardware`), factors, deactivation.
 
 use super::{json_body, path_or_404, store};
-use crate::emulator::error::ApiError;
-use crate::emulator::otp::OtpError;
-use crate::emulator::server::ConnControl;
-use crate::emulator::state::{self, StoreError};
-use crate::emulator::{views, Shared};
+use crate::error::ApiError;
+use crate::otp::OtpError;
+use crate::server::ConnControl;
+use crate::state::{self, StoreError};
+use crate::{views, Shared};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};

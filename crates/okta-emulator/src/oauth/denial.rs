@@ -3,8 +3,8 @@
 //! shape follows the `dpop-error` quirk (401 by default, 400 with an OAuth body, or 403
 //! `E0000005`), or a missing nonce under `dpop-api-nonce` (`use_dpop_nonce` and `DPoP-Nonce`).
 
-use crate::emulator::error::ApiError;
-use crate::emulator::quirks::DpopError;
+use crate::error::ApiError;
+use crate::quirks::DpopError;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 

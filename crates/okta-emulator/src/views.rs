@@ -1,23 +1,18 @@
-//! How stored objects look on the wire: tokens (reusing `okta::models::YubikeyToken`), users and
+//! How stored objects look on the wire: tokens (the emulator's own [`Token`]), users and
 //! factors, with absolute `_links` built from the emulator's base URL.
 
 use super::state::StoredToken;
 use super::users::User;
-use crate::okta::models::{okta_time, Hints, Link, TokenProfile, TokenStatus, YubikeyToken, TOKENS_PATH};
+use super::wire::{okta_time, Link, Token, TokenProfile, TokenStatus, TOKENS_PATH};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 fn link(href: String, allow: &[&str]) -> Link {
-    Link {
-        href,
-        hints: Some(Hints {
-            allow: allow.iter().map(|m| m.to_string()).collect(),
-        }),
-    }
+    Link::new(href, allow)
 }
 
 /// The token as Okta returns it; `user` is embedded for `expand=user` when assigned.
-pub fn token(base: &str, t: &StoredToken, user: Option<&User>) -> YubikeyToken {
+pub fn token(base: &str, t: &StoredToken, user: Option<&User>) -> Token {
     let mut links = BTreeMap::new();
     let self_href = format!("{base}{TOKENS_PATH}/{}", t.id);
     // An assigned token cannot be deleted (E0000102), so `self` stops advertising DELETE.
@@ -39,16 +34,15 @@ pub fn token(base: &str, t: &StoredToken, user: Option<&User>) -> YubikeyToken {
             );
         }
     }
-    YubikeyToken {
+    Token {
         id: t.id.clone(),
-        created: Some(t.created),
+        created: t.created,
         activated: t.activated,
-        last_verified: Some(t.last_verified),
-        last_updated: Some(t.last_updated),
-        status: t.status.clone(),
+        last_verified: t.last_verified,
+        last_updated: t.last_updated,
+        status: t.status,
         profile: TokenProfile {
-            serial: Some(t.serial.clone()),
-            other: BTreeMap::new(),
+            serial: t.serial.clone(),
         },
         embedded: user.map(|u| json!({ "user": self::user(base, u) })),
         links,

@@ -44,7 +44,7 @@ pub struct Quirks {
     /// `dpop-stale-after=N`: every DPoP proof after the first N API calls is refused as stale.
     pub dpop_stale_after: Option<u64>,
     /// `next-drops-params`: `next` links leave out the request-shaping parameters
-    /// ([`crate::emulator::pagination::SHAPING_PARAMS`]), as Okta's do (okta-sdk-nodejs#439,
+    /// ([`crate::pagination::SHAPING_PARAMS`]), as Okta's do (okta-sdk-nodejs#439,
     /// fixed in the SDK by df2f337). Default: `next` repeats every parameter but `after`.
     pub next_drops_params: bool,
     /// `unenroll-revokes`: an unenrolled token becomes REVOKED. Default: UNASSIGNED again.

@@ -10,16 +10,17 @@
 //! `DPoP-Nonce` header otherwise); proofs on API calls need no nonce, as at Okta.
 
 pub mod denial;
+pub mod proof;
 
 pub use denial::Denial;
 
 use super::log::Endpoint;
-use crate::okta::oauth::{jwk_thumbprint, sha256_b64, DpopClaims, ASSERTION_TYPE, SCOPE_MANAGE, SCOPE_READ};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use proof::{ProofClaims, ASSERTION_TYPE, SCOPE_MANAGE, SCOPE_READ, TOKEN_PATH};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -248,14 +249,14 @@ impl OAuthServer {
                 "The authorization grant type is not supported by the authorization server.",
             ));
         }
-        let token_url = format!("{base_url}{}", crate::okta::oauth::TOKEN_PATH);
+        let token_url = format!("{base_url}{TOKEN_PATH}");
         let client = self.authenticate(
             field("client_assertion_type"),
             field("client_assertion"),
             &token_url,
         )?;
         let jkt = self.token_request_dpop(headers, &token_url)?;
-        let requested = crate::okta::config::split_scopes(field("scope"));
+        let requested = proof::split_scopes(field("scope"));
         if requested.is_empty() {
             return Err(token_error(
                 StatusCode::BAD_REQUEST,
@@ -372,56 +373,25 @@ impl OAuthServer {
         Ok(Some(jkt))
     }
 
-    /// Verifies a DPoP proof's signature (with its embedded key), `typ`, `htm`, `htu`, `iat`,
-    /// `jti` and, for API calls, `ath`. Returns the key's thumbprint and the claims.
+    /// Verifies a DPoP proof ([`proof::verify`]) and that its `jti` is new. Returns the key's
+    /// thumbprint and the claims.
     fn verify_proof(
         &self,
         proof: &str,
         method: &str,
         htu: &str,
         access_token: Option<&str>,
-    ) -> Result<(String, DpopClaims), String> {
-        let header =
-            jsonwebtoken::decode_header(proof).map_err(|_| "The DPoP proof is not a JWT.".to_string())?;
-        if header.typ.as_deref() != Some("dpop+jwt") {
-            return Err("The DPoP proof typ must be dpop+jwt.".into());
-        }
-        if !matches!(
-            header.alg,
-            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::ES256 | Algorithm::ES384
-        ) {
-            return Err("The DPoP proof must use an asymmetric algorithm.".into());
-        }
-        let jwk = header.jwk.ok_or("The DPoP proof has no jwk header.")?;
-        let key = DecodingKey::from_jwk(&jwk).map_err(|_| "The DPoP proof jwk is not usable.".to_string())?;
-        let mut v = Validation::new(header.alg);
-        v.required_spec_claims.clear();
-        v.validate_exp = false;
-        v.validate_aud = false;
-        let claims = jsonwebtoken::decode::<DpopClaims>(proof, &key, &v)
-            .map_err(|e| format!("The DPoP proof is invalid: {e}."))?
-            .claims;
-        if claims.htm != method {
-            return Err(format!(
-                "The DPoP proof htm is {}, expected {method}.",
-                claims.htm
-            ));
-        }
-        if claims.htu != htu {
-            return Err(format!("The DPoP proof htu does not match {htu}."));
-        }
-        if claims.iat.abs_diff(now_secs()) > 300 {
-            return Err("The DPoP proof iat is too far from now.".into());
-        }
-        if let Some(token) = access_token {
-            if claims.ath.as_deref() != Some(sha256_b64(token).as_str()) {
-                return Err("The DPoP proof ath does not match the access token.".into());
-            }
-        }
+    ) -> Result<(String, ProofClaims), String> {
+        let want = proof::Expected {
+            method,
+            url: htu,
+            access_token,
+            now: now_secs(),
+        };
+        let (jkt, claims) = proof::verify(proof, &want)?;
         if !self.fresh_jti(&claims.jti) {
             return Err("The DPoP proof jti is missing or was already used.".into());
         }
-        let jkt = jwk_thumbprint(&jwk).ok_or("The DPoP proof jwk is not an EC or RSA key.")?;
         Ok((jkt, claims))
     }
 

@@ -4,7 +4,7 @@
 //! [`AttrValue::sort_key`]; both name attributes through [`TokenAttr::parse`], so the two can
 //! never disagree on what exists. Each caller words its own refusal, as Okta's messages differ.
 
-use crate::okta::models::{okta_time, TokenStatus};
+use super::wire::{okta_time, TokenStatus};
 use chrono::{DateTime, Utc};
 
 /// A token attribute that `filter` and `sortBy` can name.
@@ -53,7 +53,7 @@ pub enum AttrValue<'a> {
     /// The serial or the user id; `None` when no user is assigned.
     Text(Option<&'a str>),
     /// The status.
-    Status(&'a TokenStatus),
+    Status(TokenStatus),
     /// A timestamp; `None` when the event has not happened (never activated).
     Time(Option<DateTime<Utc>>),
 }

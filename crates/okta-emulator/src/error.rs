@@ -1,7 +1,7 @@
 //! Okta's error responses: status, `errorCode`, summary and causes, rendered as Okta's JSON body.
 //! Handlers return `Result<_, ApiError>`; the messages never contain a secret value.
 
-use crate::okta::models::{ErrorBody, ErrorCause};
+use super::wire::{ErrorBody, ErrorCause};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

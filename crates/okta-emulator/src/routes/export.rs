@@ -1,10 +1,10 @@
 //! The CSV export (`forDownload=true`): the emulator's own columns by default, or, under the
 //! `csv-columns` quirk, Admin-Console-style names in another order, a UTF-8 BOM, unpadded serials.
 
-use crate::emulator::error::ApiError;
-use crate::emulator::quirks::CsvQuirks;
-use crate::emulator::state::{Store, StoredToken};
-use crate::okta::models::okta_time;
+use crate::error::ApiError;
+use crate::quirks::CsvQuirks;
+use crate::state::{Store, StoredToken};
+use crate::wire::okta_time;
 use chrono::{DateTime, Utc};
 
 /// The CSV columns, documented in docs/emulator.md (decision 3).

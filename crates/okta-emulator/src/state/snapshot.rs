@@ -2,9 +2,9 @@
 //! holds seeds in plain hex, because it is the emulator's database.
 
 use super::{Store, StoredToken};
-use crate::emulator::users::User;
-use crate::okta::models::TokenStatus;
-use crate::seed::{AesKey, PrivateId, PublicId, SerialNumber};
+use crate::fields::{AesKey, FieldError, PrivateId, PublicId, SerialNumber};
+use crate::users::User;
+use crate::wire::TokenStatus;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ impl TokenRecord {
             activated: t.activated,
             last_verified: t.last_verified,
             last_updated: t.last_updated,
-            status: t.status.clone(),
+            status: t.status,
             user_id: t.user_id.clone(),
             factor_id: t.factor_id.clone(),
             factor_created: t.factor_created,
@@ -105,7 +105,7 @@ impl TokenRecord {
     }
 
     fn into_token(self) -> anyhow::Result<StoredToken> {
-        let field = |name: &str, e: crate::seed::FieldProblem| anyhow::anyhow!("{name} {e}");
+        let field = |name: &str, e: FieldError| anyhow::anyhow!("{name} {e}");
         Ok(StoredToken {
             seq: self.seq,
             id: self.id,

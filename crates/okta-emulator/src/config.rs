@@ -65,6 +65,13 @@ pub struct EmulatorConfig {
     pub header_read_timeout: Duration,
 }
 
+impl EmulatorConfig {
+    /// Users generated when the state has none (`ykprov emulate --users`).
+    pub const DEFAULT_USERS: u32 = 5;
+    /// Lifetime of issued access tokens: Okta's is one hour.
+    pub const DEFAULT_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+}
+
 impl Default for EmulatorConfig {
     fn default() -> Self {
         let generous = Some(RateLimit::new(100_000, Duration::from_secs(60)));
@@ -83,12 +90,12 @@ impl Default for EmulatorConfig {
             fail_rate: 0.0,
             drop_after_commit_rate: 0.0,
             fault_seed: 0,
-            users: 5,
+            users: Self::DEFAULT_USERS,
             users_file: None,
             state_file: None,
             max_page_size: 200,
             oauth_clients: Vec::new(),
-            access_token_lifetime: Duration::from_secs(3600),
+            access_token_lifetime: Self::DEFAULT_ACCESS_TOKEN_LIFETIME,
             require_dpop: false,
             quirks: super::quirks::Quirks::default(),
             header_read_timeout: Duration::from_secs(30),

@@ -1,14 +1,14 @@
 //! `/api/v1/org/factors/yubikey_token/tokens`: upload, list (JSON or CSV), get, delete.
 
 use super::{json_body, path_or_404, store};
-use crate::emulator::error::ApiError;
-use crate::emulator::faults::Failure;
-use crate::emulator::pagination::{ListParams, SHAPING_PARAMS};
-use crate::emulator::server::ConnControl;
-use crate::emulator::state::{self, NewToken, StoreError};
-use crate::emulator::{views, Shared};
-use crate::okta::models::{YubikeyToken, TOKENS_PATH};
-use crate::seed::{AesKey, FieldProblem, PrivateId, PublicId, SerialNumber};
+use crate::error::ApiError;
+use crate::faults::Failure;
+use crate::fields::{AesKey, FieldError, PrivateId, PublicId, SerialNumber};
+use crate::pagination::{ListParams, SHAPING_PARAMS};
+use crate::server::ConnControl;
+use crate::state::{self, NewToken, StoreError};
+use crate::wire::{Token, TOKENS_PATH};
+use crate::{views, Shared};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -23,7 +23,7 @@ use std::sync::Arc;
 fn field<T>(
     obj: &serde_json::Map<String, Value>,
     name: &str,
-    parse: fn(&str) -> Result<T, FieldProblem>,
+    parse: fn(&str) -> Result<T, FieldError>,
     causes: &mut Vec<String>,
 ) -> Option<T> {
     let raw = match obj.get(name) {
@@ -42,7 +42,7 @@ pub async fn upload(
     State(shared): State<Arc<Shared>>,
     control: Option<Extension<ConnControl>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<YubikeyToken>, ApiError> {
+) -> Result<Json<Token>, ApiError> {
     let value = json_body(body)?;
     let obj = value.as_object().ok_or_else(ApiError::malformed_body)?;
     let mut causes = Vec::new();
@@ -160,7 +160,7 @@ pub async fn list(State(shared): State<Arc<Shared>>, uri: Uri) -> Result<Respons
 }
 
 enum Body {
-    Json(Vec<YubikeyToken>),
+    Json(Vec<Token>),
     Csv(String),
 }
 
@@ -175,7 +175,7 @@ pub async fn get_one(
     State(shared): State<Arc<Shared>>,
     path: Result<Path<String>, PathRejection>,
     uri: Uri,
-) -> Result<Json<YubikeyToken>, ApiError> {
+) -> Result<Json<Token>, ApiError> {
     let id = path_or_404(path)?;
     let expand = uri
         .query()

@@ -10,10 +10,10 @@
 mod snapshot;
 
 use super::attr::{AttrValue, TokenAttr, TokenAttrs};
+use super::fields::{AesKey, PrivateId, PublicId, SerialNumber};
 use super::otp::{self, OtpError};
 use super::users::{self, User, UserStatus};
-use crate::okta::models::TokenStatus;
-use crate::seed::{AesKey, PrivateId, PublicId, SerialNumber};
+use super::wire::TokenStatus;
 use chrono::{DateTime, SubsecRound, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -70,7 +70,7 @@ impl TokenAttrs for StoredToken {
     fn attr(&self, attr: TokenAttr) -> AttrValue<'_> {
         match attr {
             TokenAttr::Serial => AttrValue::Text(Some(&self.serial)),
-            TokenAttr::Status => AttrValue::Status(&self.status),
+            TokenAttr::Status => AttrValue::Status(self.status),
             TokenAttr::UserId => AttrValue::Text(self.user_id.as_deref()),
             TokenAttr::Created => AttrValue::Time(Some(self.created)),
             TokenAttr::Activated => AttrValue::Time(self.activated),
