@@ -7,8 +7,10 @@
 //! views: HTML groups tables per category and per outcome, Markdown shows one table each.
 
 mod repairs;
+mod verdict;
 
 pub use repairs::{repairs_sentence, repairs_states_table, repairs_table};
+pub use verdict::{actions, changes_line, headline};
 
 use super::{options_text, Anomalies, AuditReport, ReconcileSummary, Row, Run, NO_SECRETS, TABLE_ROWS};
 use crate::journal::OutcomeKind;

@@ -269,6 +269,14 @@ async fn each_action_is_carried_out_and_a_second_run_sends_nothing(soft: bool) {
         "a Repairs section"
     );
     assert!(html.contains(r#"id="chart-repairs""#) && html.contains(r#"id="repair-done">3<"#));
+    // The top cards count the delete beside the uploads, and the verdict comes before them.
+    assert!(
+        html.contains(r#"id="count-tokens-deleted" style="--c:#b71c1c"><b>1</b>"#),
+        "the delete is a top card"
+    );
+    let verdict = html.find(r#"<section id="verdict""#).expect("a verdict banner");
+    assert!(verdict < html.find(r#"<section id="outcomes">"#).unwrap());
+    assert!(html.contains("1 token(s) deleted"), "the changes line");
     // The second run plans nothing and sends nothing.
     let again = s.repair(&["--yes", "--reissue-blocked"]).output().await.unwrap();
     assert_exit(&again, 0);

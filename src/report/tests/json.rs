@@ -73,6 +73,11 @@ fn json_snapshot() {
         "invalid": 1,
         "inDoubt": 1
       },
+      "changes": {
+        "tokensDeleted": 0,
+        "factorsUnenrolled": 0,
+        "keysRevoked": 0
+      },
       "anomalies": {
         "rateLimited": 2,
         "concurrencyLimited": 0,

@@ -24,6 +24,16 @@ fn markdown_snapshot() {
 
     Generated 2026-11-20T12:00:00.000Z by ykprov 0.1.0; journals: upload.jsonl.
 
+    **5 things need action.**
+
+    - 2 key(s) in the seed files are not in Okta: `ykprov repair --org https://acme.okta.com seeds.csv` (shows the plan and asks before it uploads them)
+    - 1 token(s) BLOCKED: enrolled by a user who is no longer active: `ykprov repair --reissue-blocked --org https://acme.okta.com seeds.csv` (deletes the BLOCKED token of each deactivated user and uploads its seed again (a key of a user still active is held); it shows the plan and asks first)
+    - 1 key(s) uploaded once and removed in Okta since: `ykprov retire --reason <lost|stolen|destroyed|returned|other> --org https://acme.okta.com 000000000008` (records why they left service (no Okta call); uploading one again is a person's decision, never the default)
+    - 1 invalid row(s) in the seed files: `ykprov validate seeds.csv` (names each bad field; open the original file from the programming tool, not a copy Excel saved)
+    - 1 row(s) refused by Okta (the Serials section gives each refusal's error code and summary)
+
+    Changes in Okta: 2 uploaded, 0 token(s) deleted, 0 factor(s) unenrolled, 0 key(s) revoked.
+
     ## Runs
 
     | Run | Operator | Org | Input | SHA-256 | Started | Ended | Options | Finished |
@@ -135,10 +145,20 @@ fn html_snapshot() {
     insta::assert_snapshot!(html_blocks(&text(&fixed_report(), ReportFormat::Html)), @r#"
     <header><h1>ykprov audit report</h1>
     <p class="meta">Generated 2026-11-20T12:00:00.000Z by ykprov 0.1.0; journals: upload.jsonl.</p></header>
+    <section id="verdict" class="verdict needs-action">
+    <h2>5 things need action.</h2><ol><li id="verdict-missing"><b>2 key(s) in the seed files are not in Okta</b>
+    <pre class="cmd"><code>ykprov repair --org https://acme.okta.com seeds.csv</code></pre><span class="note">shows the plan and asks before it uploads them</span></li><li id="verdict-blocked"><b>1 token(s) BLOCKED: enrolled by a user who is no longer active</b>
+    <pre class="cmd"><code>ykprov repair --reissue-blocked --org https://acme.okta.com seeds.csv</code></pre><span class="note">deletes the BLOCKED token of each deactivated user and uploads its seed again (a key of a user still active is held); it shows the plan and asks first</span></li><li id="verdict-removed"><b>1 key(s) uploaded once and removed in Okta since</b>
+    <pre class="cmd"><code>ykprov retire --reason &lt;lost|stolen|destroyed|returned|other&gt; --org https://acme.okta.com 000000000008</code></pre><span class="note">records why they left service (no Okta call); uploading one again is a person&#39;s decision, never the default</span></li><li id="verdict-invalid"><b>1 invalid row(s) in the seed files</b>
+    <pre class="cmd"><code>ykprov validate seeds.csv</code></pre><span class="note">names each bad field; open the original file from the programming tool, not a copy Excel saved</span></li><li id="verdict-rejected"><b>1 row(s) refused by Okta</b><span class="note">the Serials section gives each refusal&#39;s error code and summary</span></li></ol>
+    <p id="changes">Changes in Okta: 2 uploaded, 0 token(s) deleted, 0 factor(s) unenrolled, 0 key(s) revoked.</p></section>
     <section id="outcomes">
     <h2>Outcomes</h2>
     <div class="stats">
     <div class="stat" id="count-uploaded" style="--c:#2e7d32"><b>2</b>uploaded</div>
+    <div class="stat destructive" id="count-tokens-deleted" style="--c:#b71c1c"><b>0</b>tokens deleted</div>
+    <div class="stat destructive" id="count-factors-unenrolled" style="--c:#b71c1c"><b>0</b>factors unenrolled</div>
+    <div class="stat destructive" id="count-keys-revoked" style="--c:#b71c1c"><b>0</b>keys revoked</div>
     <div class="stat" id="count-already_present" style="--c:#1565c0"><b>1</b>already present</div>
     <div class="stat" id="count-rejected" style="--c:#c62828"><b>1</b>rejected</div>
     <div class="stat" id="count-failed" style="--c:#ef6c00"><b>1</b>failed</div>
