@@ -70,17 +70,21 @@ fn table(out: &mut String, t: &Table) {
     for row in &t.rows {
         out.push_str("<tr>");
         for (c, v) in t.columns.iter().zip(row) {
-            let class = match (c.numeric, c.mono) {
-                (true, _) => r#" class="num""#,
-                (false, true) => r#" class="id""#,
-                (false, false) => "",
+            // The view names every serial column "Serial"; a serial must never wrap.
+            let class = match (c.numeric, c.mono, c.title == "Serial") {
+                (true, _, _) => r#" class="num""#,
+                (false, true, true) => r#" class="id serial""#,
+                (false, true, false) => r#" class="id""#,
+                (false, false, _) => "",
             };
             let id = v
                 .anchor
                 .as_ref()
                 .map(|a| format!(r#" id="{}""#, esc(a)))
                 .unwrap_or_default();
-            let _ = write!(out, "<td{class}{id}>{}</td>", cell(v));
+            // The label heads the cell when a narrow screen stacks each row into a block.
+            let label = esc(c.title);
+            let _ = write!(out, r#"<td{class}{id} data-label="{label}">{}</td>"#, cell(v));
         }
         out.push_str("</tr>");
     }
@@ -282,7 +286,12 @@ fn anomalies(out: &mut String, r: &AuditReport) {
     );
     for list in view::anomaly_lists(a) {
         group(out, list.title, list.total, |out| {
-            let items: Vec<String> = list.items.iter().map(|s| esc(s)).collect();
+            let class = if list.serials { "serial" } else { "item" };
+            let items: Vec<String> = list
+                .items
+                .iter()
+                .map(|s| format!(r#"<span class="{class}">{}</span>"#, esc(s)))
+                .collect();
             let _ = write!(out, r#"<p class="id">{}</p>"#, items.join(", "));
             cut_note(out, list.items.len(), list.total);
         });

@@ -204,6 +204,8 @@ pub struct List {
     pub items: Vec<String>,
     /// How many there were.
     pub total: usize,
+    /// Whether each item starts with a serial (so it must not wrap).
+    pub serials: bool,
 }
 
 /// The anomalies' lists that have items, in report order.
@@ -216,18 +218,23 @@ pub fn anomaly_lists(a: &Anomalies) -> Vec<List> {
     let texts = |serials: &[Serial]| serials.iter().map(Serial::to_string).collect::<Vec<_>>();
     let (confirmed, in_doubt) = (texts(&a.confirmed_by_lookup), texts(&a.in_doubt));
     [
-        ("Uploads confirmed by lookup after a lost answer", &confirmed),
-        ("Sent more than once", &retried),
-        ("Still in doubt (request sent, no outcome)", &in_doubt),
-        ("Runs without a summary", &a.unfinished_runs),
-        ("Unreadable journal lines", &a.unreadable_lines),
+        (
+            "Uploads confirmed by lookup after a lost answer",
+            &confirmed,
+            true,
+        ),
+        ("Sent more than once", &retried, true),
+        ("Still in doubt (request sent, no outcome)", &in_doubt, true),
+        ("Runs without a summary", &a.unfinished_runs, false),
+        ("Unreadable journal lines", &a.unreadable_lines, false),
     ]
     .into_iter()
-    .filter(|(_, items)| !items.is_empty())
-    .map(|(title, items)| List {
+    .filter(|(_, items, _)| !items.is_empty())
+    .map(|(title, items, serials)| List {
         title,
         items: items.iter().take(TABLE_ROWS).cloned().collect(),
         total: items.len(),
+        serials,
     })
     .collect()
 }

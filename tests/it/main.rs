@@ -28,6 +28,7 @@ mod quirks;
 mod reconcile;
 mod repair;
 mod report;
+mod report_phone;
 mod retries;
 mod schedule;
 mod sealed_age;

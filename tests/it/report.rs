@@ -325,7 +325,7 @@ fn sample_reconciliation() -> ReconcileResult {
     }
 }
 
-fn sample_report(dir: &Path) -> AuditReport {
+pub(crate) fn sample_report(dir: &Path) -> AuditReport {
     let journal = sample_journal(dir);
     let mut r = report::build(&[journal], Some(&sample_reconciliation())).unwrap();
     r.generated_at = "2026-11-28T08:05:00.000Z".into();
