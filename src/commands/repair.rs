@@ -147,15 +147,17 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         return Ok(Outcome::Problems);
     }
     let manifest = recording::manifest_of(&prepared.before);
-    let files = &config.options.files;
+    let who = recording::okta_identity(&client).await?;
     recording::before_run(
         &mut ledger,
         client.org().as_str(),
         "repair",
-        files,
+        &config.options.files,
         &prepared.journal,
         &manifest,
+        Some(&who),
     )?;
+    config.options.okta_identity = Some(who);
     let outcome = apply(&config, &prepared, &client, &mut ledger).await;
     recording::after_run(&mut ledger, &prepared.journal);
     outcome

@@ -126,7 +126,9 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if !opts.dry_run {
         let (org, files) = (client.org().as_str(), [opts.file.clone()]);
         recording::record_plain_manifest(&mut ledger, org, &opts.file, opts.format)?;
-        recording::before_run(&mut ledger, org, "upload", &files, &journal, &[])?;
+        // The Okta identity is looked up by the upload itself, after the seed file's checks (a
+        // bad file sends nothing); the ledger has it from the journal header.
+        recording::before_run(&mut ledger, org, "upload", &files, &journal, &[], None)?;
     }
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {

@@ -84,7 +84,7 @@ fn table(out: &mut String, t: &Table) {
                 .unwrap_or_default();
             // The label heads the cell when a narrow screen stacks each row into a block.
             let label = esc(c.title);
-            let _ = write!(out, r#"<td{class}{id} data-label="{label}">{}</td>"#, cell(v));
+            let _ = write!(out, r#"<td{class} data-label="{label}"{id}>{}</td>"#, cell(v));
         }
         out.push_str("</tr>");
     }

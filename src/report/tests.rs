@@ -20,6 +20,7 @@ fn header() -> Header {
         run_id: "0123456789abcdef".into(),
         tool_version: "0.1.0".into(),
         operator: "alice@provisioner".into(),
+        okta_identity: Some("alice.admin@acme.example (SSWS token)".into()),
         org: "https://acme.okta.com".into(),
         input: "seeds.csv".into(),
         input_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),

@@ -144,12 +144,23 @@ pub fn outcomes_table(r: &AuditReport) -> Table {
 }
 
 /// The labels of [`run_fields`], in order.
-pub const RUN_FIELDS: [&str; 8] = [
-    "Operator", "Org", "Input", "SHA-256", "Started", "Ended", "Options", "Finished",
+pub const RUN_FIELDS: [&str; 9] = [
+    "Operator",
+    "Okta identity",
+    "Org",
+    "Input",
+    "SHA-256",
+    "Started",
+    "Ended",
+    "Options",
+    "Finished",
 ];
 
+/// Said for the Okta identity of a run journaled before ykprov recorded it.
+pub const IDENTITY_NOT_RECORDED: &str = "not recorded";
+
 /// The fields of a run every view shows, labelled by [`RUN_FIELDS`].
-pub fn run_fields(run: &Run) -> [Cell; 8] {
+pub fn run_fields(run: &Run) -> [Cell; 9] {
     let h = &run.header;
     let finished = match run.interrupted {
         Some(false) => "yes",
@@ -158,6 +169,7 @@ pub fn run_fields(run: &Run) -> [Cell; 8] {
     };
     [
         h.operator.as_str().into(),
+        h.okta_identity.as_deref().unwrap_or(IDENTITY_NOT_RECORDED).into(),
         h.org.as_str().into(),
         h.input.as_str().into(),
         Cell::code(h.input_sha256.as_str()),

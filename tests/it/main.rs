@@ -15,6 +15,7 @@ mod gnupg;
 mod helpers;
 mod hostile;
 mod hostile_server;
+mod identity;
 mod install;
 mod ledger;
 mod lifecycle;

@@ -443,6 +443,7 @@ async fn a_delete_in_doubt_is_settled_from_the_inventory_and_the_reissue_finishe
             run_id: "crashed".into(),
             tool_version: "0".into(),
             operator: "test".into(),
+            okta_identity: None,
             org: s.emu.url(),
             input: s.file.display().to_string(),
             input_sha256: String::new(),

@@ -36,9 +36,9 @@ fn markdown_snapshot() {
 
     ## Runs
 
-    | Run | Operator | Org | Input | SHA-256 | Started | Ended | Options | Finished |
-    |---|---|---|---|---|---|---|---|---|
-    | 0123456789abcdef | alice@provisioner | https://acme.okta.com | seeds.csv | `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08` | 2026-11-20T10:00:00.000Z | 2026-11-20T10:00:09.000Z | concurrency=4, format=yubico, last_wins=false, max_attempts=6, rate.mode=fixed, rate.per_minute=120, skip_invalid=true | yes |
+    | Run | Operator | Okta identity | Org | Input | SHA-256 | Started | Ended | Options | Finished |
+    |---|---|---|---|---|---|---|---|---|---|
+    | 0123456789abcdef | alice@provisioner | alice.admin@acme.example (SSWS token) | https://acme.okta.com | seeds.csv | `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08` | 2026-11-20T10:00:00.000Z | 2026-11-20T10:00:09.000Z | concurrency=4, format=yubico, last_wins=false, max_attempts=6, rate.mode=fixed, rate.per_minute=120, skip_invalid=true | yes |
 
     ## Outcomes
 
@@ -170,6 +170,7 @@ fn html_snapshot() {
     <h3>Run <span class="id">0123456789abcdef</span></h3>
     <dl class="kv">
     <dt>Operator</dt><dd>alice@provisioner</dd>
+    <dt>Okta identity</dt><dd>alice.admin@acme.example (SSWS token)</dd>
     <dt>Org</dt><dd>https://acme.okta.com</dd>
     <dt>Input</dt><dd>seeds.csv</dd>
     <dt>SHA-256</dt><dd><code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</code></dd>
