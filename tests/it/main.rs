@@ -20,6 +20,7 @@ mod install;
 mod ledger;
 mod lifecycle;
 mod messages;
+mod metrics;
 mod next_links;
 mod oauth;
 mod pacing;
