@@ -204,15 +204,15 @@ fn html_snapshot() {
     <p>Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, stale after 90 days, 4 tokens in Okta; files: seeds.csv (<code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</code>).</p>
     <div class="scroll"><table><thead>
     <tr><th>Category</th><th class="num">Count</th><th>Needs action</th></tr></thead><tbody>
-    <tr><td data-label="Category">missing</td><td class="num" id="category-missing" data-label="Count">2</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
-    <tr><td data-label="Category">blocked</td><td class="num" id="category-blocked" data-label="Count">1</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
-    <tr><td data-label="Category">revoked</td><td class="num" id="category-revoked" data-label="Count">1</td><td data-label="Needs action"></td></tr>
-    <tr><td data-label="Category">stale</td><td class="num" id="category-stale" data-label="Count">0</td><td data-label="Needs action"></td></tr>
-    <tr><td data-label="Category">unexpected</td><td class="num" id="category-unexpected" data-label="Count">0</td><td data-label="Needs action"></td></tr>
-    <tr><td data-label="Category">other</td><td class="num" id="category-other" data-label="Count">0</td><td data-label="Needs action"></td></tr>
-    <tr><td data-label="Category">invalid</td><td class="num" id="category-invalid" data-label="Count">1</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
-    <tr><td data-label="Category">active</td><td class="num" id="category-active" data-label="Count">1</td><td data-label="Needs action"></td></tr>
-    <tr><td data-label="Category">unassigned</td><td class="num" id="category-unassigned" data-label="Count">1</td><td data-label="Needs action"></td></tr></tbody></table></div>
+    <tr><td data-label="Category">missing</td><td class="num" data-label="Count" id="category-missing">2</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
+    <tr><td data-label="Category">blocked</td><td class="num" data-label="Count" id="category-blocked">1</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
+    <tr><td data-label="Category">revoked</td><td class="num" data-label="Count" id="category-revoked">1</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">stale</td><td class="num" data-label="Count" id="category-stale">0</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">unexpected</td><td class="num" data-label="Count" id="category-unexpected">0</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">other</td><td class="num" data-label="Count" id="category-other">0</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">invalid</td><td class="num" data-label="Count" id="category-invalid">1</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
+    <tr><td data-label="Category">active</td><td class="num" data-label="Count" id="category-active">1</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">unassigned</td><td class="num" data-label="Count" id="category-unassigned">1</td><td data-label="Needs action"></td></tr></tbody></table></div>
     <details open>
     <summary>missing (2)</summary>
     <div class="scroll"><table><thead>
