@@ -79,31 +79,43 @@ fn labels_of(s: &Scrape, name: &str) -> HashMap<String, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_reconcile_and_repair_write_metrics_a_parser_reads_and_the_emulator_confirms() {
-    // A small rate limit and a fixed, faster pace: Okta (the emulator) answers some 429s.
-    let config = EmulatorConfig::default().with_rate_limit(RateLimit::new(4, Duration::from_secs(1)));
+    // One request at a time in the emulator, four in flight from ykprov, each answer slow: some of
+    // ykprov's requests meet Okta's (the emulator's) concurrency limit and get a 429.
+    let config = EmulatorConfig {
+        concurrency_limit: Some(1),
+        latency: Duration::from_millis(40),
+        ..EmulatorConfig::default()
+    };
     let emu = spawn_emulator(config).await;
     let dir = TestDir::new();
-    let rows = seeds::rows(620_000, 6);
-    let uploaded = dir.write("uploaded.csv", seeds::csv(&rows[..4]));
+    let rows = seeds::rows(620_000, 14);
+    let uploaded = dir.write("uploaded.csv", seeds::csv(&rows[..12]));
     let all = dir.write("all.csv", seeds::csv(&rows));
     let prom = |name: &str| dir.path().join(name);
 
-    let out = ykprov_against(&emu, &["upload", uploaded.to_str().unwrap(), "--rate", "600/min"])
-        .args(["--metrics-file", prom("upload.prom").to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let out = ykprov_against(
+        &emu,
+        &["upload", uploaded.to_str().unwrap(), "--concurrency", "4"],
+    )
+    .args(["--metrics-file", prom("upload.prom").to_str().unwrap()])
+    .output()
+    .await
+    .unwrap();
     assert_exit(&out, 0);
     let s = scrape(&prom("upload.prom"));
     let log = emu.log();
-    assert_eq!(value(&s, "ykprov_upload_rows", &[("outcome", "uploaded")]), 4.0);
+    assert_eq!(value(&s, "ykprov_upload_rows", &[("outcome", "uploaded")]), 12.0);
     assert_eq!(value(&s, "ykprov_upload_rows", &[("outcome", "failed")]), 0.0);
     assert_eq!(
         log.stored_per_serial.len(),
-        4,
+        12,
         "the emulator stores what the metrics say"
     );
     let rate_429 = (log.served_429 - log.served_concurrency_429) as f64;
+    assert!(
+        log.served_concurrency_429 > 0,
+        "the run met the concurrency limit"
+    );
     assert_eq!(
         value(&s, "ykprov_last_run_http_429_responses", &[("limit", "rate")]),
         rate_429
@@ -146,13 +158,13 @@ async fn upload_reconcile_and_repair_write_metrics_a_parser_reads_and_the_emulat
     );
     assert_eq!(
         value(&s, "ykprov_reconcile_keys", &[("category", "unassigned")]),
-        4.0
+        12.0
     );
     assert_eq!(
         value(&s, "ykprov_reconcile_totals", &[("source", "needs_action")]),
         2.0
     );
-    assert_eq!(value(&s, "ykprov_reconcile_totals", &[("source", "okta")]), 4.0);
+    assert_eq!(value(&s, "ykprov_reconcile_totals", &[("source", "okta")]), 12.0);
     assert_eq!(
         (
             value(&s, "ykprov_last_run_success", &[]),
@@ -200,7 +212,7 @@ async fn upload_reconcile_and_repair_write_metrics_a_parser_reads_and_the_emulat
         value(&s, "ykprov_reconcile_keys", &[("category", "missing")]),
         0.0
     );
-    assert_eq!(emu.log().stored_per_serial.len(), 6);
+    assert_eq!(emu.log().stored_per_serial.len(), 14);
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(prom("repair.prom")).unwrap().permissions(),
     );
