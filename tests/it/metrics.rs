@@ -8,7 +8,7 @@ use prometheus_parse::{Scrape, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
-use ykprov::emulator::{EmulatorConfig, RateLimit};
+use ykprov::emulator::EmulatorConfig;
 
 /// The file parsed by `prometheus-parse`, after the checks that parser does not make.
 fn scrape(path: &Path) -> Scrape {
