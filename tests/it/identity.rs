@@ -68,6 +68,26 @@ async fn an_upload_records_the_admin_behind_the_token_in_journal_ledger_and_repo
         .collect();
     assert_eq!(payloads.len(), 1, "the run's journal header: {payloads:?}");
     assert_eq!(payloads[0]["oktaIdentity"], ADMIN, "{}", payloads[0]);
+    // A repair (of a key the file gained) records it in its run's start as well.
+    let more = dir.write("more.csv", seeds::csv(&seeds::rows(610_000, 4)));
+    let out = ykprov_against(&emu, &["repair", more.to_str().unwrap(), "--yes"])
+        .args(["--ledger", ledger.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&out, 0);
+    let started: Vec<serde_json::Value> = db
+        .prepare("SELECT payload FROM events WHERE kind = 'run_started' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|p| serde_json::from_str(&p.unwrap()).unwrap())
+        .collect();
+    let repair = started
+        .iter()
+        .find(|p| p["command"] == "repair")
+        .expect("the repair's start");
+    assert_eq!(repair["oktaIdentity"], ADMIN, "{repair}");
     let token = emu.token();
     for text in [journal, String::from_utf8_lossy(&out.stderr).into_owned()] {
         assert!(!text.contains(token.as_str()), "the token never appears");
