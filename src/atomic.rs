@@ -8,6 +8,23 @@ use std::path::Path;
 
 /// Writes `path` atomically with the bytes `fill` produces.
 pub fn write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    write_with(path, false, fill)
+}
+
+/// Writes `path` atomically, mode 0644: for a file another account must read (node_exporter
+/// reading `--metrics-file`), and so only for one that holds nothing private.
+pub fn write_readable(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    write_with(path, true, fill)
+}
+
+fn write_with(
+    path: &Path,
+    readable: bool,
+    fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let dir = folder_of(path);
     // tempfile creates the file with mode 0600 on Unix.
     let tmp = tempfile::Builder::new()
@@ -27,6 +44,15 @@ pub fn write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()
         w.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    #[cfg(unix)]
+    if readable {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = readable;
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -287,6 +287,10 @@ pub struct ReconcileArgs {
     /// Also write an audit report here (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Also write the run's metrics here in Prometheus's text format, for node_exporter's textfile
+    /// collector (atomically, mode 0644; checked before the first request).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
     /// Sealed seed files.
     #[command(flatten)]
     pub sealed: SealedArgs,

@@ -34,6 +34,11 @@ pub struct Header {
     pub tool_version: String,
     /// user@host that ran it.
     pub operator: String,
+    /// Who Okta took the credential for ([`crate::okta::identity::recorded`]): the admin's login
+    /// for an SSWS token, the client id for OAuth, or `unknown (why)`. Absent in journals written
+    /// before it was recorded, and in runs that were not given it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub okta_identity: Option<String>,
     /// The org URL.
     pub org: String,
     /// The seed file, as given.

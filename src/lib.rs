@@ -20,8 +20,8 @@
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)
 //!                 seed
-//! shared leaves   secret, atomic, progress, telemetry, markup, hardening, lock, pinned: used by any
-//!                 layer, use nothing above (pinned uses atomic)
+//! shared leaves   secret, atomic, progress, telemetry, markup, hardening, lock, pinned, metrics:
+//!                 used by any layer, use nothing above (pinned and metrics use atomic)
 //! -------------------------------------------------------------------------------------
 //! other crate     okta_emulator (crates/okta-emulator): used by demo, commands and okta's
 //!                 probe tests; it depends on nothing of ykprov
@@ -53,6 +53,7 @@
 //! - [`pinned`]: the pinned-plan document (`--plan-out`, `--plan`): build, hash, verify, check.
 //! - [`hardening`]: no core dumps, plaintext kept out of swap and dumps, the effective uid.
 //! - [`lock`]: the journal's and the org's exclusive locks, one writer at a time.
+//! - [`metrics`]: a run's metrics in Prometheus's text format (`--metrics-file`), written atomically.
 
 pub mod atomic;
 pub mod cli;
@@ -64,6 +65,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod lock;
 pub mod markup;
+pub mod metrics;
 pub mod okta;
 pub mod pinned;
 pub mod progress;

@@ -72,6 +72,10 @@ pub struct RepairArgs {
     /// Also write a report with a Repairs section here (.html, .md or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Also write the run's metrics here in Prometheus's text format, for node_exporter's textfile
+    /// collector (atomically, mode 0644; checked before the first request).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
     /// Output format.
     #[arg(long = "format", value_enum, default_value_t = RepairFormat::Text)]
     pub output: RepairFormat,

@@ -14,6 +14,9 @@ mod history;
 mod ledger;
 mod locks;
 mod manpage;
+mod metrics_out;
+
+use metrics_out::RunMetrics;
 mod output;
 mod period;
 mod probe;
@@ -69,9 +72,21 @@ impl Outcome {
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.global),
-        Command::Upload(args) => upload::run(&args, &cli.global).await,
-        Command::Reconcile(args) => reconcile::run(&args, &cli.global).await,
-        Command::Repair(args) => repair::run(&args, &cli.global).await,
+        Command::Upload(args) => {
+            let mut m = RunMetrics::new("upload");
+            let result = upload::run(&args, &cli.global, &mut m).await;
+            m.finish(args.metrics_file.as_deref(), result)
+        }
+        Command::Reconcile(args) => {
+            let mut m = RunMetrics::new("reconcile");
+            let result = reconcile::run(&args, &cli.global, &mut m).await;
+            m.finish(args.metrics_file.as_deref(), result)
+        }
+        Command::Repair(args) => {
+            let mut m = RunMetrics::new("repair");
+            let result = repair::run(&args, &cli.global, &mut m).await;
+            m.finish(args.metrics_file.as_deref(), result)
+        }
         Command::Revoke(args) => revoke::run(&args, &cli.global).await,
         Command::Export(args) => export::run(&args).await,
         Command::Probe(args) => probe::run(&args).await,

@@ -3,7 +3,7 @@
 
 use super::output::{emit, require_seed_file};
 use super::sealed::unseal_options;
-use super::{recording, Outcome};
+use super::{recording, Outcome, RunMetrics};
 use crate::cli::{GlobalArgs, ReconcileArgs};
 use crate::okta::{self, ConnectSettings};
 use crate::reconcile::{self, ReconcileOptions};
@@ -34,7 +34,7 @@ fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
 }
 
 /// Runs `ykprov reconcile`: the files given, or with none every key the ledger knows for the org.
-pub async fn run(args: &ReconcileArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) -> anyhow::Result<Outcome> {
     for f in &args.files {
         require_seed_file(f)?;
         crate::okta::config::warn_if_shared(f);
@@ -43,9 +43,11 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs) -> anyhow::Result<Ou
     super::output::check_outputs(&[
         ("--out", args.out.as_deref()),
         ("--report", args.report.as_deref()),
+        ("--metrics-file", args.metrics_file.as_deref()),
     ])?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&read_only_connection(&args.org))?;
+    m.connected(&client);
     if let Some(path) = &args.report {
         crate::report::format_for(path, None)?;
     }
@@ -64,6 +66,7 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs) -> anyhow::Result<Ou
     } else {
         (reconcile::reconcile(&o, &client).await?, 0)
     };
+    m.reconciliation(&result);
     let suspect = empty_listing(known, result.okta_tokens, &org);
     match &suspect {
         // A listing that lost every key is more likely the wrong org or a narrowed credential than

@@ -5,13 +5,22 @@
 
 use crate::ledger::record::{ManifestRow, Observation, RunStart};
 use crate::ledger::Ledger;
+use crate::okta::OktaClient;
 use crate::reconcile::diff::LocalRow;
 use crate::reconcile::{ReconcileOptions, ReconcileResult};
 use chrono::Utc;
 use std::path::{Path, PathBuf};
 
+/// Who Okta takes the run's credential for, looked up once before the run's first write (and
+/// before [`before_run`] records it). A 403 is recorded as unknown and the run goes on; a 401 is
+/// the usual fatal error.
+pub async fn okta_identity(client: &OktaClient) -> anyhow::Result<String> {
+    Ok(crate::okta::identity::recorded(client).await?)
+}
+
 /// Before a run that may write to Okta: ingest what earlier killed runs journaled, record the
-/// manifest (when there is one) and the run's start. Any failure is fatal: nothing has been sent.
+/// manifest (when there is one) and the run's start (with the Okta identity behind the
+/// credential). Any failure is fatal: nothing has been sent.
 pub fn before_run(
     ledger: &mut Ledger,
     org: &str,
@@ -19,6 +28,7 @@ pub fn before_run(
     files: &[PathBuf],
     journal: &Path,
     manifest: &[ManifestRow],
+    okta_identity: Option<&str>,
 ) -> anyhow::Result<()> {
     ledger.catch_up(org)?;
     let now = Utc::now();
@@ -28,6 +38,7 @@ pub fn before_run(
         journal: journal.to_path_buf(),
         files: files.iter().map(|f| f.display().to_string()).collect(),
         operator: super::ledger::operator(),
+        okta_identity: okta_identity.map(str::to_string),
     };
     ledger.record_run_start(org, &run, now)
 }

@@ -7,7 +7,7 @@ use super::output::require_seed_file;
 use super::sealed::unseal_options;
 use super::signal::ctrl_c;
 use super::upload::{pace_problems, rate_setting};
-use super::{recording, Outcome};
+use super::{recording, Outcome, RunMetrics};
 use crate::cli::{GlobalArgs, RepairArgs};
 use crate::okta::{self, ConnectSettings, OktaClient};
 use crate::reconcile::{self, ReconcileResult};
@@ -99,7 +99,7 @@ fn consent(config: &RepairConfig, p: &Prepared) -> anyhow::Result<bool> {
 }
 
 /// Runs `ykprov repair`.
-pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: &RepairArgs, global: &GlobalArgs, m: &mut RunMetrics) -> anyhow::Result<Outcome> {
     let config = RepairConfig::from_args(args, global)?;
     for f in &config.options.files {
         require_seed_file(f)?;
@@ -110,11 +110,13 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         ("--report", config.report.as_deref()),
         ("--journal", written.then_some(journal.as_path())),
         ("--plan-out", config.plan_out.as_deref()),
+        ("--metrics-file", args.metrics_file.as_deref()),
     ])?;
     // Read before any request; checked against the org once it is known.
     let plan_bytes = config.plan.as_deref().map(crate::pinned::read).transpose()?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
+    m.connected(&client);
     if !global.quiet {
         eprintln!(
             "repairing {} in {}",
@@ -129,6 +131,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     config.options.facts = ledger.facts(client.org().as_str())?;
     let prepared = repair::prepare(&config.options, &client).await?;
     recording::record_seen(&mut ledger, &prepared.before)?;
+    m.reconciliation(&prepared.before);
     let plan_text = output::plan_text(&prepared.plan, &prepared.before);
     if config.dry_run {
         return dry_run(&config, &prepared, &plan_text, global.quiet);
@@ -147,16 +150,18 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         return Ok(Outcome::Problems);
     }
     let manifest = recording::manifest_of(&prepared.before);
-    let files = &config.options.files;
+    let who = recording::okta_identity(&client).await?;
     recording::before_run(
         &mut ledger,
         client.org().as_str(),
         "repair",
-        files,
+        &config.options.files,
         &prepared.journal,
         &manifest,
+        Some(&who),
     )?;
-    let outcome = apply(&config, &prepared, &client, &mut ledger).await;
+    config.options.okta_identity = Some(who);
+    let outcome = apply(&config, &prepared, &client, &mut ledger, m).await;
     recording::after_run(&mut ledger, &prepared.journal);
     outcome
 }
@@ -225,17 +230,20 @@ async fn apply(
     p: &Prepared,
     client: &OktaClient,
     ledger: &mut crate::ledger::Ledger,
+    m: &mut RunMetrics,
 ) -> anyhow::Result<Outcome> {
     let (mut shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
         s = repair::apply(&config.options, p, client, &mut shutdown) => s?,
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
+    m.repair(&summary);
     if let Some(fatal) = &summary.fatal {
         eprint!("{}", output::summary_text(&summary));
         anyhow::bail!("repair stopped: {fatal}");
     }
     let after = repair::reconcile_after(&config.options, p, client).await?;
+    m.reconciliation(&after);
     if let Err(e) = recording::record_seen(ledger, &after) {
         // The repair is done and journaled; the next reconcile records what it sees.
         eprintln!("warning: the ledger was not updated with the state after the repair: {e:#}");

@@ -93,7 +93,8 @@ fn record_retirement(
     };
     ledger.retire(org, &o.serials, &retirement)?;
     if writes {
-        super::recording::before_run(ledger, org, "revoke", &[], &o.journal, &[])?;
+        let who = o.okta_identity.as_deref();
+        super::recording::before_run(ledger, org, "revoke", &[], &o.journal, &[], who)?;
     }
     Ok(())
 }
@@ -174,6 +175,9 @@ pub async fn run(args: &RevokeArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if !plan.targets.is_empty() && !super::consent::ask(plan.writes(), &org, config.yes)? {
         eprintln!("nothing was applied");
         return Ok(Outcome::Problems);
+    }
+    if !plan.targets.is_empty() {
+        config.options.okta_identity = Some(super::recording::okta_identity(&client).await?);
     }
     record_retirement(&mut ledger, &org, &config, !plan.targets.is_empty())?;
     if plan.targets.is_empty() {

@@ -4,7 +4,7 @@
 use super::output::require_seed_file;
 use super::sealed::{seal_line, unseal_options};
 use super::signal::ctrl_c;
-use super::{recording, Outcome};
+use super::{recording, Outcome, RunMetrics};
 use crate::cli::{resolve, GlobalArgs, RateArg, TextOrJson, UploadArgs};
 use crate::okta::pacing::RateSetting;
 use crate::okta::{self, ConnectSettings};
@@ -98,7 +98,7 @@ pub fn rate_setting(rate: RateArg, share: f64) -> RateSetting {
 }
 
 /// Runs `ykprov upload`.
-pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
+pub async fn run(args: &UploadArgs, global: &GlobalArgs, m: &mut RunMetrics) -> anyhow::Result<Outcome> {
     let config = UploadConfig::from_args(args, global)?;
     let opts = &config.options;
     require_seed_file(&opts.file)?;
@@ -111,9 +111,14 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         .clone()
         .unwrap_or_else(|| crate::journal::default_path(&opts.file));
     let written = (!opts.dry_run).then_some(journal.as_path());
-    super::output::check_outputs(&[("--report", config.report.as_deref()), ("--journal", written)])?;
+    super::output::check_outputs(&[
+        ("--report", config.report.as_deref()),
+        ("--journal", written),
+        ("--metrics-file", args.metrics_file.as_deref()),
+    ])?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;
+    m.connected(&client);
     let _locks = super::locks::take(opts.dry_run, "upload", &journal, client.org())?;
     // Before anything is sent: where the seeds go (a planted okta.yaml would show here).
     if !global.quiet {
@@ -126,7 +131,9 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     if !opts.dry_run {
         let (org, files) = (client.org().as_str(), [opts.file.clone()]);
         recording::record_plain_manifest(&mut ledger, org, &opts.file, opts.format)?;
-        recording::before_run(&mut ledger, org, "upload", &files, &journal, &[])?;
+        // The Okta identity is looked up by the upload itself, after the seed file's checks (a
+        // bad file sends nothing); the ledger has it from the journal header.
+        recording::before_run(&mut ledger, org, "upload", &files, &journal, &[], None)?;
     }
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
@@ -134,6 +141,7 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
     recording::after_run(&mut ledger, &journal);
+    m.upload(&summary);
     if config.json {
         println!("{:#}", summary_json(&summary));
     } else {

@@ -245,6 +245,7 @@ mod tests {
             run_id: "r1".into(),
             tool_version: "0".into(),
             operator: "op@host".into(),
+            okta_identity: None,
             org: "http://127.0.0.1:1".into(),
             input: "s.csv".into(),
             input_sha256: "ab".into(),

@@ -9,6 +9,7 @@ fn header() -> Header {
         run_id: "r1".into(),
         tool_version: "0.1.0".into(),
         operator: "admin@host".into(),
+        okta_identity: None,
         org: "https://x.okta.com".into(),
         input: "seeds.csv".into(),
         input_sha256: "ab".into(),
@@ -182,4 +183,24 @@ fn outcome_names_are_their_serde_names_and_the_journal_tags() {
         let r: RowResult = serde_json::from_str(line).unwrap();
         assert_eq!(serde_json::to_value(&r).unwrap()["result"], r.kind());
     }
+}
+
+#[test]
+fn a_header_written_before_the_okta_identity_was_recorded_still_reads() {
+    let old = r#"{"type":"header","run_id":"r","tool_version":"0.1.0","operator":"root@vm","org":"https://x.okta.com","input":"s.csv","input_sha256":"ab","options":{},"started":"2026-01-01T00:00:00.000Z","resumed":false}"#;
+    let Entry::Header(h) = serde_json::from_str::<Entry>(old).unwrap() else {
+        panic!("a header");
+    };
+    assert_eq!((h.operator.as_str(), h.okta_identity), ("root@vm", None));
+    let mut with = header();
+    with.okta_identity = Some("admin@acme.example (SSWS token)".into());
+    let text = serde_json::to_string(&Entry::Header(with.clone())).unwrap();
+    assert!(
+        text.contains(r#""okta_identity":"admin@acme.example (SSWS token)""#),
+        "{text}"
+    );
+    let Entry::Header(back) = serde_json::from_str::<Entry>(&text).unwrap() else {
+        panic!("a header");
+    };
+    assert_eq!(back.okta_identity, with.okta_identity);
 }

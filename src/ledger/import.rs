@@ -209,7 +209,7 @@ fn header(
         serial: None,
         kind: "journal_run",
         at: h.started,
-        payload: json!({"runId": h.run_id, "operator": h.operator, "input": h.input, "inputSha256": h.input_sha256, "resumed": h.resumed, "toolVersion": h.tool_version}),
+        payload: json!({"runId": h.run_id, "operator": h.operator, "oktaIdentity": h.okta_identity, "input": h.input, "inputSha256": h.input_sha256, "resumed": h.resumed, "toolVersion": h.tool_version}),
         source: Some(format!("journal:{}:{n}", ctx.id)),
     };
     head.append(tx, &e)?;

@@ -41,6 +41,9 @@ pub struct RunStart {
     pub files: Vec<String>,
     /// `user@host`.
     pub operator: String,
+    /// Who Okta takes the credential for (`LOGIN (SSWS token)`, `ID (OAuth client)`, or
+    /// `unknown (why)`); never the credential itself.
+    pub okta_identity: Option<String>,
 }
 
 /// What a reconciliation saw of one serial in Okta; `status: None` means no record at all.
@@ -115,6 +118,7 @@ impl Ledger {
                         "journal": journal.display().to_string(),
                         "files": run.files,
                         "operator": run.operator,
+                        "oktaIdentity": run.okta_identity,
                     }),
                     source: None,
                 },

@@ -293,6 +293,7 @@ fn catch_up_ingests_what_a_killed_run_journaled() {
         journal: journal.clone(),
         files: vec!["seeds.csv".into()],
         operator: "ops@host".into(),
+        okta_identity: Some("admin@acme.example (SSWS token)".into()),
     };
     ledger.record_run_start(ORG, &run, t(1)).unwrap();
     assert_eq!(ledger.catch_up(ORG).unwrap(), 0, "no journal yet");

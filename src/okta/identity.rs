@@ -67,6 +67,44 @@ pub async fn whoami(client: &OktaClient) -> Result<Identity, ApiError> {
     Ok(identity)
 }
 
+/// Who a run writes as, for its journal header, the ledger and reports: `LOGIN (SSWS token)` from
+/// `GET /api/v1/users/me`, or `CLIENT_ID (OAuth client)` (no request: the client id is
+/// configuration, and an access token has no user). Called once per run, before its first write.
+/// A token that may not read users (403) or any other failure of this one read is recorded as
+/// `unknown (why)` and the run goes on: who ran it is worth recording, not worth stopping for. A
+/// refused credential (401) is the client's usual fatal [`ApiError::Unauthorized`].
+pub async fn recorded(client: &OktaClient) -> Result<String, ApiError> {
+    if client.oauth_facts().is_some() {
+        let id = client.provenance().and_then(|p| p.client_id.clone());
+        return Ok(match id {
+            Some(id) => format!("{} (OAuth client)", crate::secret::scrub(&id, &[])),
+            None => "unknown (an OAuth client whose client id was not given)".to_string(),
+        });
+    }
+    match client.get_user("me").await {
+        Ok(Some(me)) => {
+            let who = me.profile.login.unwrap_or(me.id);
+            Ok(format!("{} (SSWS token)", crate::secret::scrub(&who, &[])))
+        }
+        Ok(None) => Ok("unknown (GET /api/v1/users/me answered 404)".to_string()),
+        Err(e @ ApiError::Unauthorized { status: 401, .. }) => Err(e),
+        Err(e) => {
+            tracing::warn!("cannot tell who the API token belongs to; recording it as unknown: {e}");
+            Ok(format!("unknown ({})", unknown_reason(&e)))
+        }
+    }
+}
+
+/// Why the identity is unknown, in a few words for a journal header.
+fn unknown_reason(e: &ApiError) -> String {
+    match e {
+        ApiError::Unauthorized { status, code, .. } => {
+            format!("GET /api/v1/users/me refused: HTTP {status} {code}; the token may not read users")
+        }
+        other => format!("GET /api/v1/users/me failed: {other}"),
+    }
+}
+
 /// The credential's kind, from where it came from or, for a client built by hand, its auth.
 fn kind(provenance: &Provenance, client: &OktaClient) -> &'static str {
     match (provenance.kind, client.oauth_facts()) {

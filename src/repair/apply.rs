@@ -102,6 +102,7 @@ fn open_journal(o: &RepairOptions, p: &Prepared, org: &str) -> anyhow::Result<Jo
         run_id: run_id(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         operator: operator(),
+        okta_identity: o.okta_identity.clone(),
         org: org.to_string(),
         input: files
             .iter()

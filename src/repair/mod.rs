@@ -82,6 +82,9 @@ pub struct RepairOptions {
     pub expect: crate::seed::Expect,
     /// `--plan`: the pinned plan's actions; only these run, each only if its target is unchanged.
     pub pinned: Option<Vec<crate::pinned::PinnedAction<RepairAction>>>,
+    /// Who Okta takes the credential for, looked up once before the first write (the command
+    /// layer does, with [`crate::okta::identity::recorded`]); written into the journal header.
+    pub okta_identity: Option<String>,
 }
 
 impl RepairOptions {
@@ -109,6 +112,7 @@ impl RepairOptions {
             facts: Facts::default(),
             expect: crate::seed::Expect::default(),
             pinned: None,
+            okta_identity: None,
         }
     }
 

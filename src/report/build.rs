@@ -1,7 +1,11 @@
 //! Journals and a reconciliation in, one [`AuditReport`] out. Pure apart from reading the journals.
 
 use super::repairs::RepairsAcc;
-use super::{Anomalies, AuditReport, OutcomeCounts, RateSeries, ReconcileSummary, Retried, Row, Run};
+use super::{
+    Anomalies, AuditReport, Changes, OutcomeCounts, RateSeries, ReconcileSummary, Retried, Row, Run,
+};
+use crate::journal::repair::DeleteResult;
+use crate::journal::revoke::{RevokeLine, RevokeOutcome, UnenrollResult};
 use crate::journal::{self, Counts, Entry, Header, OutcomeKind, RowResult};
 use crate::okta::models::okta_time;
 use crate::reconcile::diff::{Category, Item};
@@ -54,6 +58,8 @@ struct Accumulator {
     anomalies: Anomalies,
     /// What repair journals planned and did.
     repairs: RepairsAcc,
+    /// Destructive writes (repair's and revoke's DELETEs).
+    changes: Changes,
 }
 
 impl Accumulator {
@@ -103,14 +109,39 @@ impl Accumulator {
             }
             Entry::DeleteOutcome(d) => {
                 self.touch(d.at);
+                if matches!(d.result, DeleteResult::Deleted { .. }) {
+                    self.changes.tokens_deleted += 1;
+                }
                 self.repairs.deleted(&d);
             }
             Entry::Skipped(s) => {
                 self.touch(s.at);
                 self.repairs.skipped(&s);
             }
-            // A revoke's journal is not an upload's or a repair's; its DELETEs are counted above.
-            Entry::Revoke(_) => {}
+            // A revoke's token DELETEs are the lines above; these count what it unenrolled and ended.
+            Entry::Revoke(line) => self.revoke(&line),
+        }
+    }
+
+    fn revoke(&mut self, line: &RevokeLine) {
+        match line {
+            RevokeLine::UnenrollOutcome {
+                result: UnenrollResult::Unenrolled { .. },
+                at,
+                ..
+            } => {
+                self.changes.factors_unenrolled += 1;
+                self.touch(*at);
+            }
+            RevokeLine::End {
+                outcome: RevokeOutcome::Revoked,
+                at,
+                ..
+            } => {
+                self.changes.keys_revoked += 1;
+                self.touch(*at);
+            }
+            _ => {}
         }
     }
 
@@ -227,6 +258,7 @@ impl Accumulator {
             journals: super::names(journals),
             runs: self.runs,
             outcomes,
+            changes: self.changes,
             anomalies: self.anomalies,
             reconciliation,
             repairs: self.repairs.into_section(),

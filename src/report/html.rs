@@ -70,17 +70,21 @@ fn table(out: &mut String, t: &Table) {
     for row in &t.rows {
         out.push_str("<tr>");
         for (c, v) in t.columns.iter().zip(row) {
-            let class = match (c.numeric, c.mono) {
-                (true, _) => r#" class="num""#,
-                (false, true) => r#" class="id""#,
-                (false, false) => "",
+            // The view names every serial column "Serial"; a serial must never wrap.
+            let class = match (c.numeric, c.mono, c.title == "Serial") {
+                (true, _, _) => r#" class="num""#,
+                (false, true, true) => r#" class="id serial""#,
+                (false, true, false) => r#" class="id""#,
+                (false, false, _) => "",
             };
             let id = v
                 .anchor
                 .as_ref()
                 .map(|a| format!(r#" id="{}""#, esc(a)))
                 .unwrap_or_default();
-            let _ = write!(out, "<td{class}{id}>{}</td>", cell(v));
+            // The label heads the cell when a narrow screen stacks each row into a block.
+            let label = esc(c.title);
+            let _ = write!(out, r#"<td{class} data-label="{label}"{id}>{}</td>"#, cell(v));
         }
         out.push_str("</tr>");
     }
@@ -125,17 +129,73 @@ fn head(out: &mut String, r: &AuditReport) {
     );
 }
 
+/// The banner the page opens with: what needs action and the command for each, then what the
+/// runs changed in Okta.
+fn verdict(out: &mut String, r: &AuditReport) {
+    let actions = view::actions(r);
+    let class = if actions.is_empty() { "ok" } else { "needs-action" };
+    let _ = write!(
+        out,
+        r#"<section id="verdict" class="verdict {class}"><h2>{}</h2>"#,
+        esc(&view::headline(&actions))
+    );
+    if !actions.is_empty() {
+        out.push_str("<ol>");
+        for a in &actions {
+            let _ = write!(out, r#"<li id="{}"><b>{}</b>"#, esc(&a.key), esc(&a.what));
+            if let Some(cmd) = &a.command {
+                let _ = write!(out, r#"<pre class="cmd"><code>{}</code></pre>"#, esc(cmd));
+            }
+            let _ = write!(out, r#"<span class="note">{}</span></li>"#, esc(&a.note));
+        }
+        out.push_str("</ol>");
+    }
+    let _ = write!(
+        out,
+        r#"<p id="changes">{}</p></section>"#,
+        esc(&view::changes_line(r))
+    );
+    out.push('\n');
+}
+
+/// One count card; `destructive` marks the writes that removed something from Okta.
+fn stat(out: &mut String, id: &str, color: &str, n: u64, label: &str, destructive: bool) {
+    let class = if destructive { "stat destructive" } else { "stat" };
+    let _ = write!(
+        out,
+        r#"<div class="{class}" id="{id}" style="--c:{color}"><b>{n}</b>{}</div>"#,
+        esc(label)
+    );
+}
+
 fn outcomes(out: &mut String, r: &AuditReport) {
     section_start(out, Section::Outcomes);
     out.push_str(r#"<div class="stats">"#);
     for (kind, n) in r.outcomes.pairs() {
-        let _ = write!(
+        let id = format!("count-{}", kind.as_str());
+        stat(
             out,
-            r#"<div class="stat" id="count-{}" style="--c:{}"><b>{n}</b>{}</div>"#,
-            kind.as_str(),
+            &id,
             outcome_color(kind),
-            view::outcome_label(kind)
+            n,
+            &view::outcome_label(kind),
+            false,
         );
+        if kind == OutcomeKind::Uploaded {
+            let c = &r.changes;
+            let destructive = [
+                ("count-tokens-deleted", c.tokens_deleted, "tokens deleted"),
+                (
+                    "count-factors-unenrolled",
+                    c.factors_unenrolled,
+                    "factors unenrolled",
+                ),
+                ("count-keys-revoked", c.keys_revoked, "keys revoked"),
+            ];
+            for (id, n, label) in destructive {
+                stat(out, id, "#b71c1c", n, label, true);
+            }
+        }
     }
     out.push_str("</div>\n");
     out.push_str(r#"<div class="charts">"#);
@@ -226,7 +286,12 @@ fn anomalies(out: &mut String, r: &AuditReport) {
     );
     for list in view::anomaly_lists(a) {
         group(out, list.title, list.total, |out| {
-            let items: Vec<String> = list.items.iter().map(|s| esc(s)).collect();
+            let class = if list.serials { "serial" } else { "item" };
+            let items: Vec<String> = list
+                .items
+                .iter()
+                .map(|s| format!(r#"<span class="{class}">{}</span>"#, esc(s)))
+                .collect();
             let _ = write!(out, r#"<p class="id">{}</p>"#, items.join(", "));
             cut_note(out, list.items.len(), list.total);
         });
@@ -307,6 +372,7 @@ fn serials(out: &mut String, r: &AuditReport) {
 pub fn render(r: &AuditReport) -> String {
     let mut out = String::with_capacity(64 * 1024);
     head(&mut out, r);
+    verdict(&mut out, r);
     outcomes(&mut out, r);
     runs(&mut out, r);
     anomalies(&mut out, r);

@@ -27,6 +27,38 @@ fn table(out: &mut String, t: &Table) {
     out.push('\n');
 }
 
+/// A code span that holds any command: fenced with one more backtick than the longest run
+/// inside, padded when it starts or ends with one, on one line.
+fn code(c: &str) -> String {
+    let c = c.replace(['\r', '\n'], " ");
+    let longest = c.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if c.starts_with('`') || c.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{c}{pad}{fence}")
+}
+
+/// The verdict first: what needs action, each with its command, then the changes made.
+fn verdict(out: &mut String, r: &AuditReport) {
+    let actions = view::actions(r);
+    let _ = writeln!(out, "**{}**\n", view::headline(&actions));
+    for a in &actions {
+        let cmd = a
+            .command
+            .as_ref()
+            .map(|c| format!(": {}", code(c)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "- {}{cmd} ({})", md_cell(&a.what), md_cell(&a.note));
+    }
+    if !actions.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}\n", md_cell(&view::changes_line(r)));
+}
+
 fn runs(out: &mut String, r: &AuditReport) {
     heading(out, 2, Section::Runs.title());
     if r.runs.is_empty() {
@@ -103,6 +135,7 @@ pub fn render(r: &AuditReport) -> String {
     let mut out = String::new();
     heading(&mut out, 1, view::TITLE);
     let _ = writeln!(out, "{}\n", md_cell(&view::byline(r)));
+    verdict(&mut out, r);
     runs(&mut out, r);
     heading(&mut out, 2, Section::Outcomes.title());
     table(&mut out, &view::outcomes_table(r));

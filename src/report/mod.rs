@@ -49,6 +49,9 @@ pub struct AuditReport {
     pub runs: Vec<Run>,
     /// Final outcomes, one per serial.
     pub outcomes: OutcomeCounts,
+    /// What the journals' runs changed in Okta beyond uploads: the destructive writes.
+    #[serde(default)]
+    pub changes: Changes,
     /// 429s, retries, in-doubt resolutions.
     pub anomalies: Anomalies,
     /// The reconciliation, when one was given.
@@ -150,6 +153,26 @@ impl OutcomeCounts {
             OutcomeKind::Invalid => &mut self.invalid,
             OutcomeKind::InDoubt => &mut self.in_doubt,
         }
+    }
+}
+
+/// The destructive writes the journals record (repair's reissues, revoke): counted apart from the
+/// uploads so a report never reads "4 uploaded" while it also deleted tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Changes {
+    /// Tokens Okta deleted (204, or a lookup confirmed it); a 404 (already gone) is not counted.
+    pub tokens_deleted: u64,
+    /// YubiKey factors unenrolled from their users (revoke).
+    pub factors_unenrolled: u64,
+    /// Keys revoked: Okta keeps no live record of them (revoke).
+    pub keys_revoked: u64,
+}
+
+impl Changes {
+    /// Whether any destructive write was made.
+    pub fn any(&self) -> bool {
+        self.tokens_deleted + self.factors_unenrolled + self.keys_revoked > 0
     }
 }
 

@@ -98,7 +98,10 @@ fn tables(p: &Period) -> [(&'static str, Table); 4] {
             vec![
                 Cell::from(e.at.as_str()),
                 Cell::from(e.kind.as_str()),
-                Cell::from(s("operator")),
+                Cell::from(match s("oktaIdentity") {
+                    who if who.is_empty() => s("operator"),
+                    who => format!("{} as {who}", s("operator")),
+                }),
                 Cell::from(journal),
                 Cell::code(s("sha256")),
             ]

@@ -20,6 +20,7 @@ fn header() -> Header {
         run_id: "0123456789abcdef".into(),
         tool_version: "0.1.0".into(),
         operator: "alice@provisioner".into(),
+        okta_identity: Some("alice.admin@acme.example (SSWS token)".into()),
         org: "https://acme.okta.com".into(),
         input: "seeds.csv".into(),
         input_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
@@ -435,4 +436,149 @@ fn a_hundred_thousand_rows_make_a_usable_html_and_a_complete_csv() {
     let csv = render(&report, ReportFormat::Csv).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_slice());
     assert_eq!(reader.records().count(), N as usize, "the CSV has every row");
+}
+
+/// The fixed reconciliation with its items replaced.
+fn reconciliation_of(items: Vec<Item>) -> ReconcileResult {
+    let mut r = reconcile_result();
+    let mut counts: std::collections::BTreeMap<String, u64> =
+        Category::ALL.iter().map(|c| (c.name().to_string(), 0)).collect();
+    for i in &items {
+        *counts.entry(i.category.name().into()).or_default() += 1;
+    }
+    r.reconciliation = Reconciliation {
+        counts,
+        items,
+        invalid: Vec::new(),
+    };
+    r
+}
+
+#[test]
+fn a_clean_reconciliation_says_nothing_needs_action() {
+    let rec = reconciliation_of(vec![item(
+        1,
+        Category::Active,
+        Some("ACTIVE"),
+        Some("bob@acme.example"),
+    )]);
+    let r = build(&[], Some(&rec)).unwrap();
+    let html = text(&r, ReportFormat::Html);
+    assert!(
+        html.contains(r#"<section id="verdict" class="verdict ok"><h2>Nothing needs action.</h2>"#),
+        "{html}"
+    );
+    assert!(text(&r, ReportFormat::Md).contains("**Nothing needs action.**"));
+}
+
+#[test]
+fn a_retired_live_key_gets_revoke_and_a_removed_one_only_retire_never_an_upload() {
+    let mut stolen = item(9, Category::RetiredLive, Some("ACTIVE"), Some("eve@acme.example"));
+    stolen.lifecycle = Some(crate::reconcile::diff::Lifecycle {
+        retired: Some(crate::lifecycle::RetireReason::Stolen),
+        ticket: None,
+        uploaded: None,
+    });
+    let removed = item(8, Category::Removed, None, None);
+    let r = build(&[], Some(&reconciliation_of(vec![stolen, removed]))).unwrap();
+    let actions = view::actions(&r);
+    let commands: Vec<&str> = actions.iter().filter_map(|a| a.command.as_deref()).collect();
+    assert_eq!(
+        commands,
+        [
+            "ykprov revoke --reason stolen --org https://acme.okta.com 000000000009",
+            "ykprov retire --reason <lost|stolen|destroyed|returned|other> --org https://acme.okta.com 000000000008",
+        ]
+    );
+    assert!(commands
+        .iter()
+        .all(|c| !c.contains("--restore") && !c.contains(" repair")));
+}
+
+#[test]
+fn a_journal_alone_points_failed_uploads_at_the_resuming_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upload.jsonl");
+    let j = Journal::create(&path, header()).unwrap();
+    for e in entries() {
+        j.append(&e).unwrap();
+    }
+    let r = build(&[path], None).unwrap();
+    let actions = view::actions(&r);
+    let keys: Vec<&str> = actions.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "verdict-failed",
+            "verdict-in-doubt",
+            "verdict-rejected",
+            "verdict-invalid-rows"
+        ]
+    );
+    assert_eq!(
+        actions[0].command.as_deref(),
+        Some("ykprov upload --org https://acme.okta.com seeds.csv")
+    );
+}
+
+#[test]
+fn deletes_unenrolls_and_revokes_are_counted_apart_from_uploads() {
+    use crate::journal::repair::{DeleteOutcome, DeleteResult};
+    use crate::journal::revoke::{RevokeLine, RevokeOutcome, UnenrollResult};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("revoke.jsonl");
+    let j = Journal::create(&path, header()).unwrap();
+    let at = t("2026-11-20T10:00:01Z");
+    let delete = |serial: u32, result| {
+        Entry::DeleteOutcome(DeleteOutcome {
+            serial: serial.into(),
+            token_id: format!("ykk{serial}"),
+            result,
+            at,
+        })
+    };
+    let gone = DeleteResult::AlreadyGone;
+    let deleted = || DeleteResult::Deleted {
+        request_id: None,
+        confirmed_by_lookup: false,
+    };
+    for e in [
+        Entry::Revoke(RevokeLine::UnenrollOutcome {
+            serial: 1u32.into(),
+            user_id: "00u1".into(),
+            factor_id: "ykf1".into(),
+            result: UnenrollResult::Unenrolled {
+                request_id: None,
+                confirmed_by_lookup: false,
+            },
+            at,
+        }),
+        delete(1, deleted()),
+        delete(2, deleted()),
+        delete(3, gone),
+        Entry::Revoke(RevokeLine::End {
+            serial: 1u32.into(),
+            outcome: RevokeOutcome::Revoked,
+            reason: "gone".into(),
+            at,
+        }),
+    ] {
+        j.append(&e).unwrap();
+    }
+    let r = build(&[path], None).unwrap();
+    assert_eq!(
+        (
+            r.changes.tokens_deleted,
+            r.changes.factors_unenrolled,
+            r.changes.keys_revoked
+        ),
+        (2, 1, 1),
+        "a 404 deleted nothing"
+    );
+    assert_eq!(
+        view::changes_line(&r),
+        "Changes in Okta: 0 uploaded, 2 token(s) deleted, 1 factor(s) unenrolled, 1 key(s) revoked."
+    );
+    let html = text(&r, ReportFormat::Html);
+    assert!(html.contains(r#"id="count-tokens-deleted" style="--c:#b71c1c"><b>2</b>"#));
 }

@@ -7,8 +7,10 @@
 //! views: HTML groups tables per category and per outcome, Markdown shows one table each.
 
 mod repairs;
+mod verdict;
 
 pub use repairs::{repairs_sentence, repairs_states_table, repairs_table};
+pub use verdict::{actions, changes_line, headline};
 
 use super::{options_text, Anomalies, AuditReport, ReconcileSummary, Row, Run, NO_SECRETS, TABLE_ROWS};
 use crate::journal::OutcomeKind;
@@ -142,12 +144,23 @@ pub fn outcomes_table(r: &AuditReport) -> Table {
 }
 
 /// The labels of [`run_fields`], in order.
-pub const RUN_FIELDS: [&str; 8] = [
-    "Operator", "Org", "Input", "SHA-256", "Started", "Ended", "Options", "Finished",
+pub const RUN_FIELDS: [&str; 9] = [
+    "Operator",
+    "Okta identity",
+    "Org",
+    "Input",
+    "SHA-256",
+    "Started",
+    "Ended",
+    "Options",
+    "Finished",
 ];
 
+/// Said for the Okta identity of a run journaled before ykprov recorded it.
+pub const IDENTITY_NOT_RECORDED: &str = "not recorded";
+
 /// The fields of a run every view shows, labelled by [`RUN_FIELDS`].
-pub fn run_fields(run: &Run) -> [Cell; 8] {
+pub fn run_fields(run: &Run) -> [Cell; 9] {
     let h = &run.header;
     let finished = match run.interrupted {
         Some(false) => "yes",
@@ -156,6 +169,7 @@ pub fn run_fields(run: &Run) -> [Cell; 8] {
     };
     [
         h.operator.as_str().into(),
+        h.okta_identity.as_deref().unwrap_or(IDENTITY_NOT_RECORDED).into(),
         h.org.as_str().into(),
         h.input.as_str().into(),
         Cell::code(h.input_sha256.as_str()),
@@ -202,6 +216,8 @@ pub struct List {
     pub items: Vec<String>,
     /// How many there were.
     pub total: usize,
+    /// Whether each item starts with a serial (so it must not wrap).
+    pub serials: bool,
 }
 
 /// The anomalies' lists that have items, in report order.
@@ -214,18 +230,23 @@ pub fn anomaly_lists(a: &Anomalies) -> Vec<List> {
     let texts = |serials: &[Serial]| serials.iter().map(Serial::to_string).collect::<Vec<_>>();
     let (confirmed, in_doubt) = (texts(&a.confirmed_by_lookup), texts(&a.in_doubt));
     [
-        ("Uploads confirmed by lookup after a lost answer", &confirmed),
-        ("Sent more than once", &retried),
-        ("Still in doubt (request sent, no outcome)", &in_doubt),
-        ("Runs without a summary", &a.unfinished_runs),
-        ("Unreadable journal lines", &a.unreadable_lines),
+        (
+            "Uploads confirmed by lookup after a lost answer",
+            &confirmed,
+            true,
+        ),
+        ("Sent more than once", &retried, true),
+        ("Still in doubt (request sent, no outcome)", &in_doubt, true),
+        ("Runs without a summary", &a.unfinished_runs, false),
+        ("Unreadable journal lines", &a.unreadable_lines, false),
     ]
     .into_iter()
-    .filter(|(_, items)| !items.is_empty())
-    .map(|(title, items)| List {
+    .filter(|(_, items, _)| !items.is_empty())
+    .map(|(title, items, serials)| List {
         title,
         items: items.iter().take(TABLE_ROWS).cloned().collect(),
         total: items.len(),
+        serials,
     })
     .collect()
 }

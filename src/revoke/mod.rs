@@ -58,6 +58,9 @@ pub struct RevokeOptions {
     /// What ykprov knows beyond Okta (a serial it uploaded is not unknown even when Okta has no
     /// record of it).
     pub facts: Facts,
+    /// Who Okta takes the credential for, looked up once before the first write (the command
+    /// layer does, with [`crate::okta::identity::recorded`]); written into the journal header.
+    pub okta_identity: Option<String>,
 }
 
 impl RevokeOptions {
@@ -78,6 +81,7 @@ impl RevokeOptions {
             concurrency: Self::DEFAULT_CONCURRENCY,
             max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
             facts: Facts::default(),
+            okta_identity: None,
         }
     }
 }
@@ -165,6 +169,7 @@ fn open_journal(o: &RevokeOptions, org: &str) -> anyhow::Result<Journal> {
         run_id: run_id(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         operator: operator(),
+        okta_identity: o.okta_identity.clone(),
         org: org.to_string(),
         input_sha256: hex::encode(Sha256::digest(input.as_bytes())),
         input,

@@ -142,7 +142,12 @@ pub async fn upload(
         .await
         .context("cannot list the tokens already in Okta")?;
     tracing::info!("Okta already holds {} YubiKey token(s)", existing.len());
-    let journal = run_journal::open(o, client.org().as_str(), &summary.validation)?;
+    // Once per run, after the file's checks and before the first write; a 401 stops it here.
+    let who = match (&o.okta_identity, o.dry_run) {
+        (None, false) => Some(crate::okta::identity::recorded(&client).await?),
+        (given, _) => given.clone(),
+    };
+    let journal = run_journal::open(o, client.org().as_str(), &summary.validation, who)?;
     if journal.writer.is_some() {
         summary.journal = Some(journal.path.clone());
     }

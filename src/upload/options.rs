@@ -39,6 +39,10 @@ pub struct UploadOptions {
     pub retry_rejected: bool,
     /// What the file must hold (`--expect-rows`, `--expect-sha256`); an empty file is refused.
     pub expect: crate::seed::Expect,
+    /// Who Okta takes the credential for, for the journal header; when `None` the upload looks
+    /// it up itself ([`crate::okta::identity::recorded`]) after the file's checks, before its
+    /// first write.
+    pub okta_identity: Option<String>,
 }
 
 impl UploadOptions {
@@ -65,6 +69,7 @@ impl UploadOptions {
             unseal: UnsealOptions::default(),
             retry_rejected: false,
             expect: crate::seed::Expect::default(),
+            okta_identity: None,
         }
     }
 

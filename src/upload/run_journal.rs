@@ -21,7 +21,12 @@ pub struct RunJournal {
 
 /// Opens (or continues) the journal for `o.file`, whose first pass is `validation` (its hash, and
 /// for a sealed file the seal's).
-pub fn open(o: &UploadOptions, org: &str, validation: &FileReport) -> anyhow::Result<RunJournal> {
+pub fn open(
+    o: &UploadOptions,
+    org: &str,
+    validation: &FileReport,
+    okta_identity: Option<String>,
+) -> anyhow::Result<RunJournal> {
     let path = o
         .journal
         .clone()
@@ -42,6 +47,7 @@ pub fn open(o: &UploadOptions, org: &str, validation: &FileReport) -> anyhow::Re
         run_id: run_id(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         operator: operator(),
+        okta_identity,
         org: org.to_string(),
         input: o.file.display().to_string(),
         input_sha256: validation.sha256.clone(),

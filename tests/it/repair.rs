@@ -268,6 +268,14 @@ async fn each_action_is_carried_out_and_a_second_run_sends_nothing(soft: bool) {
         "a Repairs section"
     );
     assert!(html.contains(r#"id="chart-repairs""#) && html.contains(r#"id="repair-done">3<"#));
+    // The top cards count the delete beside the uploads, and the verdict comes before them.
+    assert!(
+        html.contains(r#"id="count-tokens-deleted" style="--c:#b71c1c"><b>1</b>"#),
+        "the delete is a top card"
+    );
+    let verdict = html.find(r#"<section id="verdict""#).expect("a verdict banner");
+    assert!(verdict < html.find(r#"<section id="outcomes">"#).unwrap());
+    assert!(html.contains("1 token(s) deleted"), "the changes line");
     // The second run plans nothing and sends nothing.
     let again = s.repair(&["--yes", "--reissue-blocked"]).output().await.unwrap();
     assert_exit(&again, 0);
@@ -434,6 +442,7 @@ async fn a_delete_in_doubt_is_settled_from_the_inventory_and_the_reissue_finishe
             run_id: "crashed".into(),
             tool_version: "0".into(),
             operator: "test".into(),
+            okta_identity: None,
             org: s.emu.url(),
             input: s.file.display().to_string(),
             input_sha256: String::new(),

@@ -132,6 +132,7 @@ fn sample_journal(dir: &Path) -> PathBuf {
         run_id: "7c1f0e5a9b3d2841".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
         operator: "alice@provisioning-01".into(),
+        okta_identity: None,
         org: "https://acme.okta.com".into(),
         input: "yubikeys-2026-11.csv".into(),
         input_sha256: "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b".into(),
@@ -325,7 +326,7 @@ fn sample_reconciliation() -> ReconcileResult {
     }
 }
 
-fn sample_report(dir: &Path) -> AuditReport {
+pub(crate) fn sample_report(dir: &Path) -> AuditReport {
     let journal = sample_journal(dir);
     let mut r = report::build(&[journal], Some(&sample_reconciliation())).unwrap();
     r.generated_at = "2026-11-28T08:05:00.000Z".into();

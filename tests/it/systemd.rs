@@ -160,6 +160,19 @@ fn the_service_command_line_parses_with_the_real_cli_and_writes_only_its_state_f
             path.display()
         );
     }
+    // The metrics go to node_exporter's textfile collector, which reads `*.prom` in its folder.
+    let metrics = args
+        .metrics_file
+        .as_deref()
+        .expect("the service writes --metrics-file");
+    assert_eq!(metrics.extension().and_then(|e| e.to_str()), Some("prom"));
+    assert!(
+        writable
+            .iter()
+            .any(|w| metrics.parent() == Some(Path::new(w.trim_start_matches('-')))),
+        "{} is not in a ReadWritePaths folder",
+        metrics.display()
+    );
     for file in &args.files {
         assert!(
             !file.starts_with("/home") && !file.starts_with("/root"),

@@ -18,6 +18,7 @@ fn json_snapshot() {
           "journal": "upload.jsonl",
           "toolVersion": "0.1.0",
           "operator": "alice@provisioner",
+          "oktaIdentity": "alice.admin@acme.example (SSWS token)",
           "org": "https://acme.okta.com",
           "input": "seeds.csv",
           "inputSha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -72,6 +73,11 @@ fn json_snapshot() {
         "failed": 1,
         "invalid": 1,
         "inDoubt": 1
+      },
+      "changes": {
+        "tokensDeleted": 0,
+        "factorsUnenrolled": 0,
+        "keysRevoked": 0
       },
       "anomalies": {
         "rateLimited": 2,

@@ -24,11 +24,21 @@ fn markdown_snapshot() {
 
     Generated 2026-11-20T12:00:00.000Z by ykprov 0.1.0; journals: upload.jsonl.
 
+    **5 things need action.**
+
+    - 2 key(s) in the seed files are not in Okta: `ykprov repair --org https://acme.okta.com seeds.csv` (shows the plan and asks before it uploads them)
+    - 1 token(s) BLOCKED: enrolled by a user who is no longer active: `ykprov repair --reissue-blocked --org https://acme.okta.com seeds.csv` (deletes the BLOCKED token of each deactivated user and uploads its seed again (a key of a user still active is held); it shows the plan and asks first)
+    - 1 key(s) uploaded once and removed in Okta since: `ykprov retire --reason <lost|stolen|destroyed|returned|other> --org https://acme.okta.com 000000000008` (records why they left service (no Okta call); uploading one again is a person's decision, never the default)
+    - 1 invalid row(s) in the seed files: `ykprov validate seeds.csv` (names each bad field; open the original file from the programming tool, not a copy Excel saved)
+    - 1 row(s) refused by Okta (the Serials section gives each refusal's error code and summary)
+
+    Changes in Okta: 2 uploaded, 0 token(s) deleted, 0 factor(s) unenrolled, 0 key(s) revoked.
+
     ## Runs
 
-    | Run | Operator | Org | Input | SHA-256 | Started | Ended | Options | Finished |
-    |---|---|---|---|---|---|---|---|---|
-    | 0123456789abcdef | alice@provisioner | https://acme.okta.com | seeds.csv | `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08` | 2026-11-20T10:00:00.000Z | 2026-11-20T10:00:09.000Z | concurrency=4, format=yubico, last_wins=false, max_attempts=6, rate.mode=fixed, rate.per_minute=120, skip_invalid=true | yes |
+    | Run | Operator | Okta identity | Org | Input | SHA-256 | Started | Ended | Options | Finished |
+    |---|---|---|---|---|---|---|---|---|---|
+    | 0123456789abcdef | alice@provisioner | alice.admin@acme.example (SSWS token) | https://acme.okta.com | seeds.csv | `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08` | 2026-11-20T10:00:00.000Z | 2026-11-20T10:00:09.000Z | concurrency=4, format=yubico, last_wins=false, max_attempts=6, rate.mode=fixed, rate.per_minute=120, skip_invalid=true | yes |
 
     ## Outcomes
 
@@ -135,10 +145,20 @@ fn html_snapshot() {
     insta::assert_snapshot!(html_blocks(&text(&fixed_report(), ReportFormat::Html)), @r#"
     <header><h1>ykprov audit report</h1>
     <p class="meta">Generated 2026-11-20T12:00:00.000Z by ykprov 0.1.0; journals: upload.jsonl.</p></header>
+    <section id="verdict" class="verdict needs-action">
+    <h2>5 things need action.</h2><ol><li id="verdict-missing"><b>2 key(s) in the seed files are not in Okta</b>
+    <pre class="cmd"><code>ykprov repair --org https://acme.okta.com seeds.csv</code></pre><span class="note">shows the plan and asks before it uploads them</span></li><li id="verdict-blocked"><b>1 token(s) BLOCKED: enrolled by a user who is no longer active</b>
+    <pre class="cmd"><code>ykprov repair --reissue-blocked --org https://acme.okta.com seeds.csv</code></pre><span class="note">deletes the BLOCKED token of each deactivated user and uploads its seed again (a key of a user still active is held); it shows the plan and asks first</span></li><li id="verdict-removed"><b>1 key(s) uploaded once and removed in Okta since</b>
+    <pre class="cmd"><code>ykprov retire --reason &lt;lost|stolen|destroyed|returned|other&gt; --org https://acme.okta.com 000000000008</code></pre><span class="note">records why they left service (no Okta call); uploading one again is a person&#39;s decision, never the default</span></li><li id="verdict-invalid"><b>1 invalid row(s) in the seed files</b>
+    <pre class="cmd"><code>ykprov validate seeds.csv</code></pre><span class="note">names each bad field; open the original file from the programming tool, not a copy Excel saved</span></li><li id="verdict-rejected"><b>1 row(s) refused by Okta</b><span class="note">the Serials section gives each refusal&#39;s error code and summary</span></li></ol>
+    <p id="changes">Changes in Okta: 2 uploaded, 0 token(s) deleted, 0 factor(s) unenrolled, 0 key(s) revoked.</p></section>
     <section id="outcomes">
     <h2>Outcomes</h2>
     <div class="stats">
     <div class="stat" id="count-uploaded" style="--c:#2e7d32"><b>2</b>uploaded</div>
+    <div class="stat destructive" id="count-tokens-deleted" style="--c:#b71c1c"><b>0</b>tokens deleted</div>
+    <div class="stat destructive" id="count-factors-unenrolled" style="--c:#b71c1c"><b>0</b>factors unenrolled</div>
+    <div class="stat destructive" id="count-keys-revoked" style="--c:#b71c1c"><b>0</b>keys revoked</div>
     <div class="stat" id="count-already_present" style="--c:#1565c0"><b>1</b>already present</div>
     <div class="stat" id="count-rejected" style="--c:#c62828"><b>1</b>rejected</div>
     <div class="stat" id="count-failed" style="--c:#ef6c00"><b>1</b>failed</div>
@@ -150,6 +170,7 @@ fn html_snapshot() {
     <h3>Run <span class="id">0123456789abcdef</span></h3>
     <dl class="kv">
     <dt>Operator</dt><dd>alice@provisioner</dd>
+    <dt>Okta identity</dt><dd>alice.admin@acme.example (SSWS token)</dd>
     <dt>Org</dt><dd>https://acme.okta.com</dd>
     <dt>Input</dt><dd>seeds.csv</dd>
     <dt>SHA-256</dt><dd><code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</code></dd>
@@ -170,49 +191,49 @@ fn html_snapshot() {
     <dt>In-doubt lookups</dt><dd>1</dd></dl>
     <details open>
     <summary>Uploads confirmed by lookup after a lost answer (1)</summary>
-    <p class="id">000000000002</p></details>
+    <p class="id"><span class="serial">000000000002</span></p></details>
     <details open>
     <summary>Sent more than once (2)</summary>
-    <p class="id">000000000002 (2 attempts), 000000000005 (2 attempts)</p></details>
+    <p class="id"><span class="serial">000000000002 (2 attempts)</span>, <span class="serial">000000000005 (2 attempts)</span></p></details>
     <details open>
     <summary>Still in doubt (request sent, no outcome) (1)</summary>
-    <p class="id">000000000006</p></details>
+    <p class="id"><span class="serial">000000000006</span></p></details>
     </section>
     <section id="reconciliation">
     <h2>Reconciliation</h2>
     <p>Against https://acme.okta.com at 2026-11-20T11:00:00.000Z, scope file, stale after 90 days, 4 tokens in Okta; files: seeds.csv (<code>9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08</code>).</p>
     <div class="scroll"><table><thead>
     <tr><th>Category</th><th class="num">Count</th><th>Needs action</th></tr></thead><tbody>
-    <tr><td>missing</td><td class="num" id="category-missing">2</td><td><span class="action">yes</span></td></tr>
-    <tr><td>blocked</td><td class="num" id="category-blocked">1</td><td><span class="action">yes</span></td></tr>
-    <tr><td>revoked</td><td class="num" id="category-revoked">1</td><td></td></tr>
-    <tr><td>stale</td><td class="num" id="category-stale">0</td><td></td></tr>
-    <tr><td>unexpected</td><td class="num" id="category-unexpected">0</td><td></td></tr>
-    <tr><td>other</td><td class="num" id="category-other">0</td><td></td></tr>
-    <tr><td>invalid</td><td class="num" id="category-invalid">1</td><td><span class="action">yes</span></td></tr>
-    <tr><td>active</td><td class="num" id="category-active">1</td><td></td></tr>
-    <tr><td>unassigned</td><td class="num" id="category-unassigned">1</td><td></td></tr></tbody></table></div>
+    <tr><td data-label="Category">missing</td><td class="num" data-label="Count" id="category-missing">2</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
+    <tr><td data-label="Category">blocked</td><td class="num" data-label="Count" id="category-blocked">1</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
+    <tr><td data-label="Category">revoked</td><td class="num" data-label="Count" id="category-revoked">1</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">stale</td><td class="num" data-label="Count" id="category-stale">0</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">unexpected</td><td class="num" data-label="Count" id="category-unexpected">0</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">other</td><td class="num" data-label="Count" id="category-other">0</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">invalid</td><td class="num" data-label="Count" id="category-invalid">1</td><td data-label="Needs action"><span class="action">yes</span></td></tr>
+    <tr><td data-label="Category">active</td><td class="num" data-label="Count" id="category-active">1</td><td data-label="Needs action"></td></tr>
+    <tr><td data-label="Category">unassigned</td><td class="num" data-label="Count" id="category-unassigned">1</td><td data-label="Needs action"></td></tr></tbody></table></div>
     <details open>
     <summary>missing (2)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th>Status</th><th>Token id</th><th>User</th><th>File:line</th></tr></thead><tbody>
-    <tr><td class="id">000000000004</td><td></td><td class="id"></td><td></td><td>seeds.csv:4</td></tr>
-    <tr><td class="id">000000000005</td><td></td><td class="id"></td><td></td><td>seeds.csv:5</td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000004</td><td data-label="Status"></td><td class="id" data-label="Token id"></td><td data-label="User"></td><td data-label="File:line">seeds.csv:4</td></tr>
+    <tr><td class="id serial" data-label="Serial">000000000005</td><td data-label="Status"></td><td class="id" data-label="Token id"></td><td data-label="User"></td><td data-label="File:line">seeds.csv:5</td></tr></tbody></table></div></details>
     <details open>
     <summary>blocked (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th>Status</th><th>Token id</th><th>User</th><th>File:line</th></tr></thead><tbody>
-    <tr><td class="id">000000000003</td><td>BLOCKED</td><td class="id">ykk3</td><td>carol@acme.example</td><td>seeds.csv:3</td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000003</td><td data-label="Status">BLOCKED</td><td class="id" data-label="Token id">ykk3</td><td data-label="User">carol@acme.example</td><td data-label="File:line">seeds.csv:3</td></tr></tbody></table></div></details>
     <details open>
     <summary>revoked (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th>Status</th><th>Token id</th><th>User</th><th>File:line</th></tr></thead><tbody>
-    <tr><td class="id">000000000008</td><td>REVOKED</td><td class="id">ykk8</td><td></td><td>seeds.csv:8</td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000008</td><td data-label="Status">REVOKED</td><td class="id" data-label="Token id">ykk8</td><td data-label="User"></td><td data-label="File:line">seeds.csv:8</td></tr></tbody></table></div></details>
     <details open>
     <summary>Invalid rows (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>File</th><th class="num">Line</th><th>Serial</th><th>Field</th><th>Reason</th></tr></thead><tbody>
-    <tr><td>seeds.csv</td><td class="num">7</td><td class="id"></td><td>AES key</td><td>must be 32 hex digits</td></tr></tbody></table></div></details>
+    <tr><td data-label="File">seeds.csv</td><td class="num" data-label="Line">7</td><td class="id serial" data-label="Serial"></td><td data-label="Field">AES key</td><td data-label="Reason">must be 32 hex digits</td></tr></tbody></table></div></details>
     </section>
     <section id="serials">
     <h2>Serials</h2>
@@ -221,38 +242,38 @@ fn html_snapshot() {
     <summary>uploaded (2)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th class="num">Line</th><th>Outcome</th><th class="num">Attempts</th><th>Token id</th><th>Status</th><th>User</th><th>Request id</th><th>Error code</th><th>Error and causes</th></tr></thead><tbody>
-    <tr><td class="id">000000000001</td><td class="num">1</td><td>uploaded</td><td class="num">1</td><td class="id">ykk1</td><td>UNASSIGNED</td><td></td><td class="id">req-1</td><td></td><td></td></tr>
-    <tr><td class="id">000000000002</td><td class="num">2</td><td>uploaded (confirmed by lookup)</td><td class="num">2</td><td class="id">ykk2</td><td>ACTIVE</td><td>bob@acme.example</td><td class="id"></td><td></td><td></td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000001</td><td class="num" data-label="Line">1</td><td data-label="Outcome">uploaded</td><td class="num" data-label="Attempts">1</td><td class="id" data-label="Token id">ykk1</td><td data-label="Status">UNASSIGNED</td><td data-label="User"></td><td class="id" data-label="Request id">req-1</td><td data-label="Error code"></td><td data-label="Error and causes"></td></tr>
+    <tr><td class="id serial" data-label="Serial">000000000002</td><td class="num" data-label="Line">2</td><td data-label="Outcome">uploaded (confirmed by lookup)</td><td class="num" data-label="Attempts">2</td><td class="id" data-label="Token id">ykk2</td><td data-label="Status">ACTIVE</td><td data-label="User">bob@acme.example</td><td class="id" data-label="Request id"></td><td data-label="Error code"></td><td data-label="Error and causes"></td></tr></tbody></table></div></details>
     <details open>
     <summary>already present (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th class="num">Line</th><th>Outcome</th><th class="num">Attempts</th><th>Token id</th><th>Status</th><th>User</th><th>Request id</th><th>Error code</th><th>Error and causes</th></tr></thead><tbody>
-    <tr><td class="id">000000000003</td><td class="num">3</td><td>already_present</td><td class="num"></td><td class="id">ykk3</td><td>BLOCKED</td><td>carol@acme.example</td><td class="id"></td><td></td><td></td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000003</td><td class="num" data-label="Line">3</td><td data-label="Outcome">already_present</td><td class="num" data-label="Attempts"></td><td class="id" data-label="Token id">ykk3</td><td data-label="Status">BLOCKED</td><td data-label="User">carol@acme.example</td><td class="id" data-label="Request id"></td><td data-label="Error code"></td><td data-label="Error and causes"></td></tr></tbody></table></div></details>
     <details open>
     <summary>rejected (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th class="num">Line</th><th>Outcome</th><th class="num">Attempts</th><th>Token id</th><th>Status</th><th>User</th><th>Request id</th><th>Error code</th><th>Error and causes</th></tr></thead><tbody>
-    <tr><td class="id">000000000004</td><td class="num">4</td><td>rejected</td><td class="num">1</td><td class="id"></td><td></td><td></td><td class="id">req-4</td><td>E0000001</td><td>Api validation failed: factorProfile; =cmd|&#39; /C calc&#39;!A0; serial number is invalid</td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000004</td><td class="num" data-label="Line">4</td><td data-label="Outcome">rejected</td><td class="num" data-label="Attempts">1</td><td class="id" data-label="Token id"></td><td data-label="Status"></td><td data-label="User"></td><td class="id" data-label="Request id">req-4</td><td data-label="Error code">E0000001</td><td data-label="Error and causes">Api validation failed: factorProfile; =cmd|&#39; /C calc&#39;!A0; serial number is invalid</td></tr></tbody></table></div></details>
     <details open>
     <summary>failed (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th class="num">Line</th><th>Outcome</th><th class="num">Attempts</th><th>Token id</th><th>Status</th><th>User</th><th>Request id</th><th>Error code</th><th>Error and causes</th></tr></thead><tbody>
-    <tr><td class="id">000000000005</td><td class="num">5</td><td>failed</td><td class="num">2</td><td class="id"></td><td></td><td></td><td class="id">req-5</td><td></td><td>HTTP 503 &lt;Service Unavailable&gt;</td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000005</td><td class="num" data-label="Line">5</td><td data-label="Outcome">failed</td><td class="num" data-label="Attempts">2</td><td class="id" data-label="Token id"></td><td data-label="Status"></td><td data-label="User"></td><td class="id" data-label="Request id">req-5</td><td data-label="Error code"></td><td data-label="Error and causes">HTTP 503 &lt;Service Unavailable&gt;</td></tr></tbody></table></div></details>
     <details open>
     <summary>invalid (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th class="num">Line</th><th>Outcome</th><th class="num">Attempts</th><th>Token id</th><th>Status</th><th>User</th><th>Request id</th><th>Error code</th><th>Error and causes</th></tr></thead><tbody>
-    <tr><td class="id">(line 7)</td><td class="num">7</td><td>invalid</td><td class="num"></td><td class="id"></td><td></td><td></td><td class="id"></td><td></td><td>AES key: must be 32 hex digits</td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">(line 7)</td><td class="num" data-label="Line">7</td><td data-label="Outcome">invalid</td><td class="num" data-label="Attempts"></td><td class="id" data-label="Token id"></td><td data-label="Status"></td><td data-label="User"></td><td class="id" data-label="Request id"></td><td data-label="Error code"></td><td data-label="Error and causes">AES key: must be 32 hex digits</td></tr></tbody></table></div></details>
     <details open>
     <summary>in doubt (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th class="num">Line</th><th>Outcome</th><th class="num">Attempts</th><th>Token id</th><th>Status</th><th>User</th><th>Request id</th><th>Error code</th><th>Error and causes</th></tr></thead><tbody>
-    <tr><td class="id">000000000006</td><td class="num">6</td><td>in_doubt</td><td class="num">1</td><td class="id"></td><td></td><td></td><td class="id"></td><td></td><td></td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000006</td><td class="num" data-label="Line">6</td><td data-label="Outcome">in_doubt</td><td class="num" data-label="Attempts">1</td><td class="id" data-label="Token id"></td><td data-label="Status"></td><td data-label="User"></td><td class="id" data-label="Request id"></td><td data-label="Error code"></td><td data-label="Error and causes"></td></tr></tbody></table></div></details>
     <details open>
     <summary>not in the journals (reconciliation only) (1)</summary>
     <div class="scroll"><table><thead>
     <tr><th>Serial</th><th class="num">Line</th><th>Outcome</th><th class="num">Attempts</th><th>Token id</th><th>Status</th><th>User</th><th>Request id</th><th>Error code</th><th>Error and causes</th></tr></thead><tbody>
-    <tr><td class="id">000000000008</td><td class="num">8</td><td></td><td class="num"></td><td class="id">ykk8</td><td>REVOKED</td><td></td><td class="id"></td><td></td><td></td></tr></tbody></table></div></details>
+    <tr><td class="id serial" data-label="Serial">000000000008</td><td class="num" data-label="Line">8</td><td data-label="Outcome"></td><td class="num" data-label="Attempts"></td><td class="id" data-label="Token id">ykk8</td><td data-label="Status">REVOKED</td><td data-label="User"></td><td class="id" data-label="Request id"></td><td data-label="Error code"></td><td data-label="Error and causes"></td></tr></tbody></table></div></details>
     </section>
     <footer id="footer">
     <p>This report contains no secrets: only serial numbers, outcomes, Okta ids, users and request ids. Seeds (AES keys, private ids, access codes) are never read into it. ykprov 0.1.0.</p></footer>
