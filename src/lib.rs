@@ -16,7 +16,7 @@
 //!   its right)    upload    -> journal, okta, seed
 //!                 reconcile -> lifecycle, okta, seed, markup
 //!                 emulator  -> okta (models), seed
-//!                 ledger    -> lifecycle, journal, okta (models), seed
+//!                 ledger    -> lifecycle, journal, okta (models, pacing::carry), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)

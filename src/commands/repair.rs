@@ -126,6 +126,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     let mut config = config;
     pin_plan(&mut config, plan_bytes.as_deref(), client.org().as_str())?;
     ledger.catch_up(client.org().as_str())?;
+    recording::carry_share(&ledger, &client, &journal);
     config.options.facts = ledger.facts(client.org().as_str())?;
     let prepared = repair::prepare(&config.options, &client).await?;
     recording::record_seen(&mut ledger, &prepared.before)?;
@@ -158,6 +159,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     )?;
     let outcome = apply(&config, &prepared, &client, &mut ledger).await;
     recording::after_run(&mut ledger, &prepared.journal);
+    recording::record_sends(&mut ledger, &client, &prepared.journal);
     outcome
 }
 

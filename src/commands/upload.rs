@@ -128,12 +128,14 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         recording::record_plain_manifest(&mut ledger, org, &opts.file, opts.format)?;
         recording::before_run(&mut ledger, org, "upload", &files, &journal, &[])?;
     }
+    recording::carry_share(&ledger, &client, &journal);
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
-        s = upload(opts, client, shutdown) => s?,
+        s = upload(opts, client.clone(), shutdown) => s?,
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
     recording::after_run(&mut ledger, &journal);
+    recording::record_sends(&mut ledger, &client, &journal);
     if config.json {
         println!("{:#}", summary_json(&summary));
     } else {

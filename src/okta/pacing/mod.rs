@@ -259,6 +259,13 @@ impl Pacer {
         Some((s.windows.limit()?, s.windows.length()?))
     }
 
+    /// The bucket's window length, once a move of `Reset` has shown it (not the first answer's
+    /// estimate, which is only a lower bound).
+    pub fn window_length(&self) -> Option<Duration> {
+        let s = self.state();
+        s.windows.length().filter(|_| !s.windows.is_estimated())
+    }
+
     /// Where the current window started, once a boundary has been seen.
     pub fn window_start(&self) -> Option<window::Start> {
         self.state().windows.start()
