@@ -114,6 +114,13 @@ async fn a_run_resumed_inside_an_interrupted_runs_window_keeps_the_window_within
     upload_binary(&emu, &file, &private_ledger()).await;
     assert_shared_and_within(&token_windows(&emu), sent_first);
     assert_each_stored_once(&emu, first, n);
+    // The report's chart counts per window, against the share of the window the run learned.
+    let report = dir.path().join("report.html");
+    ykprov::report::write_upload_report(&report, &ykprov::journal::default_path(&file)).unwrap();
+    let html = std::fs::read_to_string(&report).unwrap();
+    // 150 is half of the learned limit (the pace alone would give another figure).
+    assert!(html.contains("share of a window: 150<"), "{html}");
+    assert!(html.contains("Requests per Okta window"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
