@@ -290,10 +290,23 @@ pub enum Entry {
         elapsed_secs: f64,
         /// The pace used, requests per minute.
         pace_per_minute: f64,
+        /// The token path's rate-limit window, when the run learned it (absent in older
+        /// journals), so a report can count requests per window.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<RateWindow>,
         /// When.
         #[serde(with = "okta_time_serde")]
         at: DateTime<Utc>,
     },
+}
+
+/// A bucket's rate-limit window as a run learned it from Okta's headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateWindow {
+    /// Its length, whole seconds (Okta's windows are a minute).
+    pub secs: u64,
+    /// Requests the org may send in one.
+    pub limit: u64,
 }
 
 mod okta_time_serde {

@@ -15,7 +15,7 @@
 //!   what is to    report    -> reconcile, ledger, journal, okta, seed, markup
 //!   its right)    upload    -> journal, okta, seed
 //!                 reconcile -> lifecycle, okta, seed, markup
-//!                 ledger    -> lifecycle, journal, okta (models), seed
+//!                 ledger    -> lifecycle, journal, okta (models, pacing::carry), seed
 //!                 journal   -> okta (models), seed (Serial)
 //!                 okta      -> seed
 //!                 lifecycle -> seed (Serial)

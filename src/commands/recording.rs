@@ -43,6 +43,37 @@ pub fn before_run(
     ledger.record_run_start(org, &run, now)
 }
 
+/// Before a run's first request: what earlier runs of ours sent to the org lately (the ledger's
+/// record, and `journal`'s intents when it is being continued), so the run's first window
+/// counts them against `--share`. A ledger that cannot tell is no reason to stop: the header
+/// gate still keeps the bucket from running dry.
+pub fn carry_share(ledger: &Ledger, client: &OktaClient, journal: &Path) {
+    match ledger.earlier_sends(client.org().as_str(), journal, Utc::now()) {
+        Ok(carry) => client.token_pacer().carry_in(carry),
+        Err(e) => tracing::warn!(
+            error = format!("{e:#}"),
+            "earlier runs' requests are not counted in this run's first window"
+        ),
+    }
+}
+
+/// After a run: what it sent to the org lately, for the next run's [`carry_share`]. Losing it
+/// costs only that count, so a failure is a warning.
+pub fn record_sends(ledger: &mut Ledger, client: &OktaClient, journal: &Path) {
+    let pacer = client.token_pacer();
+    let sent = pacer.recent_sends();
+    if sent.is_empty() {
+        return;
+    }
+    let org = client.org().as_str();
+    if let Err(e) = ledger.record_sends(org, journal, &sent, pacer.window_length(), Utc::now()) {
+        tracing::warn!(
+            error = format!("{e:#}"),
+            "the ledger did not record this run's requests"
+        );
+    }
+}
+
 /// Records the manifest of a plain seed file for the org, streamed (a sealed file's comes from its
 /// journal at the end, so it is not decrypted twice).
 pub fn record_plain_manifest(

@@ -128,6 +128,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs, m: &mut RunMetrics) -> 
     let mut config = config;
     pin_plan(&mut config, plan_bytes.as_deref(), client.org().as_str())?;
     ledger.catch_up(client.org().as_str())?;
+    recording::carry_share(&ledger, &client, &journal);
     config.options.facts = ledger.facts(client.org().as_str())?;
     let prepared = repair::prepare(&config.options, &client).await?;
     recording::record_seen(&mut ledger, &prepared.before)?;
@@ -163,6 +164,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs, m: &mut RunMetrics) -> 
     config.options.okta_identity = Some(who);
     let outcome = apply(&config, &prepared, &client, &mut ledger, m).await;
     recording::after_run(&mut ledger, &prepared.journal);
+    recording::record_sends(&mut ledger, &client, &prepared.journal);
     outcome
 }
 

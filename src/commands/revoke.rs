@@ -146,6 +146,7 @@ pub async fn run(args: &RevokeArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     let listed_at = crate::okta::models::okta_time::format(&chrono::Utc::now());
     let _locks = super::locks::take(config.dry_run, "revoke", &config.options.journal, client.org())?;
     ledger.catch_up(&org)?;
+    super::recording::carry_share(&ledger, &client, &config.options.journal);
     config.options.facts = ledger.facts(&org)?;
     let mut plan = revoke::prepare(&config.options, &client).await?;
     refuse_unknown(&plan)?;
@@ -188,6 +189,7 @@ pub async fn run(args: &RevokeArgs, global: &GlobalArgs) -> anyhow::Result<Outco
     }
     let outcome = apply(&config, &plan, &client, held).await;
     super::recording::after_run(&mut ledger, &config.options.journal);
+    super::recording::record_sends(&mut ledger, &client, &config.options.journal);
     outcome
 }
 

@@ -135,13 +135,15 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs, m: &mut RunMetrics) -> 
         // bad file sends nothing); the ledger has it from the journal header.
         recording::before_run(&mut ledger, org, "upload", &files, &journal, &[], None)?;
     }
+    recording::carry_share(&ledger, &client, &journal);
     let (shutdown, quit_now) = ctrl_c();
     let summary = tokio::select! {
-        s = upload(opts, client, shutdown) => s?,
+        s = upload(opts, client.clone(), shutdown) => s?,
         _ = quit_now => return Ok(Outcome::Interrupted),
     };
     recording::after_run(&mut ledger, &journal);
     m.upload(&summary);
+    recording::record_sends(&mut ledger, &client, &journal);
     if config.json {
         println!("{:#}", summary_json(&summary));
     } else {

@@ -18,6 +18,7 @@ pub mod period;
 pub mod query;
 pub mod record;
 mod schema;
+pub mod sends;
 
 pub use open::{default_path, resolve_path};
 pub use org::normalise_org;

@@ -14,7 +14,7 @@ pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`. Never edit one that shipped: add
 /// the next.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: events (append-only, hash-chained) and the tables derived from them.
 const V1: &str = "
@@ -72,6 +72,20 @@ CREATE TABLE journals (
     sha256   TEXT NOT NULL,
     bytes    INTEGER NOT NULL
 ) WITHOUT ROWID;
+";
+
+/// Version 2: what our runs sent to each org lately, per second, and the window length they
+/// learned (`sends.rs`): the next run counts it against `--share`. Counts only, no serials.
+const V2: &str = "
+CREATE TABLE sends (
+    org       TEXT NOT NULL,
+    journal   TEXT NOT NULL,
+    latest    TEXT NOT NULL,
+    requests  INTEGER NOT NULL,
+    window_ms INTEGER,
+    PRIMARY KEY (org, journal, latest)
+) WITHOUT ROWID;
+CREATE INDEX sends_by_time ON sends (org, latest);
 ";
 
 /// The tables every version has; their absence means a damaged or foreign file.

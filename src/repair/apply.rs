@@ -337,6 +337,7 @@ fn close(s: &mut RepairSummary, journal: &Journal, client: &OktaClient) {
         interrupted: s.interrupted,
         elapsed_secs: s.elapsed.as_secs_f64(),
         pace_per_minute: s.pace_per_minute,
+        window: crate::upload::rate_window(client),
         at: Utc::now(),
     };
     if let Err(e) = journal.append(&end) {

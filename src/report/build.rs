@@ -93,9 +93,15 @@ impl Accumulator {
                 counts,
                 interrupted,
                 pace_per_minute,
+                window,
                 at,
                 ..
-            } => self.summary(counts, interrupted, pace_per_minute, at),
+            } => {
+                self.summary(counts, interrupted, pace_per_minute, at);
+                if let Some(o) = &mut self.open {
+                    o.run.window = window.or(o.run.window);
+                }
+            }
             Entry::Planned(p) => {
                 let run_id = self.run_id();
                 self.repairs.planned(p, run_id);
@@ -280,6 +286,7 @@ fn run_from(journal: &str, header: Header) -> Run {
         interrupted: None,
         counts: None,
         pace_per_minute: fixed,
+        window: None,
         requests: RateSeries {
             start: None,
             bucket_secs: 1,

@@ -236,8 +236,8 @@ fn charts(out: &mut String, r: &AuditReport) {
         );
     }
     for run in r.runs.iter().filter(|x| !x.requests.counts.is_empty()) {
-        let title = format!("Request rate, run {}", run.header.run_id);
-        let chart = svg::rate(&title, &run.requests, run.pace_per_minute);
+        let title = format!("Requests per Okta window, run {}", run.header.run_id);
+        let chart = svg::per_window(&title, &super::per_window::of(run));
         figure(out, r#"class="chart-rate""#, &title, &chart);
     }
 }

@@ -9,6 +9,7 @@ mod build;
 mod csv_out;
 mod html;
 mod markdown;
+mod per_window;
 pub mod period;
 pub mod repairs;
 mod run_json;
@@ -19,7 +20,7 @@ mod view;
 
 pub use build::build;
 
-use crate::journal::{Counts, Header, OutcomeKind};
+use crate::journal::{Counts, Header, OutcomeKind, RateWindow};
 use crate::reconcile::diff::{InvalidRow, Item};
 use crate::reconcile::{FileInfo, ReconcileResult};
 use crate::seed::Serial;
@@ -81,6 +82,8 @@ pub struct Run {
     pub counts: Option<Counts>,
     /// The pace limit in requests per minute.
     pub pace_per_minute: Option<f64>,
+    /// The token path's rate-limit window, when the run learned it.
+    pub window: Option<RateWindow>,
     /// Requests sent over time.
     pub requests: RateSeries,
 }

@@ -5,7 +5,7 @@
 //! once.
 
 use super::{RateSeries, Run};
-use crate::journal::{Counts, Header, SealedInput};
+use crate::journal::{Counts, Header, RateWindow, SealedInput};
 use crate::okta::models::okta_time;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,8 @@ pub(super) struct RunJson {
     interrupted: Option<bool>,
     counts: Option<Counts>,
     pace_per_minute: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    window: Option<RateWindow>,
     requests: RateSeries,
 }
 
@@ -54,6 +56,7 @@ impl From<Run> for RunJson {
             interrupted: run.interrupted,
             counts: run.counts,
             pace_per_minute: run.pace_per_minute,
+            window: run.window,
             requests: run.requests,
         }
     }
@@ -84,6 +87,7 @@ impl TryFrom<RunJson> for Run {
             interrupted: j.interrupted,
             counts: j.counts,
             pace_per_minute: j.pace_per_minute,
+            window: j.window,
             requests: j.requests,
         })
     }

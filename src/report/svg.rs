@@ -1,8 +1,8 @@
-//! Inline SVG charts: horizontal bars for counts, vertical bars for the request rate against the
-//! pacing limit. Plain strings; every label goes through [`crate::markup::html`]. Sized by `viewBox` so they
+//! Inline SVG charts: horizontal bars for counts, vertical bars for the requests in each Okta
+//! rate-limit window against the run's share of a window. Plain strings; every label goes through [`crate::markup::html`]. Sized by `viewBox` so they
 //! shrink on a phone.
 
-use super::RateSeries;
+use super::per_window::PerWindow;
 use crate::markup::html as esc;
 use std::fmt::Write as _;
 
@@ -56,23 +56,23 @@ pub fn bars(title: &str, items: &[Bar<'_>]) -> String {
     s
 }
 
-/// `HH:MM:SS` of an Okta timestamp, for the time axis.
-fn clock(ts: &str) -> &str {
-    ts.get(11..19).unwrap_or(ts)
+/// `HH:MM:SS` (UTC) of an epoch second, for the time axis and the bars' titles.
+fn clock(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
-/// The request rate per bucket (as requests per minute) and the pace limit as a dashed line.
-pub fn rate(title: &str, series: &RateSeries, limit_per_minute: Option<f64>) -> String {
+/// The run's requests in each Okta window as bars, and its share of a window as a dashed line.
+pub fn per_window(title: &str, v: &PerWindow) -> String {
     const LEFT: f64 = 48.0;
     const TOP: f64 = 14.0;
     const W: f64 = 520.0;
     const H: f64 = 160.0;
-    let n = series.counts.len().max(1);
-    let peak = (0..series.counts.len())
-        .map(|i| series.per_minute(i))
-        .fold(0.0, f64::max);
-    let top = peak.max(limit_per_minute.unwrap_or(0.0)).max(1.0) * 1.15;
-    let y = |v: f64| TOP + H - v / top * H;
+    let n = v.counts.len().max(1);
+    let peak = v.counts.iter().copied().fold(0.0, f64::max);
+    let top = peak.max(v.allowed.unwrap_or(0.0)).max(1.0) * 1.15;
+    let y = |x: f64| TOP + H - x / top * H;
     let slot = W / n as f64;
     let mut s = String::new();
     let _ = write!(
@@ -90,33 +90,58 @@ pub fn rate(title: &str, series: &RateSeries, limit_per_minute: Option<f64>) -> 
         lx = LEFT - 4.0,
         ty = TOP + 10.0,
     );
-    for i in 0..series.counts.len() {
-        let v = series.per_minute(i);
+    let averaged = v.bar_secs > v.window_secs;
+    for (i, &count) in v.counts.iter().enumerate() {
         let x = LEFT + i as f64 * slot + slot * 0.1;
+        let from = v
+            .start
+            .map(|t| clock(t + i as i64 * v.bar_secs as i64))
+            .unwrap_or_default();
+        let what = if averaged {
+            format!(
+                "{count:.0} requests per window on average, {}-second bucket from {from}",
+                v.bar_secs
+            )
+        } else {
+            format!("{count:.0} requests in the window from {from}")
+        };
         let _ = write!(
             s,
-            r#"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" class="bar"><title>{} requests ({v:.0}/min)</title></rect>"#,
-            y(v),
+            r#"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" class="bar"><title>{}</title></rect>"#,
+            y(count),
             (slot * 0.8).max(0.5),
-            TOP + H - y(v),
-            series.counts[i]
+            TOP + H - y(count),
+            esc(&what)
         );
     }
-    if let Some(limit) = limit_per_minute {
+    if let Some(allowed) = v.allowed {
         let _ = write!(
             s,
-            r#"<line x1="{LEFT}" y1="{ly:.1}" x2="{r}" y2="{ly:.1}" class="limit"/><text x="{r}" y="{ty:.1}" text-anchor="end" class="limit-lbl">pace limit {limit:.0}/min</text>"#,
-            ly = y(limit),
+            r#"<line x1="{LEFT}" y1="{ly:.1}" x2="{r}" y2="{ly:.1}" class="limit"/><text x="{r}" y="{ty:.1}" text-anchor="end" class="limit-lbl">share of a window: {allowed:.0}</text>"#,
+            ly = y(allowed),
             r = LEFT + W,
-            ty = y(limit) - 4.0,
+            ty = y(allowed) - 4.0,
         );
     }
-    let start = series.start.as_deref().unwrap_or("");
+    let start = v.start.map(clock).unwrap_or_default();
+    let window = if v.learned {
+        format!("{}-second window", v.window_secs)
+    } else {
+        format!("{}-second window (Okta's, assumed)", v.window_secs)
+    };
+    let axis = if averaged {
+        format!(
+            "requests per {window}, averaged over {}-second buckets",
+            v.bar_secs
+        )
+    } else {
+        format!("requests per {window}")
+    };
     let _ = write!(
         s,
-        r#"<text x="{LEFT}" y="196" class="lbl">{}</text><text x="{r}" y="196" text-anchor="end" class="lbl">requests/min, {}-second buckets</text></svg>"#,
-        esc(clock(start)),
-        series.bucket_secs,
+        r#"<text x="{LEFT}" y="196" class="lbl">{}</text><text x="{r}" y="196" text-anchor="end" class="lbl">{}</text></svg>"#,
+        esc(&start),
+        esc(&axis),
         r = LEFT + W,
     );
     s

@@ -138,6 +138,7 @@ fn entries() -> Vec<Entry> {
                 ..Default::default()
             },
             interrupted: false,
+            window: None,
             elapsed_secs: 9.0,
             pace_per_minute: 120.0,
             at: t("2026-11-20T10:00:09Z"),

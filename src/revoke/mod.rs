@@ -279,6 +279,7 @@ fn close(s: &mut RevokeSummary, journal: &Journal, client: &OktaClient, elapsed:
         interrupted: s.interrupted,
         elapsed_secs: elapsed.as_secs_f64(),
         pace_per_minute: client.token_pacer().per_minute(),
+        window: crate::upload::rate_window(client),
         at: Utc::now(),
     };
     if let Err(e) = journal.append(&end) {

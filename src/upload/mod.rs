@@ -107,12 +107,13 @@ impl UploadSummary {
     }
 
     /// The journal's closing line; failing to write it makes the run fatal, counts kept.
-    fn close(&mut self, journal: &Journal) {
+    fn close(&mut self, journal: &Journal, client: &OktaClient) {
         let end = Entry::Summary {
             counts: self.counts.clone(),
             interrupted: self.interrupted,
             elapsed_secs: self.elapsed.as_secs_f64(),
             pace_per_minute: self.pace_per_minute,
+            window: rate_window(client),
             at: Utc::now(),
         };
         if let Err(e) = journal.append(&end) {
@@ -161,9 +162,18 @@ pub async fn upload(
     let ended = stream::stream_rows(o, &source, &client, known, journal.writer.clone(), &mut shutdown).await;
     summary.ended(ended, &client, started.elapsed());
     if let Some(writer) = &journal.writer {
-        summary.close(writer);
+        summary.close(writer, &client);
     }
     Ok(summary)
+}
+
+/// The token path's window as the client's pacer learned it, for the journal's summary; `None`
+/// while its length is only estimated.
+pub fn rate_window(client: &OktaClient) -> Option<crate::journal::RateWindow> {
+    let pacer = client.token_pacer();
+    let (limit, _) = pacer.learned_limit()?;
+    let secs = pacer.window_length()?.as_secs().max(1);
+    Some(crate::journal::RateWindow { secs, limit })
 }
 
 /// Opens the seed file on a blocking thread (gpg may wait for a PIN): a plain file as its path,

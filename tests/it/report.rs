@@ -239,6 +239,7 @@ fn sample_journal(dir: &Path) -> PathBuf {
         interrupted: false,
         elapsed_secs: (at - t0()).num_milliseconds() as f64 / 1000.0,
         pace_per_minute: 120.0,
+        window: None,
         at: at + Duration::seconds(1),
     })
     .unwrap();

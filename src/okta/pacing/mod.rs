@@ -4,6 +4,12 @@
 //! `X-Rate-Limit-*` headers holds every worker of the bucket when the window is nearly spent, when
 //! the run has sent its share of this window, or when a 429 arrives.
 //!
+//! A run's first window also counts what earlier runs of ours sent in it ([`carry`]: the
+//! journal being resumed, the ledger's record of our other runs on the org), so that a resumed
+//! run does not spend the share twice; later windows count only the run's own requests. The gate
+//! keeps a small reserve of each window (2% of the limit, less when `--share` leaves less) so that
+//! ours are never the requests that run the bucket dry for the org's other integrations.
+//!
 //! In `auto` mode the rate is learned from the headers: `X-Rate-Limit-Limit` per window, the
 //! window's length from how far `X-Rate-Limit-Reset` moves (first estimated from `Reset - Date`),
 //! times `--share`. Where a window really starts is learned from the answers (`window`): the
@@ -18,12 +24,14 @@
 //! milliseconds, with no real clock involved (`tests.rs`).
 
 mod bucket;
+pub mod carry;
 mod headers;
 pub mod window;
 
 pub use bucket::{bucket_of, Bucket, Pacers};
 pub use headers::RateHeaders;
 
+use carry::{Carry, SendLog, Sent};
 use governor::middleware::NoOpMiddleware;
 use governor::{clock::Clock, state::InMemoryState, state::NotKeyed, Quota, RateLimiter};
 use rand::Rng;
@@ -114,12 +122,22 @@ pub fn quota(per_second: f64) -> Quota {
         .allow_burst(BURST)
 }
 
-/// Whether the gate should close: the requests already in flight could use up what is left.
+/// Whether the gate should close: the requests already in flight (and the [`reserve`] the
+/// caller adds to them) could use up what is left.
 pub fn gate_should_close(h: &RateHeaders, in_flight: usize) -> bool {
     match (h.limit, h.remaining) {
         (Some(limit), Some(remaining)) if limit > 0 => remaining <= in_flight as u64,
         _ => false,
     }
+}
+
+/// What the gate leaves of each window to the org's other integrations: 2% of the limit, or
+/// what `--share` leaves them when that is less (nothing at `--share 1`).
+pub fn reserve(limit: u64, share: f64) -> usize {
+    // Less a hair, so that float noise (1 - 0.99 is not 0.01) does not round a whole one up.
+    (limit as f64 * (1.0 - share).clamp(0.0, 0.02) - 1e-9)
+        .ceil()
+        .max(0.0) as usize
 }
 
 /// The largest share of a bucket's limit ever planned on: network and timer jitter move a few
@@ -170,6 +188,10 @@ pub struct Pacer {
     probe_sent: AtomicBool,
     answered: AtomicBool,
     first_answer: Notify,
+    // What earlier runs of ours sent, until the first answer tells where the window stands.
+    carry: Mutex<Option<Carry>>,
+    // What this run sent, for the next run's carry.
+    sends: Mutex<SendLog>,
 }
 
 /// One request of a bucket in flight; [`Ticket::finish`] hands its answer's headers back.
@@ -201,6 +223,8 @@ impl Pacer {
             probe_sent: AtomicBool::new(false),
             answered: AtomicBool::new(false),
             first_answer: Notify::new(),
+            carry: Mutex::new(None),
+            sends: Mutex::new(SendLog::default()),
         }
     }
 
@@ -217,6 +241,23 @@ impl Pacer {
         }
     }
 
+    /// Hands the pacer what earlier runs of ours sent to this bucket: counted against `--share`
+    /// in the run's first window, once its first answer says how much of the window is left.
+    pub fn carry_in(&self, carry: Carry) {
+        *self.carry.lock().unwrap_or_else(|e| e.into_inner()) = Some(carry);
+    }
+
+    /// What this run sent in its last few minutes, per second (for the ledger, so that the next
+    /// run can count them).
+    pub fn recent_sends(&self) -> Vec<Sent> {
+        self.sends.lock().unwrap_or_else(|e| e.into_inner()).sent()
+    }
+
+    /// What earlier runs of ours were found to have spent of the run's first window.
+    pub fn carried(&self) -> u64 {
+        self.state().windows.carried()
+    }
+
     /// The pace in use, requests per minute.
     pub fn per_minute(&self) -> f64 {
         self.state().per_second * 60.0
@@ -226,6 +267,13 @@ impl Pacer {
     pub fn learned_limit(&self) -> Option<(u64, Duration)> {
         let s = self.state();
         Some((s.windows.limit()?, s.windows.length()?))
+    }
+
+    /// The bucket's window length, once a move of `Reset` has shown it (not the first answer's
+    /// estimate, which is only a lower bound).
+    pub fn window_length(&self) -> Option<Duration> {
+        let s = self.state();
+        s.windows.length().filter(|_| !s.windows.is_estimated())
     }
 
     /// Where the current window started, once a boundary has been seen.
@@ -360,6 +408,10 @@ impl Pacer {
     /// Marks a request as sent: keep the ticket until its answer.
     pub fn begin(&self) -> Ticket<'_> {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.sends
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .note(chrono::Utc::now());
         Ticket {
             pacer: self,
             sent: Instant::now(),
@@ -382,7 +434,14 @@ impl Pacer {
             if seen == Seen::Nothing || seen == Seen::Late {
                 return;
             }
-            let gate = gate_should_close(h, in_flight)
+            if seen == Seen::First {
+                self.apply_carry(&mut s.windows, h);
+            }
+            let reserve = match (self.share(), h.limit) {
+                (Some(share), Some(limit)) => reserve(limit, share),
+                _ => 0,
+            };
+            let gate = gate_should_close(h, in_flight + reserve)
                 .then(|| (s.windows.over_by(), s.windows.precise_end().is_some()));
             let rate = self.share().and_then(|share| pace(&s.windows, share));
             let changed =
@@ -407,6 +466,26 @@ impl Pacer {
                 *slot = Some(limiter(per_second));
             }
         }
+    }
+}
+
+impl Pacer {
+    /// At the first answer: counts what earlier runs of ours sent in the window it was counted
+    /// in. `Reset` is rounded up and `Date` down, so the window has at least `Reset - Date - 2 s`
+    /// left.
+    fn apply_carry(&self, windows: &mut Windows, h: &RateHeaders) {
+        let Some(carry) = self.carry.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        let left = h
+            .until_reset()
+            .unwrap_or_default()
+            .saturating_sub(Duration::from_secs(2));
+        let spent = carry.spent(left, chrono::Utc::now());
+        if spent > 0 {
+            tracing::debug!(spent, "earlier runs of ours already spent part of this window");
+        }
+        windows.carry(spent);
     }
 }
 

@@ -2,6 +2,7 @@
 //! tokio runtime.
 
 use super::*;
+use carry::{Carry, Sent};
 use governor::clock::FakeRelativeClock;
 #[test]
 fn gate_closes_only_when_in_flight_requests_could_spend_the_rest() {
@@ -298,4 +299,73 @@ async fn windows_that_start_off_the_second_are_learned_and_filled_without_a_429(
     assert!(middle.iter().all(|&n| n >= 32), "a window under 80%: {windows:?}");
     assert!(p.window_start().is_some(), "the phase was learned");
     assert_eq!(p.learned_limit(), Some((60, Duration::from_secs(1))));
+}
+
+/// A run resumed 1 s after an earlier run of ours sent 15 requests, inside the same 10 s window:
+/// with those counted, the window holds half of 40 in all, not 15 plus a fresh half.
+#[tokio::test(start_paused = true)]
+async fn a_resumed_run_counts_what_the_earlier_run_sent_in_its_first_window() {
+    let p = Arc::new(Pacer::new(RateSetting::Auto { share: 0.5 }));
+    p.carry_in(Carry {
+        sent: vec![Sent {
+            latest: chrono::Utc::now() - chrono::TimeDelta::seconds(1),
+            requests: 15,
+        }],
+        window: Some(Duration::from_secs(10)),
+    });
+    let b = Arc::new(Mutex::new(Bucket::new(40, 10_000, 0)));
+    // The run starts 50 ms into the window the earlier run's requests were counted in.
+    let first = (DATE * 1000 + 50) / 10_000;
+    b.lock().unwrap().used.insert(first, 15);
+    let limited = drive(p, b.clone(), 60, 8).await;
+    let windows = b.lock().unwrap().windows();
+    assert_eq!(limited, 0, "{windows:?}");
+    assert!(windows.len() >= 3, "{windows:?}");
+    assert!(
+        (16..=20).contains(&windows[0]),
+        "15 earlier + ours in the first window: {windows:?}"
+    );
+    assert!(windows[1..].iter().all(|&n| n <= 20), "{windows:?}");
+}
+
+/// Sends older than the window the run starts in are not ours to count.
+#[tokio::test(start_paused = true)]
+async fn sends_before_the_current_window_are_not_counted() {
+    let p = Pacer::new(RateSetting::Auto { share: 0.5 });
+    p.carry_in(Carry {
+        sent: vec![Sent {
+            latest: chrono::Utc::now() - chrono::TimeDelta::seconds(30),
+            requests: 15,
+        }],
+        window: Some(Duration::from_secs(10)),
+    });
+    p.until_ready().await;
+    p.begin().finish(&hdr(40, 39, 10));
+    assert_eq!(p.carried(), 0);
+}
+
+#[test]
+fn the_gate_keeps_two_percent_for_the_neighbours_or_what_the_share_leaves_them() {
+    assert_eq!(reserve(600, 0.5), 12);
+    assert_eq!(reserve(600, 0.99), 6);
+    assert_eq!(reserve(600, 1.0), 0);
+    assert_eq!(reserve(10, 0.5), 1, "rounded up");
+}
+
+/// At half the bucket, an answer with 2% of the window left closes the gate until the reset:
+/// the rest is for the org's other integrations.
+#[tokio::test(start_paused = true)]
+async fn the_gate_closes_before_the_bucket_runs_dry() {
+    let p = Pacer::new(RateSetting::Auto { share: 0.5 });
+    p.until_ready().await;
+    p.begin().finish(&hdr(100, 2, 5));
+    let t0 = Instant::now();
+    p.until_ready().await;
+    assert!(t0.elapsed() >= Duration::from_secs(5), "{:?}", t0.elapsed());
+    let full = Pacer::new(RateSetting::Auto { share: 1.0 });
+    full.until_ready().await;
+    full.begin().finish(&hdr(100, 2, 5));
+    let t0 = Instant::now();
+    full.until_ready().await;
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
 }

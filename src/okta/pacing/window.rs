@@ -60,6 +60,8 @@ struct Current {
     reset: Option<u64>,
     lowest: u64,
     ours: u64,
+    // Requests earlier runs of ours sent in this window (the run's first window only).
+    carried: u64,
     last_sent: Instant,
     // The earliest time the headers alone prove the window over: received + (Reset - Date).
     over_by: Option<Instant>,
@@ -128,6 +130,7 @@ impl Windows {
             reset: h.reset,
             lowest: remaining,
             ours: 1,
+            carried: 0,
             last_sent: s.sent,
             over_by: h.until_reset().map(|d| s.received + d),
         };
@@ -219,13 +222,27 @@ impl Windows {
         }
     }
 
-    /// Whether our requests in this window (answered and in flight) have used `share` of it.
+    /// Counts `requests` that earlier runs of ours sent in the current window (see
+    /// [`carry`](super::carry)); a new window starts from zero again.
+    pub fn carry(&mut self, requests: u64) {
+        if let Some(cur) = self.current.as_mut() {
+            cur.carried = requests;
+        }
+    }
+
+    /// What earlier runs of ours spent of the current window.
+    pub fn carried(&self) -> u64 {
+        self.current.map_or(0, |c| c.carried)
+    }
+
+    /// Whether our requests in this window (answered and in flight, and in the first window
+    /// those of earlier runs of ours) have used `share` of it.
     pub fn budget_spent(&self, share: f64, in_flight: usize) -> bool {
         let Some(limit) = self.limit else {
             return false;
         };
         let budget = ((limit as f64) * share.clamp(0.0, 1.0)).floor().max(1.0) as u64;
-        self.ours() + in_flight as u64 >= budget
+        self.ours() + self.carried() + in_flight as u64 >= budget
     }
 }
 
@@ -416,5 +433,17 @@ mod tests {
         run.w.count_unanswered();
         assert_eq!(run.w.ours(), 5);
         assert!(run.w.budget_spent(0.5, 0), "4 answered + 1 lost = half of 10");
+    }
+
+    #[test]
+    fn earlier_runs_sends_count_in_the_first_window_only() {
+        let mut run = Run::new();
+        run.answer(0, hdr(10, 9, 1_060, 1_000));
+        run.w.carry(3);
+        assert!(!run.w.budget_spent(0.5, 0), "1 ours + 3 earlier < 5");
+        assert!(run.w.budget_spent(0.5, 1), "1 ours + 3 earlier + 1 in flight = 5");
+        run.answer(10, hdr(10, 9, 1_120, 1_060));
+        assert_eq!(run.w.carried(), 0);
+        assert!(!run.w.budget_spent(0.5, 3), "a new window: only our own requests");
     }
 }

@@ -6,3 +6,4 @@ mod budget;
 mod green;
 mod locks;
 mod plans;
+mod share;
