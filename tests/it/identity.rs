@@ -8,8 +8,8 @@ use crate::seeds;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use std::time::Duration;
 use okta_emulator::{EmulatorConfig, Endpoint};
+use std::time::Duration;
 use ykprov::okta::{identity, ApiError, ClientConfig, OktaClient};
 use ykprov::secret::Secret;
 

@@ -4,11 +4,11 @@
 
 use crate::helpers::{assert_exit, spawn_emulator, ykprov_against, TestDir};
 use crate::seeds;
+use okta_emulator::EmulatorConfig;
 use prometheus_parse::{Scrape, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
-use okta_emulator::EmulatorConfig;
 
 /// The file parsed by `prometheus-parse`, after the checks that parser does not make.
 fn scrape(path: &Path) -> Scrape {

@@ -7,13 +7,13 @@
 use crate::helpers::{assert_exit, private_ledger, ykprov_against, TestDir};
 use crate::seeds;
 use crate::upload::{client_for, options};
+use okta_emulator::rate_limit::Bucket;
+use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, RateLimit};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use okta_emulator::rate_limit::Bucket;
-use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, RateLimit};
 use ykprov::okta::pacing::RateSetting;
 use ykprov::upload::upload;
 
