@@ -5,7 +5,7 @@ use crate::helpers::{assert_exit, private_binary, TestDir};
 use tokio::io::AsyncBufReadExt;
 
 /// Starts `ykprov emulate` on port 0 and returns it with what it printed before waiting.
-async fn start(env: &[(&str, &str)], args: &[&str]) -> (tokio::process::Child, String) {
+pub(crate) async fn start(env: &[(&str, &str)], args: &[&str]) -> (tokio::process::Child, String) {
     let mut child = private_binary()
         .args(["emulate", "--bind", "127.0.0.1:0", "--users", "1"])
         .args(args)

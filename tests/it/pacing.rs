@@ -36,7 +36,7 @@ async fn upload_all(emu: &EmulatorHandle, first: u32, n: u32, share: f64) -> Upl
 }
 
 /// Requests per window of the token path's bucket, in window order.
-fn token_windows(emu: &EmulatorHandle) -> Vec<u64> {
+pub(crate) fn token_windows(emu: &EmulatorHandle) -> Vec<u64> {
     emu.log()
         .per_window()
         .into_iter()

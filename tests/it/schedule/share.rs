@@ -5,9 +5,9 @@
 //! log is the witness: requests per emulator window, counted as the server counted them.
 
 use crate::helpers::{assert_exit, private_ledger, ykprov_against, TestDir};
+use crate::pacing::token_windows;
 use crate::seeds;
 use crate::upload::{client_for, options};
-use okta_emulator::rate_limit::Bucket;
 use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, RateLimit};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,16 +28,6 @@ async fn emulator_of(limit: u32, window: Duration) -> EmulatorHandle {
     })
     .await
     .unwrap()
-}
-
-/// Requests per window of the token path's bucket, in window order.
-fn token_windows(emu: &EmulatorHandle) -> Vec<u64> {
-    emu.log()
-        .per_window()
-        .into_iter()
-        .filter(|(w, _)| w.bucket == Bucket::ApiV1)
-        .map(|(_, n)| n)
-        .collect()
 }
 
 fn token_requests(emu: &EmulatorHandle) -> u64 {

@@ -56,24 +56,8 @@ async fn unauthenticated_requests_do_not_spend_the_rate_window() {
 
 #[tokio::test]
 async fn the_emulator_never_prints_a_token_the_user_chose() {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_ykprov"))
-        .args(["emulate", "--bind", "127.0.0.1:0"])
-        .env("YKPROV_EMULATOR_TOKEN", "00chosen-maybe-real-token")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = String::new();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("stop with Ctrl-C") {
-            break;
-        }
-    }
+    let (mut child, seen) =
+        crate::emulate_command::start(&[("YKPROV_EMULATOR_TOKEN", "00chosen-maybe-real-token")], &[]).await;
     let _ = child.kill().await;
     assert!(seen.contains("API token:"), "{seen}");
     assert!(!seen.contains("00chosen-maybe-real-token"), "{seen}");
