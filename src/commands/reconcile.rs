@@ -5,6 +5,7 @@ use super::output::{emit, require_seed_file};
 use super::sealed::unseal_options;
 use super::{recording, Outcome, RunMetrics};
 use crate::cli::{GlobalArgs, ReconcileArgs};
+use crate::ledger::sends::SendSource;
 use crate::okta::{self, ConnectSettings};
 use crate::reconcile::{self, ReconcileOptions};
 use std::time::Duration;
@@ -33,6 +34,9 @@ fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
     })
 }
 
+/// How the ledger's record of requests sent names reconcile's runs.
+const READS: SendSource<'static> = SendSource::Reads("reconcile");
+
 /// Runs `ykprov reconcile`: the files given, or with none every key the ledger knows for the org.
 pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) -> anyhow::Result<Outcome> {
     for f in &args.files {
@@ -53,7 +57,7 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) 
     }
     let org = client.org().to_string();
     let o = recording::with_facts(o, &ledger, &org)?;
-    let (result, known) = if args.files.is_empty() {
+    let known = if args.files.is_empty() {
         let known = recording::known_rows(&ledger, &org)?;
         if known.is_empty() {
             anyhow::bail!(
@@ -61,11 +65,21 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) 
                 ledger.path().display()
             );
         }
-        let n = known.len();
-        (reconcile::reconcile_known(&o, known, &client).await?, n)
+        Some(known)
     } else {
-        (reconcile::reconcile(&o, &client).await?, 0)
+        None
     };
+    // The listing spends the org's bucket like any run: count earlier runs' requests in its first
+    // window, and record its own for the writer that may follow (an urgent revoke after the
+    // nightly reconcile), also when the listing failed part way.
+    recording::carry_share(&ledger, &client, READS);
+    let n = known.as_ref().map_or(0, Vec::len);
+    let listed = match known {
+        Some(known) => reconcile::reconcile_known(&o, known, &client).await,
+        None => reconcile::reconcile(&o, &client).await,
+    };
+    recording::record_sends(&mut ledger, &client, READS);
+    let (result, known) = (listed?, n);
     m.reconciliation(&result);
     let suspect = empty_listing(known, result.okta_tokens, &org);
     match &suspect {

@@ -4,6 +4,7 @@
 //! the end, and what each reconciliation saw.
 
 use crate::ledger::record::{ManifestRow, Observation, RunStart};
+use crate::ledger::sends::SendSource;
 use crate::ledger::Ledger;
 use crate::okta::OktaClient;
 use crate::reconcile::diff::LocalRow;
@@ -47,8 +48,8 @@ pub fn before_run(
 /// record, and `journal`'s intents when it is being continued), so the run's first window
 /// counts them against `--share`. A ledger that cannot tell is no reason to stop: the header
 /// gate still keeps the bucket from running dry.
-pub fn carry_share(ledger: &Ledger, client: &OktaClient, journal: &Path) {
-    match ledger.earlier_sends(client.org().as_str(), journal, Utc::now()) {
+pub fn carry_share<'a>(ledger: &Ledger, client: &OktaClient, source: impl Into<SendSource<'a>>) {
+    match ledger.earlier_sends(client.org().as_str(), source, Utc::now()) {
         Ok(carry) => client.token_pacer().carry_in(carry),
         Err(e) => tracing::warn!(
             error = format!("{e:#}"),
@@ -59,14 +60,14 @@ pub fn carry_share(ledger: &Ledger, client: &OktaClient, journal: &Path) {
 
 /// After a run: what it sent to the org lately, for the next run's [`carry_share`]. Losing it
 /// costs only that count, so a failure is a warning.
-pub fn record_sends(ledger: &mut Ledger, client: &OktaClient, journal: &Path) {
+pub fn record_sends<'a>(ledger: &mut Ledger, client: &OktaClient, source: impl Into<SendSource<'a>>) {
     let pacer = client.token_pacer();
     let sent = pacer.recent_sends();
     if sent.is_empty() {
         return;
     }
     let org = client.org().as_str();
-    if let Err(e) = ledger.record_sends(org, journal, &sent, pacer.window_length(), Utc::now()) {
+    if let Err(e) = ledger.record_sends(org, source, &sent, pacer.window_length(), Utc::now()) {
         tracing::warn!(
             error = format!("{e:#}"),
             "the ledger did not record this run's requests"

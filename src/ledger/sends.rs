@@ -13,7 +13,7 @@ use crate::journal::Entry;
 use crate::okta::pacing::carry::{Carry, Sent};
 use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::params;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How far back a run looks for earlier sends: longer than any rate-limit window (Okta's are a
@@ -23,19 +23,51 @@ const LOOK_BACK: TimeDelta = TimeDelta::minutes(5);
 /// How long recorded sends are kept.
 const KEEP: TimeDelta = TimeDelta::days(1);
 
+/// Whose requests a row of `sends` counts.
+#[derive(Debug, Clone, Copy)]
+pub enum SendSource<'a> {
+    /// A run of a writer (upload, repair, revoke), named by its journal, whose intents stand in
+    /// for what a run killed before it could record sent.
+    Journal(&'a Path),
+    /// A run of a command that only reads Okta and keeps no journal (`reconcile`): the nightly
+    /// listing spends the same bucket as an urgent revoke right after it.
+    Reads(&'a str),
+}
+
+impl SendSource<'_> {
+    fn key(&self) -> String {
+        match self {
+            SendSource::Journal(p) => absolute(p).display().to_string(),
+            SendSource::Reads(command) => format!("ykprov {command}"),
+        }
+    }
+}
+
+impl<'a> From<&'a Path> for SendSource<'a> {
+    fn from(p: &'a Path) -> Self {
+        SendSource::Journal(p)
+    }
+}
+
+impl<'a> From<&'a PathBuf> for SendSource<'a> {
+    fn from(p: &'a PathBuf) -> Self {
+        SendSource::Journal(p)
+    }
+}
+
 impl Ledger {
-    /// Records what a run on `journal` sent to the org's token bucket lately, and the window
-    /// length it learned, if any.
-    pub fn record_sends(
+    /// Records what a run (on a journal, or of a read-only command) sent to the org's token
+    /// bucket lately, and the window length it learned, if any.
+    pub fn record_sends<'a>(
         &mut self,
         org: &str,
-        journal: &Path,
+        source: impl Into<SendSource<'a>>,
         sent: &[Sent],
         window: Option<Duration>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let org = normalise_org(org)?;
-        let journal = absolute(journal).display().to_string();
+        let journal = source.into().key();
         let window_ms = window.map(|w| i64::try_from(w.as_millis()).unwrap_or(i64::MAX));
         self.write(|tx, _| {
             tx.execute(
@@ -58,7 +90,13 @@ impl Ledger {
     /// intents of `journal` (the one this run continues) after the last second recorded for it,
     /// so a run killed before it could record still counts. The window length is the longest an
     /// earlier run learned.
-    pub fn earlier_sends(&self, org: &str, journal: &Path, now: DateTime<Utc>) -> anyhow::Result<Carry> {
+    pub fn earlier_sends<'a>(
+        &self,
+        org: &str,
+        source: impl Into<SendSource<'a>>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Carry> {
+        let source = source.into();
         let org = normalise_org(org)?;
         let since = now - LOOK_BACK;
         let mut stmt = self.conn.prepare(
@@ -72,7 +110,7 @@ impl Ledger {
                 r.get::<_, Option<i64>>(3)?,
             ))
         })?;
-        let this = absolute(journal).display().to_string();
+        let this = source.key();
         let mut carry = Carry::default();
         let mut recorded_until: Option<DateTime<Utc>> = None;
         for row in rows {
@@ -93,7 +131,9 @@ impl Ledger {
             carry.window = carry.window.max(window);
         }
         let after = recorded_until.unwrap_or(since).max(since);
-        carry.sent.extend(journal_intents(journal, after)?);
+        if let SendSource::Journal(journal) = source {
+            carry.sent.extend(journal_intents(journal, after)?);
+        }
         Ok(carry)
     }
 }
@@ -244,5 +284,23 @@ mod tests {
             .unwrap();
         let none = dir.path().join("none.jsonl");
         assert_eq!(ledger.earlier_sends(ORG, &none, at(0)).unwrap().sent.len(), 1);
+    }
+
+    #[test]
+    fn a_read_only_runs_sends_count_for_a_writer_and_are_kept_apart_from_journals() {
+        let (dir, mut ledger) = fresh();
+        let reads = SendSource::Reads("reconcile");
+        ledger
+            .record_sends(ORG, reads, &[sent(-3, 7)], None, at(0))
+            .unwrap();
+        let journal = dir.path().join("u.jsonl");
+        journal_with_intents(&journal, &[-2]);
+        let carry = ledger.earlier_sends(ORG, &journal, at(0)).unwrap();
+        // The reconcile's 7, and the journal's one intent (nothing recorded for it yet).
+        assert_eq!(carry.sent.iter().map(|s| s.requests).sum::<u64>(), 8);
+        // A read-only source has no journal to read intents from.
+        let carry = ledger.earlier_sends(ORG, reads, at(0)).unwrap();
+        assert_eq!(carry.sent.iter().map(|s| s.requests).sum::<u64>(), 7);
+        assert_eq!(reads.key(), "ykprov reconcile");
     }
 }
