@@ -140,15 +140,17 @@ pub fn reserve(limit: u64, share: f64) -> usize {
         .max(0.0) as usize
 }
 
-/// The largest share of a bucket's limit ever planned on: network and timer jitter move a few
-/// requests across window edges, and a 429 costs far more than the margin.
+/// The part of its share a run plans on: network and timer jitter move a few requests across
+/// window edges, and a 429 costs far more than the margin. At `--share 1` it leaves 2% of the
+/// bucket unplanned; below, 2% of the run's own share, so that a neighbour using exactly the rest
+/// of the bucket is not left to the gate alone.
 pub const MAX_SHARE: f64 = 0.98;
 
 /// The pace, requests per second, for what is known of the windows; `None` before a limit is.
 pub fn pace(windows: &Windows, share: f64) -> Option<f64> {
     let limit = windows.limit()?;
     let window = windows.length().unwrap_or(Duration::from_secs(60)).as_secs_f64();
-    Some(limit as f64 * share.min(MAX_SHARE) / window)
+    Some(limit as f64 * share.clamp(0.0, 1.0) * MAX_SHARE / window)
 }
 
 /// The shortest hold: a wait computed as zero or less still lets the new window's first answer in.
@@ -338,7 +340,12 @@ impl Pacer {
         let s = self.state();
         let in_flight = self.in_flight.load(Ordering::SeqCst);
         let over = s.windows.over_by().filter(|&t| t > now)?;
-        s.windows.budget_spent(share, in_flight).then_some(over)
+        // The budget leaves the same margin as the pace: at `--share 0.5` beside a neighbour
+        // using the other half, a window's first requests (the lone probe, the listing) and
+        // timer jitter must not add up to the whole bucket.
+        s.windows
+            .budget_spent(share.clamp(0.0, 1.0) * MAX_SHARE, in_flight)
+            .then_some(over)
     }
 
     fn gate_wait(&self) -> Duration {

@@ -8,6 +8,7 @@ use crate::helpers::{assert_exit, private_ledger, ykprov_against, TestDir};
 use crate::pacing::token_windows;
 use crate::seeds;
 use crate::upload::{client_for, options};
+use okta_emulator::rate_limit::Bucket;
 use okta_emulator::{self as emulator, EmulatorConfig, EmulatorHandle, RateLimit};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -200,7 +201,12 @@ async fn a_neighbour_using_the_rest_of_the_bucket_meets_no_429() {
     assert_eq!(s.counts.uploaded, u64::from(n), "{s:?}");
     assert!(windows.len() >= 4, "the run spans windows: {windows:?}");
     assert!(sent >= 250, "the neighbour kept sending: {sent}");
-    assert_eq!(limited, 0, "the neighbour met 429s: {windows:?}");
+    assert_eq!(
+        limited,
+        0,
+        "the neighbour met 429s: {windows:?} {}",
+        by_method(&emu)
+    );
     assert_eq!(emu.log().served_429, 0, "{windows:?}");
     assert_each_stored_once(&emu, first, n);
 }
@@ -242,4 +248,28 @@ async fn a_reconcile_records_its_listing_requests_for_the_next_run() {
         recorded, listed,
         "the ledger's record of the reconcile's requests"
     );
+}
+
+/// Per window of the token bucket: its first and last request's time and the GETs and POSTs in it.
+fn by_method(emu: &EmulatorHandle) -> String {
+    use std::collections::BTreeMap;
+    let log = emu.log();
+    let mut w: BTreeMap<u64, (u128, u128, u64, u64, Vec<u16>)> = BTreeMap::new();
+    for e in &log.entries {
+        let Some(win) = e.window.filter(|w| w.bucket == Bucket::ApiV1) else {
+            continue;
+        };
+        let t = e.at.as_millis();
+        let x = w.entry(win.seq).or_insert((t, t, 0, 0, Vec::new()));
+        x.1 = t;
+        if e.method == "GET" {
+            x.2 += 1
+        } else {
+            x.3 += 1
+        }
+        if e.status == Some(429) {
+            x.4.push(0)
+        }
+    }
+    format!("{w:?}")
 }
