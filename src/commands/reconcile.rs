@@ -73,15 +73,15 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) 
     // window, and record its own for the writer that may follow (an urgent revoke after the
     // nightly reconcile), also when the listing failed part way.
     recording::carry_share(&ledger, &client, READS);
-    let n = known.as_ref().map_or(0, Vec::len);
+    let known_keys = known.as_ref().map_or(0, Vec::len);
     let listed = match known {
         Some(known) => reconcile::reconcile_known(&o, known, &client).await,
         None => reconcile::reconcile(&o, &client).await,
     };
     recording::record_sends(&mut ledger, &client, READS);
-    let (result, known) = (listed?, n);
+    let result = listed?;
     m.reconciliation(&result);
-    let suspect = empty_listing(known, result.okta_tokens, &org);
+    let suspect = empty_listing(known_keys, result.okta_tokens, &org);
     match &suspect {
         // A listing that lost every key is more likely the wrong org or a narrowed credential than
         // a wiped org: the ledger keeps its last statuses rather than marking every key gone.
