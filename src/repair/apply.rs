@@ -232,11 +232,7 @@ impl Run {
             let mut reaped = Vec::new();
             let sent = self
                 .tasks
-                .spawn(
-                    shutdown,
-                    |f| reaped.push(f),
-                    move |slot| repair_one(ctx, task, slot),
-                )
+                .spawn(shutdown, |f| reaped.push(f), move || repair_one(ctx, task))
                 .await;
             for f in reaped {
                 self.finished(f);

@@ -10,12 +10,10 @@ use crate::journal::{Entry, RowResult};
 use crate::okta::models::TokenStatus;
 use crate::okta::ApiError;
 use crate::seed::Seed;
-use crate::upload::concurrency::Slot;
 use crate::upload::delete;
 use crate::upload::worker::{upload_one, Ctx, Fatal, Work};
 use crate::upload::write::journal;
 use chrono::Utc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// One action to carry out, with the seed it uploads.
@@ -159,21 +157,13 @@ fn delete_failure(result: &DeleteResult) -> String {
     }
 }
 
-/// Carries out one action and journals every step. Holds `slot` until done. `None`: another task
-/// stopped the run before this action did anything that needs a line (what it had sent stays in
-/// doubt in the journal, and the next repair settles it). A fatal error stops the run for every
-/// task, as in upload.
+/// Carries out one action (re-check, the delete of a reissue, re-check, the upload) and journals
+/// every step. `None`: another task stopped the run before this action did anything that needs a
+/// line (what it had sent stays in doubt in the journal, and the next repair settles it). A fatal
+/// error stops the run for every task, as in upload (the dispatcher raises the stop before it
+/// frees this task's slot).
 #[tracing::instrument(skip_all, fields(serial = %task.action.serial, action = %task.action.action))]
-pub async fn repair_one(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Option<Finished>, Fatal> {
-    let done = carry_out(Arc::clone(&ctx), task, slot).await;
-    if done.is_err() {
-        ctx.stopped.store(true, Ordering::SeqCst);
-    }
-    done
-}
-
-/// Re-check, the delete of a reissue, re-check, the upload.
-async fn carry_out(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Option<Finished>, Fatal> {
+pub async fn repair_one(ctx: Arc<Ctx>, task: Task) -> Result<Option<Finished>, Fatal> {
     let mut f = Finished::new(task.action);
     if ctx.is_stopped() {
         return Ok(None);
@@ -195,11 +185,11 @@ async fn carry_out(ctx: Arc<Ctx>, task: Task, slot: Slot) -> Result<Option<Finis
         }
         f.deleted = true;
     }
-    upload(&ctx, f, task.seed, slot).await
+    upload(&ctx, f, task.seed).await
 }
 
 /// The upload of an action (after its delete, for a reissue), by upload's own worker.
-async fn upload(ctx: &Arc<Ctx>, mut f: Finished, seed: Seed, slot: Slot) -> Result<Option<Finished>, Fatal> {
+async fn upload(ctx: &Arc<Ctx>, mut f: Finished, seed: Seed) -> Result<Option<Finished>, Fatal> {
     if let Some((cause, why)) = recheck_serial(ctx, &seed).await? {
         return f.skipped(ctx, cause, why).map(Some);
     }
@@ -209,7 +199,7 @@ async fn upload(ctx: &Arc<Ctx>, mut f: Finished, seed: Seed, slot: Slot) -> Resu
         was_in_doubt: false,
         intent_at: None,
     };
-    let Some(done) = upload_one(Arc::clone(ctx), work, slot).await? else {
+    let Some(done) = upload_one(Arc::clone(ctx), work).await? else {
         // Stopped by another task: a deleted token's seed is uploaded by the next repair.
         return Ok(f.deleted.then(|| {
             f.end = End::Failed {

@@ -227,11 +227,7 @@ pub async fn apply(
         }
         let ctx = Arc::clone(tasks.ctx());
         let sent = tasks
-            .spawn(
-                shutdown,
-                |f| ended.push(f),
-                move |slot| worker::revoke_one(ctx, t, slot),
-            )
+            .spawn(shutdown, |f| ended.push(f), move || worker::revoke_one(ctx, t))
             .await;
         match sent {
             Ok(Dispatched::Sent) => {}

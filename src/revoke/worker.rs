@@ -15,12 +15,10 @@ use crate::okta::client::E_TOKEN_ASSIGNED;
 use crate::okta::models::{TokenStatus, YubikeyToken};
 use crate::okta::ApiError;
 use crate::seed::Serial;
-use crate::upload::concurrency::Slot;
 use crate::upload::delete;
 use crate::upload::worker::{Ctx, Fatal};
 use crate::upload::write::journal;
 use chrono::Utc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// At most this many writes per serial (unenroll, delete, and one more should Okta leave a second
@@ -216,10 +214,11 @@ async fn carry_out(ctx: &Ctx, f: &mut Finished) -> Result<Option<(RevokeOutcome,
     }
 }
 
-/// Revokes one serial and journals its end. Holds `slot` until done. `None`: another task stopped
-/// the run first (what this serial had sent stays for the next revoke, which plans from Okta).
+/// Revokes one serial and journals its end. `None`: another task stopped the run first (what this
+/// serial had sent stays for the next revoke, which plans from Okta). A fatal error stops the run
+/// for every task (the dispatcher raises the stop before it frees this task's slot).
 #[tracing::instrument(skip_all, fields(serial = %target.serial))]
-pub async fn revoke_one(ctx: Arc<Ctx>, target: Target, slot: Slot) -> Result<Option<Finished>, Fatal> {
+pub async fn revoke_one(ctx: Arc<Ctx>, target: Target) -> Result<Option<Finished>, Fatal> {
     let mut f = Finished {
         serial: target.serial,
         outcome: RevokeOutcome::Failed,
@@ -228,15 +227,8 @@ pub async fn revoke_one(ctx: Arc<Ctx>, target: Target, slot: Slot) -> Result<Opt
         retries: 0,
         lookups: 0,
     };
-    let ended = carry_out(&ctx, &mut f).await;
-    drop(slot);
-    let ended = match ended {
-        Ok(Some(end)) => end,
-        Ok(None) => return Ok(None),
-        Err(fatal) => {
-            ctx.stopped.store(true, Ordering::SeqCst);
-            return Err(fatal);
-        }
+    let Some(ended) = carry_out(&ctx, &mut f).await? else {
+        return Ok(None);
     };
     (f.outcome, f.reason) = ended;
     let line = Entry::Revoke(RevokeLine::End {
@@ -245,9 +237,6 @@ pub async fn revoke_one(ctx: Arc<Ctx>, target: Target, slot: Slot) -> Result<Opt
         reason: f.reason.clone(),
         at: Utc::now(),
     });
-    if let Err(e) = journal(&ctx, &line) {
-        ctx.stopped.store(true, Ordering::SeqCst);
-        return Err(e);
-    }
+    journal(&ctx, &line)?;
     Ok(Some(f))
 }

@@ -3,8 +3,11 @@
 //! (counts and progress stay current, a fatal error surfaces early), and the rest are drained at
 //! the end, even after Ctrl-C or a fatal error: abandoning them would leave rows in doubt.
 //!
-//! [`Tasks`] does this for any task that holds a [`Slot`] and ends in a value, in nothing (another
-//! task stopped the run first) or in a [`Fatal`]; a repair's delete-then-upload runs on it too.
+//! [`Tasks`] does this for any task that ends in a value, in nothing (another task stopped the run
+//! first) or in a [`Fatal`]; a repair's delete-then-upload and a revoke run on it too. It holds
+//! each task's [`Slot`] itself and, when a task ends in a [`Fatal`], raises the run's stop flag
+//! before it gives the slot back: released first, the slot could start a new task that does not
+//! yet see the stop and sends one request more into the refusal.
 //! [`Dispatcher`] is upload's use of it.
 
 use super::concurrency::Slot;
@@ -48,7 +51,8 @@ impl<T: Send + 'static> Tasks<T> {
     }
 
     /// Waits for a slot (or the shutdown signal), hands every finished task to `done`, then spawns
-    /// `start(slot)`. An `Err` is a finished task that stopped the run; nothing is then spawned.
+    /// `start()` holding the slot until it ends. An `Err` is a finished task that stopped the run;
+    /// nothing is then spawned.
     pub async fn spawn<F, Fut>(
         &mut self,
         shutdown: &mut watch::Receiver<bool>,
@@ -56,7 +60,7 @@ impl<T: Send + 'static> Tasks<T> {
         start: F,
     ) -> anyhow::Result<Dispatched>
     where
-        F: FnOnce(Slot) -> Fut,
+        F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<T>, Fatal>> + Send + 'static,
     {
         let slot = tokio::select! {
@@ -71,7 +75,7 @@ impl<T: Send + 'static> Tasks<T> {
         if self.ctx.is_stopped() {
             return Ok(Dispatched::Stopped);
         }
-        self.set.spawn(start(slot));
+        self.set.spawn(held(Arc::clone(&self.ctx), slot, start()));
         Ok(Dispatched::Sent)
     }
 
@@ -89,6 +93,20 @@ impl<T: Send + 'static> Tasks<T> {
         }
         fatal
     }
+}
+
+/// Runs `task` holding `slot`; a fatal end raises the stop flag before the slot is given back.
+async fn held<T>(
+    ctx: Arc<Ctx>,
+    slot: Slot,
+    task: impl Future<Output = Result<Option<T>, Fatal>>,
+) -> Result<Option<T>, Fatal> {
+    let ended = task.await;
+    if ended.is_err() {
+        ctx.stop();
+    }
+    drop(slot);
+    ended
 }
 
 /// Spawns, reaps and drains the upload workers of one run.
@@ -119,7 +137,7 @@ impl Dispatcher {
     ) -> anyhow::Result<Dispatched> {
         let ctx = Arc::clone(self.tasks.ctx());
         self.tasks
-            .spawn(shutdown, done, move |slot| worker::upload_one(ctx, work, slot))
+            .spawn(shutdown, done, move || worker::upload_one(ctx, work))
             .await
     }
 

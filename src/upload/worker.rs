@@ -8,7 +8,7 @@
 //! A refused credential is never a row's outcome: it stops the run for every worker, and rows not
 //! settled stay pending (or in doubt) for the next run.
 
-use super::concurrency::{AdaptiveLimit, Slot};
+use super::concurrency::AdaptiveLimit;
 use super::policy;
 use super::write::{self, Effort, Refusal, Settled, Write};
 use crate::journal::{Entry, Journal, RowResult};
@@ -29,8 +29,8 @@ pub struct Ctx {
     pub limit: Arc<AdaptiveLimit>,
     /// Attempts per row, not counting 429s.
     pub max_attempts: u32,
-    /// Set by the first worker that stops the run: no worker sends anything after it.
-    pub stopped: AtomicBool,
+    /// Set by the first worker that stops the run ([`Ctx::stop`]): no worker sends anything after it.
+    stopped: AtomicBool,
     /// The run-wide retry budget: a failing org stops the run instead of every row retrying.
     pub budget: super::budget::RetryBudget,
 }
@@ -51,6 +51,11 @@ impl Ctx {
     /// Whether a worker stopped the run (a refused credential, a journal that cannot be written).
     pub fn is_stopped(&self) -> bool {
         self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Stops the run for every worker: none starts anything after this.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
     }
 }
 
@@ -286,18 +291,13 @@ impl Write for Upload<'_> {
     }
 }
 
-/// Uploads one seed and journals its outcome. Holds `slot` until done. `None`: another worker
-/// stopped the run before this row was settled, so nothing more was sent or journaled for it (it
-/// stays pending, or in doubt when a POST of it was already sent). A fatal error stops the run
-/// for every worker.
+/// Uploads one seed and journals its outcome. `None`: another worker stopped the run before this
+/// row was settled, so nothing more was sent or journaled for it (it stays pending, or in doubt
+/// when a POST of it was already sent). A fatal error stops the run for every worker (the
+/// dispatcher raises the stop before it frees this task's slot).
 #[tracing::instrument(skip_all, fields(serial = %work.seed.serial, line = work.line))]
-pub async fn upload_one(ctx: Arc<Ctx>, work: Work, slot: Slot) -> Result<Option<Done>, Fatal> {
-    let done = settle(&ctx, work).await;
-    if done.is_err() {
-        ctx.stopped.store(true, Ordering::SeqCst);
-    }
-    drop(slot);
-    done
+pub async fn upload_one(ctx: Arc<Ctx>, work: Work) -> Result<Option<Done>, Fatal> {
+    settle(&ctx, work).await
 }
 
 /// The row's write, by the one journaled-write loop.
