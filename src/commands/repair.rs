@@ -163,7 +163,6 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs, m: &mut RunMetrics) -> 
     )?;
     config.options.okta_identity = Some(who);
     let outcome = apply(&config, &prepared, &client, &mut ledger, m).await;
-    recording::after_run(&mut ledger, &prepared.journal);
     recording::record_sends(&mut ledger, &client, &prepared.journal);
     outcome
 }
@@ -227,6 +226,7 @@ fn nothing_to_do(config: &RepairConfig, p: &Prepared) -> anyhow::Result<Outcome>
     Ok(Outcome::problems_if(p.before.needs_action()))
 }
 
+/// Applies the plan, then records the run and the state after it in the ledger.
 async fn apply(
     config: &RepairConfig,
     p: &Prepared,
@@ -235,10 +235,18 @@ async fn apply(
     m: &mut RunMetrics,
 ) -> anyhow::Result<Outcome> {
     let (mut shutdown, quit_now) = ctrl_c();
-    let summary = tokio::select! {
-        s = repair::apply(&config.options, p, client, &mut shutdown) => s?,
-        _ = quit_now => return Ok(Outcome::Interrupted),
+    let ran = tokio::select! {
+        s = repair::apply(&config.options, p, client, &mut shutdown) => Some(s),
+        _ = quit_now => None,
     };
+    // The run's events go into the ledger before the state after it: a closing listing can end
+    // in the millisecond of the last upload, and the history reads such ties in the order they
+    // were recorded.
+    recording::after_run(ledger, &p.journal);
+    let Some(summary) = ran else {
+        return Ok(Outcome::Interrupted);
+    };
+    let summary = summary?;
     m.repair(&summary);
     if let Some(fatal) = &summary.fatal {
         eprint!("{}", output::summary_text(&summary));

@@ -31,11 +31,14 @@ async fn a_repair_records_the_state_before_its_run_and_the_state_after() {
     .await;
     assert_exit(&out, 0);
     let l = Ledger::open(&ledger).unwrap();
-    let h: Vec<(String, Option<String>)> = l
-        .history(None, &serial)
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.kind, e.payload["status"].as_str().map(str::to_string)))
+    let events = l.history(None, &serial).unwrap();
+    let h: Vec<(String, Option<String>)> = events
+        .iter()
+        .map(|e| (e.kind.clone(), e.payload["status"].as_str().map(str::to_string)))
+        .collect();
+    let when: Vec<(i64, &str, &str)> = events
+        .iter()
+        .map(|e| (e.id, e.kind.as_str(), e.at.as_str()))
         .collect();
     let kinds: Vec<&str> = h.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
@@ -48,7 +51,7 @@ async fn a_repair_records_the_state_before_its_run_and_the_state_after() {
             "upload_outcome",
             "status_changed"
         ],
-        "{h:?}"
+        "{h:?} {when:?}"
     );
     assert_eq!(
         h[5].1.as_deref(),
