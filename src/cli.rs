@@ -11,6 +11,7 @@ mod input;
 mod install;
 mod ledger;
 pub mod manual;
+mod metrics;
 mod rate;
 mod repair;
 mod revoke;
@@ -27,6 +28,7 @@ pub use ledger::{
     HistoryArgs, LedgerAction, LedgerArgs, LedgerImportArgs, LedgerVerifyArgs, OrgOnly, RetireArgs,
     TextOrJson, UnretireArgs,
 };
+pub use metrics::MetricsArgs;
 pub use rate::{parse_rate, Rate, RateArg};
 pub use repair::RepairArgs;
 pub use revoke::RevokeArgs;
@@ -287,10 +289,9 @@ pub struct ReconcileArgs {
     /// Also write an audit report here (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
-    /// Also write the run's metrics here in Prometheus's text format, for node_exporter's textfile
-    /// collector (atomically, mode 0644; checked before the first request).
-    #[arg(long, value_name = "PATH")]
-    pub metrics_file: Option<PathBuf>,
+    /// `--metrics-file`.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     /// Sealed seed files.
     #[command(flatten)]
     pub sealed: SealedArgs,

@@ -1,7 +1,7 @@
 //! The arguments of `ykprov repair`: the seed files, the connection, and what the repair may do
 //! (dry run, consent, reissuing blocked keys) and how fast.
 
-use super::{OrgArgs, RateArg};
+use super::{MetricsArgs, OrgArgs, RateArg};
 use crate::okta::pacing::RateSetting;
 use crate::repair::output::Format as RepairFormat;
 use crate::repair::RepairOptions;
@@ -72,10 +72,9 @@ pub struct RepairArgs {
     /// Also write a report with a Repairs section here (.html, .md or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
-    /// Also write the run's metrics here in Prometheus's text format, for node_exporter's textfile
-    /// collector (atomically, mode 0644; checked before the first request).
-    #[arg(long, value_name = "PATH")]
-    pub metrics_file: Option<PathBuf>,
+    /// `--metrics-file`.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     /// Output format.
     #[arg(long = "format", value_enum, default_value_t = RepairFormat::Text)]
     pub output: RepairFormat,

@@ -1,7 +1,9 @@
 //! The clap types of the two commands that read one seed file and report on it row by row:
 //! `validate` and `upload`. Their `--format` is the output format; the layout is `--input-format`.
 
-use super::{ExpectArgs, FormatArg, FormatArgParser, InputFormatArgs, OrgArgs, RateArg, SealedArgs};
+use super::{
+    ExpectArgs, FormatArg, FormatArgParser, InputFormatArgs, MetricsArgs, OrgArgs, RateArg, SealedArgs,
+};
 use crate::okta::pacing::RateSetting;
 use crate::upload::UploadOptions;
 use clap::Args;
@@ -54,10 +56,9 @@ pub struct UploadArgs {
     /// Also write an audit report of the run here at the end (.html, .md, .csv or .json).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
-    /// Also write the run's metrics here in Prometheus's text format, for node_exporter's textfile
-    /// collector (atomically, mode 0644; checked before the first request).
-    #[arg(long, value_name = "PATH")]
-    pub metrics_file: Option<PathBuf>,
+    /// `--metrics-file`.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     /// Sealed seed files.
     #[command(flatten)]
     pub sealed: SealedArgs,

@@ -75,17 +75,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Upload(args) => {
             let mut m = RunMetrics::new("upload");
             let result = upload::run(&args, &cli.global, &mut m).await;
-            m.finish(args.metrics_file.as_deref(), result)
+            m.finish(args.metrics.file.as_deref(), result)
         }
         Command::Reconcile(args) => {
             let mut m = RunMetrics::new("reconcile");
             let result = reconcile::run(&args, &cli.global, &mut m).await;
-            m.finish(args.metrics_file.as_deref(), result)
+            m.finish(args.metrics.file.as_deref(), result)
         }
         Command::Repair(args) => {
             let mut m = RunMetrics::new("repair");
             let result = repair::run(&args, &cli.global, &mut m).await;
-            m.finish(args.metrics_file.as_deref(), result)
+            m.finish(args.metrics.file.as_deref(), result)
         }
         Command::Revoke(args) => revoke::run(&args, &cli.global).await,
         Command::Export(args) => export::run(&args).await,

@@ -47,7 +47,7 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) 
     super::output::check_outputs(&[
         ("--out", args.out.as_deref()),
         ("--report", args.report.as_deref()),
-        ("--metrics-file", args.metrics_file.as_deref()),
+        ("--metrics-file", args.metrics.file.as_deref()),
     ])?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&read_only_connection(&args.org))?;

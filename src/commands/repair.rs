@@ -110,7 +110,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs, m: &mut RunMetrics) -> 
         ("--report", config.report.as_deref()),
         ("--journal", written.then_some(journal.as_path())),
         ("--plan-out", config.plan_out.as_deref()),
-        ("--metrics-file", args.metrics_file.as_deref()),
+        ("--metrics-file", args.metrics.file.as_deref()),
     ])?;
     // Read before any request; checked against the org once it is known.
     let plan_bytes = config.plan.as_deref().map(crate::pinned::read).transpose()?;

@@ -114,7 +114,7 @@ pub async fn run(args: &UploadArgs, global: &GlobalArgs, m: &mut RunMetrics) -> 
     super::output::check_outputs(&[
         ("--report", config.report.as_deref()),
         ("--journal", written),
-        ("--metrics-file", args.metrics_file.as_deref()),
+        ("--metrics-file", args.metrics.file.as_deref()),
     ])?;
     let mut ledger = super::ledger::open(global)?;
     let client = okta::connect(&config.connection)?;

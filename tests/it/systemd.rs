@@ -162,7 +162,8 @@ fn the_service_command_line_parses_with_the_real_cli_and_writes_only_its_state_f
     }
     // The metrics go to node_exporter's textfile collector, which reads `*.prom` in its folder.
     let metrics = args
-        .metrics_file
+        .metrics
+        .file
         .as_deref()
         .expect("the service writes --metrics-file");
     assert_eq!(metrics.extension().and_then(|e| e.to_str()), Some("prom"));
