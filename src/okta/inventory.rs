@@ -68,6 +68,22 @@ impl RemoteToken {
         )
     }
 
+    /// A listed record with only its serial, id and status known: what the tests of the
+    /// decisions built on a listing start from (they set the times and user they need).
+    #[cfg(test)]
+    pub(crate) fn listed(serial: u32, id: &str, status: &str) -> Self {
+        RemoteToken {
+            serial: serial.into(),
+            id: id.into(),
+            status: TokenStatus::parse(status),
+            created: None,
+            activated: None,
+            last_verified: None,
+            user_id: None,
+            login: None,
+        }
+    }
+
     /// The token with control and bidi characters removed from what the server chose (ids,
     /// status, user): these go to the terminal, reports and CSV files.
     pub fn printable(self) -> Self {

@@ -141,7 +141,6 @@ impl Doubts {
 mod tests {
     use super::*;
     use crate::okta::inventory::RemoteToken;
-    use crate::okta::models::TokenStatus;
     use crate::reconcile::diff::{diff, DiffOptions, LocalRow, Scope};
 
     fn rec(serials: &[u32], tokens: &[(u32, &str, &str)]) -> Reconciliation {
@@ -155,16 +154,7 @@ mod tests {
             .collect();
         let remote: Vec<RemoteToken> = tokens
             .iter()
-            .map(|&(s, id, status)| RemoteToken {
-                serial: s.into(),
-                id: id.into(),
-                status: TokenStatus::parse(status),
-                created: None,
-                activated: None,
-                last_verified: None,
-                user_id: None,
-                login: None,
-            })
+            .map(|&(s, id, status)| RemoteToken::listed(s, id, status))
             .collect();
         let opts = DiffOptions {
             scope: Scope::File,

@@ -103,7 +103,6 @@ mod tests {
     use super::*;
     use crate::lifecycle::Facts;
     use crate::okta::inventory::RemoteToken;
-    use crate::okta::models::TokenStatus;
     use crate::reconcile::diff::{diff, DiffOptions, LocalRow, Scope};
     use crate::repair::plan::{plan, PlanOptions, SeedIndex};
     use chrono::{DateTime, Duration, Utc};
@@ -128,14 +127,8 @@ mod tests {
         let remote: Vec<RemoteToken> = remote
             .iter()
             .map(|&(s, status)| RemoteToken {
-                serial: s.into(),
-                id: format!("ykk{s}"),
-                status: TokenStatus::parse(status),
                 created: Some(now() - Duration::days(3)),
-                activated: None,
-                last_verified: None,
-                user_id: None,
-                login: None,
+                ..RemoteToken::listed(s, &format!("ykk{s}"), status)
             })
             .collect();
         let opts = DiffOptions {

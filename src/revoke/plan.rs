@@ -142,14 +142,8 @@ mod tests {
 
     fn token(serial: u32, id: &str, status: &str) -> RemoteToken {
         RemoteToken {
-            serial: serial.into(),
-            id: id.into(),
-            status: TokenStatus::parse(status),
-            created: None,
-            activated: None,
-            last_verified: None,
             user_id: (status != "UNASSIGNED").then(|| "00u1".to_string()),
-            login: None,
+            ..RemoteToken::listed(serial, id, status)
         }
     }
 

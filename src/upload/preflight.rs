@@ -47,16 +47,7 @@ mod tests {
     use super::*;
 
     fn token(serial: u32, id: &str, status: &str) -> RemoteToken {
-        RemoteToken {
-            serial: serial.into(),
-            id: id.into(),
-            status: TokenStatus::parse(status),
-            created: None,
-            activated: None,
-            last_verified: None,
-            user_id: None,
-            login: None,
-        }
+        RemoteToken::listed(serial, id, status)
     }
 
     #[test]

@@ -24,14 +24,9 @@ fn local(serial: u32) -> LocalRow {
 
 fn remote(serial: u32, status: &str, days_since_use: Option<i64>) -> RemoteToken {
     RemoteToken {
-        serial: serial.into(),
-        id: format!("ykk{serial}"),
-        status: TokenStatus::parse(status),
         created: Some(now() - Duration::days(400)),
-        activated: None,
         last_verified: days_since_use.map(|d| now() - Duration::days(d)),
-        user_id: None,
-        login: None,
+        ..RemoteToken::listed(serial, &format!("ykk{serial}"), status)
     }
 }
 

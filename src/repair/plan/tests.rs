@@ -22,15 +22,15 @@ fn local(serial: u32) -> LocalRow {
 
 fn token(serial: u32, status: &str) -> RemoteToken {
     RemoteToken {
-        serial: serial.into(),
-        id: format!("ykk{serial}{}", status.to_ascii_lowercase()),
-        status: TokenStatus::parse(status),
         created: Some(now() - Duration::days(30)),
-        activated: None,
         last_verified: Some(now() - Duration::days(1)),
         // A BLOCKED token keeps its user (Okta's KB); `Case::plan` reads them as deactivated.
         user_id: (status == "BLOCKED").then(|| format!("00u{serial}")),
-        login: None,
+        ..RemoteToken::listed(
+            serial,
+            &format!("ykk{serial}{}", status.to_ascii_lowercase()),
+            status,
+        )
     }
 }
 

@@ -13,25 +13,38 @@ fn victim_behind_link(dir: &TestDir, journal: &str) -> std::path::PathBuf {
     victim
 }
 
+/// `ykprov upload seeds` against `emu`.
+async fn upload(emu: &okta_emulator::EmulatorHandle, seeds: &std::path::Path) -> std::process::Output {
+    ykprov_against(emu, &["upload", seeds.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap()
+}
+
+/// Exit 2, the link's target still empty, nothing uploaded.
+fn refused_the_link(
+    out: &std::process::Output,
+    victim: &std::path::Path,
+    emu: &okta_emulator::EmulatorHandle,
+) {
+    assert_exit(out, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(
+        std::fs::read(victim).unwrap().len(),
+        0,
+        "the link's target gained lines"
+    );
+    assert_eq!(emu.log().count(Endpoint::UploadToken), 0);
+}
+
 #[tokio::test]
 async fn upload_refuses_a_symlinked_journal_and_leaves_its_target_alone() {
     let emu = spawn_emulator(EmulatorConfig::default()).await;
     let dir = TestDir::new();
     let seeds = dir.write("seeds.csv", seeds::csv(&seeds::rows(7_100_000, 3)));
     let victim = victim_behind_link(&dir, "seeds.csv.ykprov-journal.jsonl");
-    let out = ykprov_against(&emu, &["upload", seeds.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 2);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("symbolic link"), "{stderr}");
-    assert_eq!(
-        std::fs::read(&victim).unwrap().len(),
-        0,
-        "the link's target gained lines"
-    );
-    assert_eq!(emu.log().count(Endpoint::UploadToken), 0);
+    refused_the_link(&upload(&emu, &seeds).await, &victim, &emu);
 }
 
 #[tokio::test]
@@ -48,10 +61,7 @@ async fn upload_refuses_forged_outcomes_without_a_header() {
     );
     std::fs::write(&journal, &forged).unwrap();
     std::fs::set_permissions(&journal, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    let out = ykprov_against(&emu, &["upload", seeds.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let out = upload(&emu, &seeds).await;
     assert_exit(&out, 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("run header"), "{stderr}");
@@ -65,17 +75,11 @@ async fn upload_refuses_a_journal_others_may_write() {
     let emu = spawn_emulator(EmulatorConfig::default()).await;
     let dir = TestDir::new();
     let seeds = dir.write("seeds.csv", seeds::csv(&seeds::rows(7_100_200, 2)));
-    let out = ykprov_against(&emu, &["upload", seeds.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let out = upload(&emu, &seeds).await;
     assert_exit(&out, 0);
     let journal = dir.path().join("seeds.csv.ykprov-journal.jsonl");
     std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o666)).unwrap();
-    let out = ykprov_against(&emu, &["upload", seeds.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let out = upload(&emu, &seeds).await;
     assert_exit(&out, 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("mode 666"));
 }
@@ -91,13 +95,5 @@ async fn repair_refuses_a_symlinked_journal_and_leaves_its_target_alone() {
         .output()
         .await
         .unwrap();
-    assert_exit(&out, 2);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("symbolic link"), "{stderr}");
-    assert_eq!(
-        std::fs::read(&victim).unwrap().len(),
-        0,
-        "the link's target gained lines"
-    );
-    assert_eq!(emu.log().count(Endpoint::UploadToken), 0);
+    refused_the_link(&out, &victim, &emu);
 }
