@@ -12,6 +12,21 @@ pub fn open(global: &GlobalArgs) -> anyhow::Result<Ledger> {
     Ledger::open(&ledger::resolve_path(global.ledger.as_deref())?)
 }
 
+/// The ledger a command that only reads Okta (`export`, `probe`) counts its requests in. Such a
+/// command keeps no lifecycle facts, so a ledger that cannot be used costs only that count: the
+/// command goes on, with a warning that its requests are neither counted nor recorded.
+pub fn open_for_reads(global: &GlobalArgs) -> Option<Ledger> {
+    match open(global) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            eprintln!(
+                "warning: the ledger cannot be used ({e:#}); this run's requests are not counted against --share by the next run"
+            );
+            None
+        }
+    }
+}
+
 /// The org a command that makes no Okta call is about: `--org`, else the environment, else
 /// okta.yaml, normalised. No token is read.
 pub fn org_only(flag: Option<&str>) -> anyhow::Result<String> {

@@ -88,8 +88,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             m.finish(args.metrics.file.as_deref(), result)
         }
         Command::Revoke(args) => revoke::run(&args, &cli.global).await,
-        Command::Export(args) => export::run(&args).await,
-        Command::Probe(args) => probe::run(&args).await,
+        Command::Export(args) => export::run(&args, &cli.global).await,
+        Command::Probe(args) => probe::run(&args, &cli.global).await,
         Command::Demo(args) => demo::run(&args, &cli.global).await,
         Command::Report(args) => report::run(&args, &cli.global),
         Command::Emulate(args) => emulate::run(&args).await,

@@ -211,11 +211,11 @@ async fn a_neighbour_using_the_rest_of_the_bucket_meets_no_429() {
     assert_each_stored_once(&emu, first, n);
 }
 
-/// The nightly reconcile spends the same bucket as the writer that may follow it: its listing's
-/// requests are in the ledger's record of sends, so the next run's first window counts them.
+/// The nightly reconcile, an export and a probe spend the same bucket as the writer that may
+/// follow them: their requests are in the ledger's record of sends, so the next run's first
+/// window counts them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reconcile_records_its_listing_requests_for_the_next_run() {
-    use ykprov::ledger::{sends::SendSource, Ledger};
+async fn each_read_only_command_records_its_requests_for_the_next_run() {
     let emu = emulator::spawn(EmulatorConfig {
         max_page_size: 2,
         ..EmulatorConfig::default()
@@ -224,30 +224,48 @@ async fn a_reconcile_records_its_listing_requests_for_the_next_run() {
     .unwrap();
     let dir = TestDir::new();
     let file = dir.write("a.csv", seeds::csv(&seeds::rows(65_000_000, 12)));
-    // The tokens go in with a ledger of their own, so the reconcile's are the only sends below.
+    // The tokens go in with a ledger of their own, so each command's are the only sends below.
     upload_binary(&emu, &file, &private_ledger()).await;
-    let before = token_requests(&emu);
-    let ledger = private_ledger();
-    let out = ykprov_against(&emu, &["reconcile", "--via", "pages", file.to_str().unwrap()])
-        .env("YKPROV_LEDGER", &ledger)
-        .output()
-        .await
-        .unwrap();
-    assert_exit(&out, 0);
-    let listed = token_requests(&emu) - before;
-    assert!(
-        listed >= 6,
-        "12 tokens in pages of 2 take 6 pages or more, saw {listed}"
-    );
-    let carry = Ledger::open(&ledger)
+    let file = file.to_str().unwrap();
+    for (args, least) in [
+        (vec!["reconcile", "--via", "pages", file], 6),
+        (vec!["export", "--via", "pages", "-o", "-"], 6),
+        (vec!["probe"], 3),
+    ] {
+        let before = token_requests(&emu);
+        let ledger = private_ledger();
+        let out = ykprov_against(&emu, &args)
+            .env("YKPROV_LEDGER", &ledger)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c < 2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let sent = token_requests(&emu) - before;
+        assert!(
+            sent >= least,
+            "{args:?}: 12 tokens in pages of 2, saw {sent} requests"
+        );
+        assert_eq!(
+            recorded_reads(&emu, &ledger),
+            sent,
+            "the ledger's record of {args:?}'s requests"
+        );
+    }
+}
+
+/// The requests a ledger holds for the org from the last minutes, as a writer's first window sees
+/// them.
+fn recorded_reads(emu: &EmulatorHandle, ledger: &Path) -> u64 {
+    use ykprov::ledger::{sends::SendSource, Ledger};
+    let carry = Ledger::open(ledger)
         .unwrap()
         .earlier_sends(&emu.url(), SendSource::Reads("upload"), chrono::Utc::now())
         .unwrap();
-    let recorded: u64 = carry.sent.iter().map(|s| s.requests).sum();
-    assert_eq!(
-        recorded, listed,
-        "the ledger's record of the reconcile's requests"
-    );
+    carry.sent.iter().map(|s| s.requests).sum()
 }
 
 /// Per window of the token bucket: its first and last request's time and the GETs and POSTs in it.
