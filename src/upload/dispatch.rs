@@ -154,3 +154,64 @@ fn finished<T>(joined: Result<Result<Option<T>, Fatal>, JoinError>) -> anyhow::R
         Err(join) => Err(anyhow::anyhow!("a task in flight failed: {join}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Header, Journal};
+    use crate::okta::{ClientConfig, OktaClient};
+    use crate::secret::Secret;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn ctx(dir: &std::path::Path) -> Arc<Ctx> {
+        let cfg = ClientConfig::new(
+            "https://x.okta.com".parse().unwrap(),
+            Secret::new("00test".into()),
+        );
+        let client = OktaClient::new(cfg).unwrap();
+        let header = Header {
+            run_id: "r1".into(),
+            tool_version: "0.1.0".into(),
+            operator: "admin@host".into(),
+            okta_identity: None,
+            org: "https://x.okta.com".into(),
+            input: "seeds.csv".into(),
+            input_sha256: "ab".into(),
+            sealed: None,
+            options: serde_json::json!({}),
+            started: chrono::Utc::now(),
+            resumed: false,
+        };
+        let journal = Arc::new(Journal::create(&dir.join("j.jsonl"), header).unwrap());
+        Arc::new(Ctx::new(&client, &journal, 1, 3))
+    }
+
+    /// With one slot, the task after a fatal one can only have the slot the fatal one frees; the
+    /// stop is up by then, so it is never started.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_task_starts_on_the_slot_a_fatal_task_frees() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tasks: Tasks<()> = Tasks::new(ctx(dir.path()));
+        let (_tx, mut shutdown) = watch::channel(false);
+        let fatal = || async { Err(Fatal::Journal(anyhow::anyhow!("the disk is full"))) };
+        let sent = tasks.spawn(&mut shutdown, |()| {}, fatal).await.unwrap();
+        assert_eq!(sent, Dispatched::Sent);
+        let started = Arc::new(AtomicBool::new(false));
+        let next = {
+            let started = Arc::clone(&started);
+            move || async move {
+                started.store(true, Ordering::SeqCst);
+                Ok(Some(()))
+            }
+        };
+        let second = tasks.spawn(&mut shutdown, |()| {}, next).await;
+        assert!(matches!(second, Ok(Dispatched::Stopped) | Err(_)), "{second:?}");
+        let drained = tasks.drain(|()| {}).await;
+        assert!(
+            second.is_err() || drained.is_some(),
+            "the fatal error comes out of the spawn that reaped it, or else of the drain"
+        );
+        assert!(tasks.ctx().is_stopped());
+        assert!(!started.load(Ordering::SeqCst));
+    }
+}
