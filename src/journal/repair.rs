@@ -242,17 +242,11 @@ mod tests {
 
     fn header() -> Header {
         Header {
-            run_id: "r1".into(),
-            tool_version: "0".into(),
-            operator: "op@host".into(),
-            okta_identity: None,
             org: "http://127.0.0.1:1".into(),
             input: "s.csv".into(),
-            input_sha256: "ab".into(),
-            sealed: None,
             options: serde_json::json!({"command": "repair"}),
             started: at(),
-            resumed: false,
+            ..Header::sample()
         }
     }
 

@@ -5,19 +5,7 @@ use super::*;
 use std::fs::OpenOptions;
 
 fn header() -> Header {
-    Header {
-        run_id: "r1".into(),
-        tool_version: "0.1.0".into(),
-        operator: "admin@host".into(),
-        okta_identity: None,
-        org: "https://x.okta.com".into(),
-        input: "seeds.csv".into(),
-        input_sha256: "ab".into(),
-        sealed: None,
-        options: serde_json::json!({"concurrency": 4}),
-        started: Utc::now(),
-        resumed: false,
-    }
+    Header::sample()
 }
 
 fn outcome(serial: &str, result: RowResult) -> Entry {

@@ -169,20 +169,7 @@ mod tests {
             Secret::new("00test".into()),
         );
         let client = OktaClient::new(cfg).unwrap();
-        let header = Header {
-            run_id: "r1".into(),
-            tool_version: "0.1.0".into(),
-            operator: "admin@host".into(),
-            okta_identity: None,
-            org: "https://x.okta.com".into(),
-            input: "seeds.csv".into(),
-            input_sha256: "ab".into(),
-            sealed: None,
-            options: serde_json::json!({}),
-            started: chrono::Utc::now(),
-            resumed: false,
-        };
-        let journal = Arc::new(Journal::create(&dir.join("j.jsonl"), header).unwrap());
+        let journal = Arc::new(Journal::create(&dir.join("j.jsonl"), Header::sample()).unwrap());
         Arc::new(Ctx::new(&client, &journal, 1, 3))
     }
 
