@@ -4,6 +4,26 @@
 use super::*;
 use std::fs::OpenOptions;
 
+impl Header {
+    /// A plain run's header for tests: an upload of `seeds.csv` to `https://x.okta.com`, started
+    /// now (tests change what they look at).
+    pub(crate) fn sample() -> Header {
+        Header {
+            run_id: "r1".into(),
+            tool_version: "0.1.0".into(),
+            operator: "admin@host".into(),
+            okta_identity: None,
+            org: "https://x.okta.com".into(),
+            input: "seeds.csv".into(),
+            input_sha256: "ab".into(),
+            sealed: None,
+            options: serde_json::json!({"concurrency": 4}),
+            started: Utc::now(),
+            resumed: false,
+        }
+    }
+}
+
 fn header() -> Header {
     Header::sample()
 }
