@@ -44,7 +44,8 @@
 //! - [`revoke`]: Okta's half of `ykprov revoke`: a key's factor unenrolled and its token deleted
 //!   through the same journaled-write loop as upload and repair, so nobody can enroll it again.
 //! - [`report`]: audit reports from journals and reconciliations.
-//! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers.
+//! - [`markup`]: escaping and tables shared by the HTML and Markdown renderers, and the shell
+//!   quoting of commands an admin is told to paste.
 //! - The Okta emulator for rehearsals, tests and the demo is its own crate, [`okta_emulator`]
 //!   (`crates/okta-emulator`), so that it shares no code with the client it witnesses.
 //! - [`demo`]: the demo's steps, narrated through a [`demo::Narrator`].

@@ -104,6 +104,7 @@ enum TokenOrigin<'a> {
 /// The `export` lines to paste into a shell so ykprov (or an Okta SDK) talks to the emulator.
 /// A token the user chose is referred to (its file or variable), never written out.
 fn paste_lines(url: &str, origin: &TokenOrigin<'_>) -> String {
+    use crate::markup::shell_word;
     use crate::okta::config::{ENV_MODE, ENV_ORG, ENV_TOKEN};
     let token = match origin {
         TokenOrigin::Generated(token) => shell_word(token),
@@ -114,16 +115,6 @@ fn paste_lines(url: &str, origin: &TokenOrigin<'_>) -> String {
         "To point ykprov (or an Okta SDK) at it, paste:\n  export {ENV_ORG}={}\n  export {ENV_MODE}=SSWS\n  export {ENV_TOKEN}={token}\n",
         shell_word(url)
     )
-}
-
-/// `text` as one shell word: as it is when it holds nothing a shell would read, else quoted.
-fn shell_word(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// Runs `ykprov emulate` until Ctrl-C.
@@ -284,7 +275,6 @@ mod tests {
             text.contains("export OKTA_CLIENT_TOKEN=\"$YKPROV_EMULATOR_TOKEN\"\n"),
             "{text}"
         );
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
     }
 
     #[test]

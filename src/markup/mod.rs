@@ -1,5 +1,6 @@
-//! Markup shared by every renderer of reports and reconciliations: escaping for HTML and for
-//! Markdown table cells ([`escape`]), and tables as data with their Markdown writer ([`table`]).
+//! Markup shared by every renderer of reports and reconciliations: escaping for HTML, for
+//! Markdown table cells and for the words of a command an admin is told to paste ([`escape`]),
+//! and tables as data with their Markdown writer ([`table`]).
 //!
 //! A leaf: it names no other module of the crate, so `report` (which reads `reconcile`) and
 //! `reconcile --format md` can share one table writer and one escaping without an import cycle.
@@ -9,4 +10,4 @@
 pub mod escape;
 pub mod table;
 
-pub use escape::{html, md_cell};
+pub use escape::{html, md_cell, shell_word};

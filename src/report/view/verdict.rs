@@ -5,6 +5,7 @@
 //! uploading it again stays a person's call.
 
 use super::super::{AuditReport, ReconcileSummary};
+use crate::markup::shell_word;
 use crate::reconcile::diff::{Category, Item};
 use crate::seed::Serial;
 use std::collections::BTreeMap;
@@ -88,9 +89,9 @@ impl Ctx {
         words.extend(flags.iter().map(|f| f.to_string()));
         if let Some(org) = &self.org {
             words.push("--org".into());
-            words.push(quote(org));
+            words.push(shell_word(org));
         }
-        words.extend(args.iter().map(|a| quote(a)));
+        words.extend(args.iter().map(|a| shell_word(a)));
         words.join(" ")
     }
 }
@@ -257,7 +258,7 @@ fn journal_actions(ctx: &Ctx, r: &AuditReport, out: &mut Vec<Action>) {
 impl Ctx {
     fn command_without_org(&self, sub: &str, args: &[String]) -> String {
         let mut words = vec!["ykprov".to_string(), sub.to_string()];
-        words.extend(args.iter().map(|a| quote(a)));
+        words.extend(args.iter().map(|a| shell_word(a)));
         words.join(" ")
     }
 }
@@ -276,27 +277,9 @@ fn serial_args(serials: &[&Serial]) -> (Vec<String>, String) {
     (args, more)
 }
 
-/// A word as a POSIX shell reads it: bare when it is plain, else single-quoted.
-fn quote(word: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c);
-    if !word.is_empty() && word.chars().all(plain) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words_with_spaces_or_quotes_are_single_quoted() {
-        assert_eq!(quote("seeds/2026-11.csv"), "seeds/2026-11.csv");
-        assert_eq!(quote("my seeds.csv"), "'my seeds.csv'");
-        assert_eq!(quote("it's.csv"), r"'it'\''s.csv'");
-        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
-    }
 
     #[test]
     fn the_headline_counts_what_needs_action() {
