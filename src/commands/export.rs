@@ -4,25 +4,15 @@ use super::output::{emit, is_stdout};
 use super::reconcile::read_only_connection;
 use super::{recording, Outcome};
 use crate::cli::{ExportArgs, ExportFormat, GlobalArgs};
-use crate::ledger::sends::SendSource;
 use crate::okta::{self, inventory};
-
-/// How the ledger's record of requests sent names export's runs.
-const READS: SendSource<'static> = SendSource::Reads("export");
 
 /// Runs `ykprov export`. Its listing spends the org's bucket like a reconcile's, so it counts
 /// earlier runs' requests and records its own in the ledger (when there is one to use).
 pub async fn run(args: &ExportArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let client = okta::connect(&read_only_connection(&args.org))?;
     let mut ledger = super::ledger::open_for_reads(global);
-    if let Some(l) = &ledger {
-        recording::carry_share(l, &client, READS);
-    }
-    let fetched = inventory::fetch(&client, args.via, args.filter.as_deref(), args.expand_user).await;
-    if let Some(l) = &mut ledger {
-        recording::record_sends(l, &client, READS);
-    }
-    let mut tokens = fetched?;
+    let fetch = inventory::fetch(&client, args.via, args.filter.as_deref(), args.expand_user);
+    let mut tokens = recording::counted_reads(ledger.as_mut(), &client, "export", fetch).await?;
     tokens.sort_by(|a, b| a.serial.cmp(&b.serial));
     let mut buf = Vec::new();
     match args.format {

@@ -6,25 +6,15 @@ use super::output::{emit, is_stdout};
 use super::reconcile::read_only_connection;
 use super::{recording, Outcome};
 use crate::cli::{GlobalArgs, ProbeArgs};
-use crate::ledger::sends::SendSource;
 use crate::okta::{self, probe};
-
-/// How the ledger's record of requests sent names probe's runs.
-const READS: SendSource<'static> = SendSource::Reads("probe");
 
 /// Runs `ykprov probe`. Its few reads count against the org's bucket like any run's, so they are
 /// recorded in the ledger (when there is one to use) for the run that may follow.
 pub async fn run(args: &ProbeArgs, global: &GlobalArgs) -> anyhow::Result<Outcome> {
     let client = okta::connect(&read_only_connection(&args.org))?;
     let mut ledger = super::ledger::open_for_reads(global);
-    if let Some(l) = &ledger {
-        recording::carry_share(l, &client, READS);
-    }
-    let probed = probe::probe(&client, chrono::Utc::now()).await;
-    if let Some(l) = &mut ledger {
-        recording::record_sends(l, &client, READS);
-    }
-    let report = probed?;
+    let probed = probe::probe(&client, chrono::Utc::now());
+    let report = recording::counted_reads(ledger.as_mut(), &client, "probe", probed).await?;
     emit(args.out.as_ref(), &probe::render(&report, args.format)?)?;
     if let Some(path) = args.out.as_deref().filter(|p| !is_stdout(p)) {
         eprintln!("wrote the probe report to {}", path.display());

@@ -5,7 +5,6 @@ use super::output::{emit, require_seed_file};
 use super::sealed::unseal_options;
 use super::{recording, Outcome, RunMetrics};
 use crate::cli::{GlobalArgs, ReconcileArgs};
-use crate::ledger::sends::SendSource;
 use crate::okta::{self, ConnectSettings};
 use crate::reconcile::{self, ReconcileOptions};
 use std::time::Duration;
@@ -33,9 +32,6 @@ fn options(args: &ReconcileArgs) -> anyhow::Result<ReconcileOptions> {
         ..ReconcileOptions::new(args.files.clone())
     })
 }
-
-/// How the ledger's record of requests sent names reconcile's runs.
-const READS: SendSource<'static> = SendSource::Reads("reconcile");
 
 /// Runs `ykprov reconcile`: the files given, or with none every key the ledger knows for the org.
 pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) -> anyhow::Result<Outcome> {
@@ -69,17 +65,15 @@ pub async fn run(args: &ReconcileArgs, global: &GlobalArgs, m: &mut RunMetrics) 
     } else {
         None
     };
-    // The listing spends the org's bucket like any run: count earlier runs' requests in its first
-    // window, and record its own for the writer that may follow (an urgent revoke after the
-    // nightly reconcile), also when the listing failed part way.
-    recording::carry_share(&ledger, &client, READS);
     let known_keys = known.as_ref().map_or(0, Vec::len);
-    let listed = match known {
-        Some(known) => reconcile::reconcile_known(&o, known, &client).await,
-        None => reconcile::reconcile(&o, &client).await,
+    // The listing spends the org's bucket like any run.
+    let listing = async {
+        match known {
+            Some(known) => reconcile::reconcile_known(&o, known, &client).await,
+            None => reconcile::reconcile(&o, &client).await,
+        }
     };
-    recording::record_sends(&mut ledger, &client, READS);
-    let result = listed?;
+    let result = recording::counted_reads(Some(&mut ledger), &client, "reconcile", listing).await?;
     m.reconciliation(&result);
     let suspect = empty_listing(known_keys, result.okta_tokens, &org);
     match &suspect {

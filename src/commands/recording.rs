@@ -75,6 +75,27 @@ pub fn record_sends<'a>(ledger: &mut Ledger, client: &OktaClient, source: impl I
     }
 }
 
+/// A read-only command's requests (`reconcile`, `export`, `probe`): earlier runs' requests are
+/// counted in its first window, and its own are recorded for the run that may follow (an urgent
+/// revoke after the nightly reconcile), also when `reads` fails part way. Without a ledger they
+/// are neither.
+pub async fn counted_reads<T>(
+    ledger: Option<&mut Ledger>,
+    client: &OktaClient,
+    command: &'static str,
+    reads: impl std::future::Future<Output = T>,
+) -> T {
+    let source = SendSource::Reads(command);
+    if let Some(l) = ledger.as_deref() {
+        carry_share(l, client, source);
+    }
+    let out = reads.await;
+    if let Some(l) = ledger {
+        record_sends(l, client, source);
+    }
+    out
+}
+
 /// Records the manifest of a plain seed file for the org, streamed (a sealed file's comes from its
 /// journal at the end, so it is not decrypted twice).
 pub fn record_plain_manifest(
