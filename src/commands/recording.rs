@@ -12,13 +12,6 @@ use crate::reconcile::{ReconcileOptions, ReconcileResult};
 use chrono::Utc;
 use std::path::{Path, PathBuf};
 
-/// Who Okta takes the run's credential for, looked up once before the run's first write (and
-/// before [`before_run`] records it). A 403 is recorded as unknown and the run goes on; a 401 is
-/// the usual fatal error.
-pub async fn okta_identity(client: &OktaClient) -> anyhow::Result<String> {
-    Ok(crate::okta::identity::recorded(client).await?)
-}
-
 /// Before a run that may write to Okta: ingest what earlier killed runs journaled, record the
 /// manifest (when there is one) and the run's start (with the Okta identity behind the
 /// credential). Any failure is fatal: nothing has been sent.

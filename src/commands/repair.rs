@@ -151,7 +151,7 @@ pub async fn run(args: &RepairArgs, global: &GlobalArgs, m: &mut RunMetrics) -> 
         return Ok(Outcome::Problems);
     }
     let manifest = recording::manifest_of(&prepared.before);
-    let who = recording::okta_identity(&client).await?;
+    let who = crate::okta::identity::recorded(&client).await?;
     recording::before_run(
         &mut ledger,
         client.org().as_str(),

@@ -178,7 +178,7 @@ pub async fn run(args: &RevokeArgs, global: &GlobalArgs) -> anyhow::Result<Outco
         return Ok(Outcome::Problems);
     }
     if !plan.targets.is_empty() {
-        config.options.okta_identity = Some(super::recording::okta_identity(&client).await?);
+        config.options.okta_identity = Some(crate::okta::identity::recorded(&client).await?);
     }
     record_retirement(&mut ledger, &org, &config, !plan.targets.is_empty())?;
     if plan.targets.is_empty() {
