@@ -182,17 +182,9 @@ mod tests {
 
     fn journal_with_intents(path: &Path, times: &[i64]) {
         let header = Header {
-            run_id: "r1".into(),
-            tool_version: "0".into(),
-            operator: "ops@host".into(),
-            okta_identity: None,
             org: ORG.into(),
-            input: "seeds.csv".into(),
-            input_sha256: "ab".repeat(32),
-            sealed: None,
-            options: serde_json::json!({}),
             started: at(0),
-            resumed: false,
+            ..Header::sample()
         };
         let j = Journal::create(path, header).unwrap();
         for (i, &t) in times.iter().enumerate() {

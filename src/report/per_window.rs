@@ -125,17 +125,9 @@ mod tests {
     fn run(options: serde_json::Value, window: Option<RateWindow>, pace: Option<f64>) -> Run {
         Run {
             header: Header {
-                run_id: "r1".into(),
-                tool_version: "0".into(),
-                operator: "ops@host".into(),
-                okta_identity: None,
-                org: "https://acme.okta.com".into(),
-                input: "seeds.csv".into(),
-                input_sha256: "ab".repeat(32),
-                sealed: None,
                 options,
                 started: okta_time::parse("2026-12-06T10:00:00Z").unwrap(),
-                resumed: false,
+                ..Header::sample()
             },
             journal: "j.jsonl".into(),
             ended: None,

@@ -142,3 +142,17 @@ fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
+
+/// Every serial of `first..first + n` stored exactly once, as the emulator's log counts them.
+pub fn assert_each_stored_once(emu: &okta_emulator::EmulatorHandle, first: u32, n: u32) {
+    let log = emu.log();
+    for s in first..first + n {
+        let key = format!("{s:012}");
+        assert_eq!(
+            log.stored_per_serial.get(&key).copied(),
+            Some(1),
+            "serial {key} stored {:?} times",
+            log.stored_per_serial.get(&key)
+        );
+    }
+}

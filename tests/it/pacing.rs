@@ -24,14 +24,7 @@ async fn upload_all(emu: &EmulatorHandle, first: u32, n: u32, share: f64) -> Upl
         .await
         .expect("upload runs");
     assert_eq!(s.counts.uploaded, u64::from(n), "{s:?}");
-    let log = emu.log();
-    for serial in first..first + n {
-        assert_eq!(
-            log.stored_per_serial.get(&format!("{serial:012}")),
-            Some(&1),
-            "serial {serial}"
-        );
-    }
+    crate::helpers::assert_each_stored_once(emu, first, n);
     s
 }
 

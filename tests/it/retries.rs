@@ -66,10 +66,7 @@ async fn a_row_failing_until_max_attempts_is_journaled_failed_and_uploaded_once_
     assert_eq!(log.failed, u64::from(max_attempts), "no new failure");
     assert_eq!(log.posts_per_serial.get(unlucky.as_str()), Some(&1));
     assert_eq!(log.stored_per_serial.get(unlucky.as_str()), Some(&1));
-    for k in first..first + n {
-        let stored = log.stored_per_serial.get(Serial::from(k).as_str());
-        assert_eq!(stored, Some(&1), "serial {k} stored once");
-    }
+    crate::helpers::assert_each_stored_once(&emu, first, n);
     let outcomes = journal::replay(&journal_path).unwrap().outcomes;
     assert!(
         matches!(outcomes[&unlucky], RowResult::Uploaded { .. }),

@@ -93,13 +93,7 @@ async fn six_hundred_rows_under_every_fault_land_exactly_once() {
     assert!(competing.load(Ordering::Relaxed) > 0, "the competitor ran");
     assert!(s.is_clean(), "{s:?}");
     assert_eq!(s.counts.uploaded, u64::from(n));
-    for serial in first..first + n {
-        assert_eq!(
-            log.stored_per_serial.get(&format!("{serial:012}")),
-            Some(&1),
-            "serial {serial}"
-        );
-    }
+    crate::helpers::assert_each_stored_once(&emu, first, n);
     assert_eq!(log.stored_per_serial.len(), n as usize, "nothing else stored");
     let replay = ykprov::journal::replay(s.journal.as_ref().unwrap()).unwrap();
     assert_eq!(

@@ -41,16 +41,7 @@ fn seed_file(dir: &TestDir, first: u32, n: u32) -> PathBuf {
 
 /// Every serial of `first..first+n` stored exactly once, and nothing else.
 fn assert_exactly_once(emu: &EmulatorHandle, first: u32, n: u32) {
-    let log = emu.log();
-    for s in first..first + n {
-        let key = format!("{s:012}");
-        assert_eq!(
-            log.stored_per_serial.get(&key).copied(),
-            Some(1),
-            "serial {key} stored {:?} times",
-            log.stored_per_serial.get(&key)
-        );
-    }
+    crate::helpers::assert_each_stored_once(emu, first, n);
     assert_eq!(emu.tokens().len(), n as usize);
 }
 

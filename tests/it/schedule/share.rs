@@ -4,7 +4,7 @@
 //! neighbour integration using the rest of the bucket never meets a 429. The emulator's request
 //! log is the witness: requests per emulator window, counted as the server counted them.
 
-use crate::helpers::{assert_exit, private_ledger, ykprov_against, TestDir};
+use crate::helpers::{assert_each_stored_once, assert_exit, private_ledger, ykprov_against, TestDir};
 use crate::pacing::token_windows;
 use crate::seeds;
 use crate::upload::{client_for, options};
@@ -53,17 +53,6 @@ async fn upload_binary(emu: &EmulatorHandle, file: &Path, ledger: &Path) {
     .await
     .unwrap();
     assert_exit(&out, 0);
-}
-
-fn assert_each_stored_once(emu: &EmulatorHandle, first: u32, n: u32) {
-    let log = emu.log();
-    for serial in first..first + n {
-        assert_eq!(
-            log.stored_per_serial.get(&format!("{serial:012}")),
-            Some(&1),
-            "serial {serial}"
-        );
-    }
 }
 
 /// The first window must hold requests of both runs, or the test would prove nothing.
