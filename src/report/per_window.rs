@@ -11,9 +11,7 @@
 
 use super::{RateSeries, Run};
 use crate::okta::models::okta_time;
-
-/// Okta's rate-limit windows are a minute long.
-const OKTA_WINDOW_SECS: u64 = 60;
+use crate::okta::pacing::carry::DEFAULT_WINDOW;
 
 /// A run's requests, window by window.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +34,7 @@ pub struct PerWindow {
 pub fn of(run: &Run) -> PerWindow {
     let (window_secs, learned) = match run.window {
         Some(w) => (w.secs.max(1), true),
-        None => (OKTA_WINDOW_SECS, false),
+        None => (DEFAULT_WINDOW.as_secs(), false),
     };
     let share = run
         .header

@@ -12,9 +12,11 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use std::time::Duration;
 
-/// Okta's rate-limit windows are a minute long; assumed when no earlier run learned the bucket's
-/// window. Too long a guess only counts a few more earlier requests (the run waits a little
-/// more); too short a one could let the run overspend, so the guess errs long.
+/// Okta's rate-limit windows are a minute long; assumed wherever the bucket's window is not known:
+/// by the pace before the headers show it, by the carry when no earlier run learned it, by the
+/// report's per-window chart when the run recorded none. Too long a guess only counts a few more
+/// earlier requests (the run waits a little more); too short a one could let the run overspend,
+/// so the guess errs long.
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
 
 /// `requests` sent by an earlier run of ours, the last of them at `latest` (a journal intent's

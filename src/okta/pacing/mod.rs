@@ -149,7 +149,7 @@ pub const MAX_SHARE: f64 = 0.98;
 /// The pace, requests per second, for what is known of the windows; `None` before a limit is.
 pub fn pace(windows: &Windows, share: f64) -> Option<f64> {
     let limit = windows.limit()?;
-    let window = windows.length().unwrap_or(Duration::from_secs(60)).as_secs_f64();
+    let window = windows.length().unwrap_or(carry::DEFAULT_WINDOW).as_secs_f64();
     Some(limit as f64 * share.clamp(0.0, 1.0) * MAX_SHARE / window)
 }
 
